@@ -1,0 +1,24 @@
+"""lyaplearn: the library behind the textbook on vanishing and exploding gradients.
+
+Each chapter of the book is backed by one module:
+
+========================================  ==============================
+chapter                                   module
+========================================  ==============================
+1  The tyranny of the product             :mod:`lyaplearn.scalar`
+2  Backpropagation is a product of ...    :mod:`lyaplearn.jacobians`
+3  Stretching and squeezing               :mod:`lyaplearn.conditioning`
+4  Time is depth: recurrent networks      :mod:`lyaplearn.rnn`
+5  Lyapunov exponents                     :mod:`lyaplearn.lyapunov`, :mod:`lyaplearn.maps`
+6  The Lyapunov spectrum of an LSTM       :mod:`lyaplearn.recurrent`
+========================================  ==============================
+
+Interactive explorers live in :mod:`lyaplearn.widgets` (one submodule per
+chapter module, same name) and the shared figure style in
+:mod:`lyaplearn.style`. Submodules are imported explicitly
+(``from lyaplearn import scalar``) so that ``import lyaplearn`` stays cheap.
+"""
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__"]

@@ -1,0 +1,120 @@
+"""Interactive explorers for the book, one submodule per chapter module.
+
+``lyaplearn.widgets.scalar`` drives figures of :mod:`lyaplearn.scalar`,
+``lyaplearn.widgets.rnn`` those of :mod:`lyaplearn.rnn`, and so on.
+
+All explorers are built from two pieces defined here:
+
+:class:`FigureExplorer`
+    ipywidgets controls plus an ``Image`` widget. Moving a control re-runs a
+    ``draw(fig, **values)`` function and replaces the PNG. It needs no kernel
+    tricks (no ``Output`` capture), so it works in Jupyter, Colab and Binder,
+    and it can be driven headlessly in tests: set ``explorer.controls[name].value``
+    and read ``explorer.image.value`` or ``explorer.last``.
+
+:func:`sweep_animation`
+    The static-site fallback: the same ``draw`` function swept over one
+    control's range and saved as a self-contained JavaScript animation
+    (``Animation.to_jshtml``), which the website can show without a kernel.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping, Sequence
+
+import ipywidgets as W
+import matplotlib as mpl
+from matplotlib.animation import FuncAnimation
+
+from .. import style
+
+__all__ = ["FigureExplorer", "sweep_animation", "LAUNCH_HINT"]
+
+#: Sentence the book prints under each widget.
+LAUNCH_HINT = (
+    "The sliders need a running Python kernel: open this page in Colab or Binder "
+    "with the rocket button at the top, or download the notebook."
+)
+
+DrawFn = Callable[..., Any]
+
+
+class FigureExplorer:
+    """Controls that redraw a matplotlib figure.
+
+    Parameters
+    ----------
+    draw
+        ``draw(fig, **values)``: clears nothing itself, draws into the (already
+        cleared) figure ``fig`` and may return any data (kept in :attr:`last`).
+    controls
+        Mapping from keyword name to an ipywidgets value widget.
+    figsize
+        Figure size in inches.
+    """
+
+    def __init__(self, draw: DrawFn, controls: Mapping[str, W.ValueWidget], *,
+                 figsize: tuple[float, float] = (8.0, 3.8), dpi: int = 90):
+        if not callable(draw):
+            raise ValueError(f"draw must be callable, got {type(draw).__name__}")
+        if not controls:
+            raise ValueError("controls must name at least one widget")
+        self.draw = draw
+        self.controls = dict(controls)
+        self.dpi = dpi
+        self.fig, _ = style.figure(figsize=figsize)
+        self.image = W.Image(format="png")
+        self.last: Any = None
+        self.widget = W.VBox([W.HBox(list(self.controls.values())), self.image])
+        for c in self.controls.values():
+            c.observe(self._on_change, names="value")
+        self.update()
+
+    def values(self) -> dict[str, Any]:
+        """Current value of every control."""
+        return {k: c.value for k, c in self.controls.items()}
+
+    def update(self) -> None:
+        """Redraw the figure from the current control values."""
+        with mpl.rc_context(style.RC):
+            self.fig.clear()
+            self.last = self.draw(self.fig, **self.values())
+        self.image.value = style.to_png(self.fig, dpi=self.dpi)
+
+    def _on_change(self, change: dict) -> None:
+        self.update()
+
+    def _repr_mimebundle_(self, **kwargs: Any):
+        return self.widget._repr_mimebundle_(**kwargs)
+
+
+def sweep_animation(draw: DrawFn, name: str, values: Sequence[Any], *,
+                    fixed: Mapping[str, Any] | None = None,
+                    figsize: tuple[float, float] = (8.0, 3.8), dpi: int = 72,
+                    interval_ms: int = 400) -> str:
+    """Sweep one argument of ``draw`` and return a self-contained HTML animation.
+
+    The result is a string of HTML (``Animation.to_jshtml``) with every frame
+    embedded, so it plays on the static website. Wrap it in
+    ``IPython.display.HTML`` to show it in a notebook.
+    """
+    values = list(values)
+    if not values:
+        raise ValueError("values must contain at least one frame value")
+    fixed = dict(fixed or {})
+    if name in fixed:
+        raise ValueError(f"name {name!r} is swept, so it cannot also be in fixed")
+    fig, _ = style.figure(figsize=figsize)
+    fig.set_dpi(dpi)
+
+    def frame(i: int):
+        with mpl.rc_context(style.RC):
+            fig.clear()
+            draw(fig, **{name: values[i]}, **fixed)
+        return []
+
+    with mpl.rc_context(style.RC | {"animation.embed_limit": 40.0}):
+        anim = FuncAnimation(fig, frame, frames=len(values), interval=interval_ms,
+                             blit=False, repeat=True)
+        html = anim.to_jshtml(default_mode="once")
+    return html
