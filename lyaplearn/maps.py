@@ -1,0 +1,291 @@
+"""Discrete-time maps with their Jacobians, for chapter 5.
+
+Every map is a small object with
+
+* ``dim`` — the dimension of the state;
+* ``step(x)`` (or ``step(x, u)`` for an input-driven map) — one iterate,
+  vectorised over leading axes: ``x`` has shape ``(dim,)`` or ``(B, dim)``;
+* ``jacobian(x)`` (or ``jacobian(x, u)``) — the Jacobian of ``step`` at the
+  same arguments, shape ``(dim, dim)`` or ``(B, dim, dim)``.
+
+That is exactly the interface :func:`lyaplearn.lyapunov.map_spectrum` expects.
+
+Maps
+----
+:class:`LogisticMap`  ``x -> r x (1 - x)`` (May 1976).
+:class:`HenonMap`     ``(x, y) -> (1 - a x^2 + y, b x)`` (Hénon 1976).
+:class:`LinearMap`    ``x -> A x`` (exponents are known in closed form).
+:class:`TanhRNN`      ``h -> tanh(g W h + U u + b)``, autonomous (``U = 0`` or
+no input) or driven by Gaussian input.
+
+Random weights: :func:`random_orthogonal` (Haar) and :func:`random_gaussian`
+(entries ``N(0, 1/n)``), and :func:`random_tanh_rnn` which builds a network.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = [
+    "LogisticMap",
+    "HenonMap",
+    "LinearMap",
+    "TanhRNN",
+    "random_orthogonal",
+    "random_gaussian",
+    "random_tanh_rnn",
+]
+
+
+def _rng(seed=None, rng=None) -> np.random.Generator:
+    """One numpy Generator from either ``seed`` or ``rng`` (not both)."""
+    if rng is not None and seed is not None:
+        raise ValueError("give either seed or rng, not both")
+    if rng is None:
+        return np.random.default_rng(seed)
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    return rng
+
+
+def _state(x, dim: int, name: str = "x") -> np.ndarray:
+    arr = np.asarray(x, dtype=float)
+    if arr.ndim not in (1, 2) or arr.shape[-1] != dim:
+        raise ValueError(f"{name} must have shape ({dim},) or (B, {dim}), got shape {arr.shape}")
+    return arr
+
+
+def _positive_int(value, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+# ----------------------------------------------------------------------------
+# Low-dimensional classics
+# ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LogisticMap:
+    """The logistic map ``x -> r x (1 - x)`` on ``[0, 1]``.
+
+    The state is a vector of length 1 (so that it fits the same interface as
+    every other map). At ``r = 4`` the Lyapunov exponent is exactly ``ln 2``.
+    """
+
+    r: float = 4.0
+    dim: int = field(default=1, init=False)
+
+    def __post_init__(self):
+        if not np.isfinite(self.r) or not 0 < self.r <= 4:
+            raise ValueError(f"r must lie in (0, 4], got {self.r!r}")
+
+    def step(self, x):
+        x = _state(x, 1)
+        return self.r * x * (1.0 - x)
+
+    def jacobian(self, x):
+        x = _state(x, 1)
+        return (self.r * (1.0 - 2.0 * x))[..., None]
+
+
+@dataclass(frozen=True)
+class HenonMap:
+    """The Hénon map ``(x, y) -> (1 - a x^2 + y, b x)``.
+
+    Its Jacobian ``[[-2 a x, 1], [b, 0]]`` has determinant ``-b`` everywhere,
+    so the two exponents always add up to ``ln |b|``.
+    """
+
+    a: float = 1.4
+    b: float = 0.3
+    dim: int = field(default=2, init=False)
+
+    def __post_init__(self):
+        if not (np.isfinite(self.a) and np.isfinite(self.b)) or self.b == 0:
+            raise ValueError(f"a and b must be finite and b nonzero, got a={self.a!r}, b={self.b!r}")
+
+    def step(self, x):
+        x = _state(x, 2)
+        return np.stack([1.0 - self.a * x[..., 0] ** 2 + x[..., 1], self.b * x[..., 0]], axis=-1)
+
+    def jacobian(self, x):
+        x = _state(x, 2)
+        jac = np.zeros(x.shape[:-1] + (2, 2))
+        jac[..., 0, 0] = -2.0 * self.a * x[..., 0]
+        jac[..., 0, 1] = 1.0
+        jac[..., 1, 0] = self.b
+        return jac
+
+
+class LinearMap:
+    """The linear map ``x -> A x``.
+
+    Its Lyapunov exponents are ``log |eigenvalues of A|`` (each complex-conjugate
+    pair gives two equal exponents), whatever the normality of ``A``.
+    """
+
+    def __init__(self, A):
+        A = np.asarray(A, dtype=float)
+        if A.ndim != 2 or A.shape[0] != A.shape[1] or A.shape[0] == 0:
+            raise ValueError(f"A must be a non-empty square matrix, got shape {A.shape}")
+        if not np.isfinite(A).all():
+            raise ValueError("A must contain only finite numbers")
+        self.A = A
+        self.dim = A.shape[0]
+
+    def step(self, x):
+        return _state(x, self.dim) @ self.A.T
+
+    def jacobian(self, x):
+        x = _state(x, self.dim)
+        return np.broadcast_to(self.A, x.shape[:-1] + self.A.shape).copy()
+
+    def exponents(self) -> np.ndarray:
+        """Exact exponents ``log |eig(A)|``, sorted descending (nats per step)."""
+        with np.errstate(divide="ignore"):
+            return np.sort(np.log(np.abs(np.linalg.eigvals(self.A))))[::-1]
+
+
+# ----------------------------------------------------------------------------
+# Random tanh RNN
+# ----------------------------------------------------------------------------
+
+def random_orthogonal(n: int, *, seed=None, rng=None) -> np.ndarray:
+    """A Haar-random ``n x n`` orthogonal matrix (QR of a Gaussian matrix, signs fixed)."""
+    n = _positive_int(n, "n")
+    g = _rng(seed, rng)
+    q, r = np.linalg.qr(g.standard_normal((n, n)))
+    return q * np.sign(np.diag(r))
+
+
+def random_gaussian(n: int, *, seed=None, rng=None) -> np.ndarray:
+    """An ``n x n`` matrix with independent ``N(0, 1/n)`` entries (spectral radius about 1)."""
+    n = _positive_int(n, "n")
+    g = _rng(seed, rng)
+    return g.standard_normal((n, n)) / np.sqrt(n)
+
+
+class TanhRNN:
+    """Vanilla RNN ``h_t = tanh(g W h_{t-1} + U x_t + b)``.
+
+    Parameters
+    ----------
+    W
+        Recurrent weights, ``(N, N)``.
+    gain
+        The scalar ``g`` multiplying ``W``.
+    U
+        Input weights, ``(N, M)``; ``None`` means the identity (``M = N``), as in
+        the paper's Figure 1.
+    b
+        Bias, ``(N,)``; ``None`` means zeros.
+    input_std
+        Standard deviation of the Gaussian input made by :meth:`inputs`.
+
+    ``step(h, x=None)`` and ``jacobian(h, x=None)`` take the previous state and
+    the current input (``None``: autonomous, no input). The Jacobian is
+    ``diag(1 - h_t^2) g W`` with ``h_t`` the *new* state.
+    """
+
+    def __init__(self, W, *, gain: float = 1.0, U=None, b=None, input_std: float = 0.0):
+        W = np.asarray(W, dtype=float)
+        if W.ndim != 2 or W.shape[0] != W.shape[1] or W.shape[0] == 0:
+            raise ValueError(f"W must be a non-empty square matrix, got shape {W.shape}")
+        n = W.shape[0]
+        if not np.isfinite(gain) or gain < 0:
+            raise ValueError(f"gain must be a finite number >= 0, got {gain!r}")
+        if not np.isfinite(input_std) or input_std < 0:
+            raise ValueError(f"input_std must be a finite number >= 0, got {input_std!r}")
+        if U is None:
+            U = np.eye(n)
+        U = np.asarray(U, dtype=float)
+        if U.ndim != 2 or U.shape[0] != n:
+            raise ValueError(f"U must have shape ({n}, M), got shape {U.shape}")
+        b = np.zeros(n) if b is None else np.asarray(b, dtype=float)
+        if b.shape != (n,):
+            raise ValueError(f"b must have shape ({n},), got shape {b.shape}")
+        self.W, self.U, self.b = W, U, b
+        self.gain = float(gain)
+        self.input_std = float(input_std)
+        self.dim = n
+        self.n_inputs = U.shape[1]
+
+    def preactivation(self, h, x=None):
+        h = _state(h, self.dim, "h")
+        a = self.gain * h @ self.W.T + self.b
+        if x is not None:
+            x = np.asarray(x, dtype=float)
+            if x.shape[-1] != self.n_inputs or x.ndim not in (1, 2):
+                raise ValueError(
+                    f"x must have shape ({self.n_inputs},) or (B, {self.n_inputs}), got shape {x.shape}")
+            a = a + x @ self.U.T
+        return a
+
+    def step(self, h, x=None):
+        return np.tanh(self.preactivation(h, x))
+
+    def jacobian(self, h, x=None):
+        d = 1.0 - np.tanh(self.preactivation(h, x)) ** 2
+        return d[..., :, None] * (self.gain * self.W)
+
+    def inputs(self, steps: int, batch: int | None = None, *, seed=None, rng=None) -> np.ndarray:
+        """Gaussian input sequence, shape ``(steps, M)`` or ``(steps, batch, M)``.
+
+        With ``input_std = 0`` this is all zeros (the autonomous network).
+        """
+        steps = _positive_int(steps, "steps")
+        shape = (steps, self.n_inputs) if batch is None else (
+            steps, _positive_int(batch, "batch"), self.n_inputs)
+        return self.input_std * _rng(seed, rng).standard_normal(shape)
+
+    def run(self, h0, inputs) -> np.ndarray:
+        """Trajectory ``h_1 ... h_T`` for ``inputs`` of shape ``(T, M)`` or ``(T, B, M)``.
+
+        Returns shape ``(T, N)`` or ``(T, B, N)``.
+        """
+        h = _state(h0, self.dim, "h0")
+        inputs = np.asarray(inputs, dtype=float)
+        if inputs.ndim not in (2, 3) or inputs.shape[-1] != self.n_inputs:
+            raise ValueError(f"inputs must have shape (T, {self.n_inputs}) or (T, B, "
+                             f"{self.n_inputs}), got shape {inputs.shape}")
+        out = []
+        for x in inputs:
+            h = self.step(h, x)
+            out.append(h)
+        return np.stack(out)
+
+
+def random_tanh_rnn(n: int, *, gain: float = 1.0, input_std: float = 0.0,
+                    weights: str = "orthogonal", bias_std: float = 0.0,
+                    seed=None, rng=None) -> TanhRNN:
+    """A random :class:`TanhRNN` with ``U = I`` (the set-up of the paper's Figure 1).
+
+    Parameters
+    ----------
+    n
+        Number of units.
+    gain
+        Scale ``g`` of the recurrent weights.
+    input_std
+        Standard deviation of the Gaussian input (``sigma_x``).
+    weights
+        ``"orthogonal"`` (Haar, all singular values 1) or ``"gaussian"``
+        (entries ``N(0, 1/n)``).
+    bias_std
+        Standard deviation of a Gaussian bias (0: no bias).
+    """
+    n = _positive_int(n, "n")
+    g = _rng(seed, rng)
+    if weights == "orthogonal":
+        W = random_orthogonal(n, rng=g)
+    elif weights == "gaussian":
+        W = random_gaussian(n, rng=g)
+    else:
+        raise ValueError(f"weights must be 'orthogonal' or 'gaussian', got {weights!r}")
+    if not np.isfinite(bias_std) or bias_std < 0:
+        raise ValueError(f"bias_std must be a finite number >= 0, got {bias_std!r}")
+    b = bias_std * g.standard_normal(n) if bias_std > 0 else None
+    return TanhRNN(W, gain=gain, b=b, input_std=input_std)
