@@ -1,0 +1,89 @@
+"""Explorer for chapter 2: per-layer gradient norms of a random MLP.
+
+Controls: depth, weight gain and activation. The figure shows
+:math:`\\lVert\\delta^{(\\ell)}\\rVert` layer by layer on a log axis for a random
+Gaussian MLP (weights :math:`\\mathcal{N}(0, g^2/n)`, no biases), next to the
+reference :math:`g^{L-\\ell}`, the typical growth of a *linear* network with
+the same gain.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import ipywidgets as W
+import numpy as np
+from matplotlib.figure import Figure
+
+from .. import jacobians as jac
+from .. import style
+from . import FigureExplorer, sweep_animation
+
+__all__ = ["draw", "explorer", "animation"]
+
+WIDTH = 64
+
+
+def draw(fig: Figure, depth: int = 20, gain: float = 1.0, activation: str = "tanh",
+         width: int = WIDTH, seed: int = 0) -> dict[str, Any]:
+    """Draw per-layer gradient norms into ``fig``; return the numbers drawn.
+
+    Returns
+    -------
+    dict
+        ``depth``, ``gain``, ``activation``, ``norms`` (:math:`\\lVert\\delta^{(\\ell)}\\rVert`,
+        ``l = 0..L``, with :math:`\\lVert\\delta^{(L)}\\rVert = 1`),
+        ``jacobian_norms`` (:math:`\\lVert J_\\ell\\rVert_2`) and ``reference``
+        (:math:`g^{L-\\ell}`).
+    """
+    if isinstance(depth, bool) or not isinstance(depth, (int, np.integer)) or depth < 1:
+        raise ValueError(f"depth must be a positive integer, got {depth!r}")
+    rng = np.random.default_rng(seed)
+    ws, _ = jac.random_mlp([width] * (depth + 1), gain, seed=rng)
+    x = rng.standard_normal(width)
+    d = rng.standard_normal(width)
+    d /= np.linalg.norm(d)
+    js = jac.mlp_jacobians(ws, None, x, activation)
+    norms = jac.delta_norms(js, d)
+    layers = np.arange(depth + 1)
+    reference = gain ** (depth - layers).astype(float)
+    ax = fig.subplots()
+    ax.semilogy(layers, np.maximum(norms, np.finfo(float).tiny), "o-", ms=3.5,
+                color=style.PALETTE[0], label=f"{activation}, measured")
+    ax.semilogy(layers, reference, "--", color=style.PALETTE[1],
+                label=rf"linear reference $g^{{L-\ell}}$, $g={gain:.2f}$")
+    ax.axhline(1.0, color="0.5", ls=":", lw=1.0)
+    ax.set_xlabel(r"layer $\ell$ (0 = input)")
+    ax.set_ylabel(jac.DELTA_LABEL)
+    ax.set_title(f"random MLP, width {width}, depth {depth}, gain {gain:.2f}, {activation}")
+    lo = min(norms[norms > 0].min() if np.any(norms > 0) else 1e-30, reference.min())
+    hi = max(norms.max(), reference.max())
+    ax.set_ylim(max(lo, 1e-30) / 3, hi * 3)
+    ax.legend(loc="best")
+    return {"depth": depth, "gain": gain, "activation": activation, "norms": norms,
+            "jacobian_norms": jac.spectral_norms(js), "reference": reference}
+
+
+def explorer(depth: int = 20, gain: float = 1.0, activation: str = "tanh") -> FigureExplorer:
+    """Sliders for depth and weight gain and a menu of activations."""
+    controls = {
+        "depth": W.IntSlider(value=depth, min=2, max=60, step=1, description="depth L",
+                             continuous_update=False),
+        "gain": W.FloatSlider(value=gain, min=0.25, max=4.0, step=0.05, description="gain g",
+                              continuous_update=False),
+        "activation": W.Dropdown(options=list(jac.ACTIVATIONS), value=activation,
+                                 description="activation"),
+    }
+    return FigureExplorer(draw, controls, figsize=(7.5, 4.0))
+
+
+def animation(gains: Sequence[float] | None = None, depth: int = 20,
+              activation: str = "tanh") -> str:
+    """Static fallback: the explorer's figure swept over the weight gain (HTML string)."""
+    if gains is None:
+        gains = np.round(np.geomspace(0.5, 4.0, 10), 2)
+    gains = [float(g) for g in gains]
+    if not 1 <= len(gains) <= 15:
+        raise ValueError(f"gains must hold between 1 and 15 values, got {len(gains)}")
+    return sweep_animation(draw, "gain", gains, fixed={"depth": depth, "activation": activation},
+                           figsize=(7.5, 4.0))
