@@ -1,0 +1,25 @@
+# The two commands of the README:
+#   make book   set up .venv, build the website (every notebook executed)
+#   make test   set up .venv, run every test: library, notebooks, build, browser
+VENV := .venv/bin
+BUILD := $(VENV)/jupyter-book build . --all -W -n --keep-going
+
+.PHONY: book test site
+
+book:
+	bash scripts/setup_env.sh book
+	$(MAKE) --no-print-directory site
+	@echo "Website: $(CURDIR)/_build/html/index.html"
+
+# Build with warnings as errors; notebook executions are cached in _build/.jupyter_cache.
+site:
+	$(VENV)/python scripts/fetch_assets.py
+	$(BUILD)
+
+test:
+	bash scripts/setup_env.sh book test
+	bash scripts/ensure_chromium.sh
+	$(VENV)/python -m pytest tests --ignore=tests/site --durations=10
+	$(VENV)/python -m pytest --nbval-lax --nbval-current-env --nbval-cell-timeout=120 -p no:cacheprovider book
+	$(MAKE) --no-print-directory site
+	$(VENV)/python -m pytest tests/site

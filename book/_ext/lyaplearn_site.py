@@ -1,0 +1,29 @@
+"""Small Sphinx fixes for the lyaplearn website.
+
+* sphinx-thebe (as bundled by Jupyter Book 1.x) registers its inline
+  configuration script twice, so every page declared ``const THEBE_JS_URL``
+  twice and the browser logged a SyntaxError. We drop exact duplicate
+  script entries before each page is rendered.
+"""
+
+from __future__ import annotations
+
+
+def _dedupe_scripts(app, pagename, templatename, context, doctree):
+    scripts = context.get("script_files")
+    if not scripts:
+        return
+    seen = set()
+    unique = []
+    for js in scripts:
+        key = (str(js), repr(sorted(getattr(js, "attributes", {}).items())))
+        if key in seen:
+            continue
+        seen.add(key)
+        unique.append(js)
+    context["script_files"] = unique
+
+
+def setup(app):
+    app.connect("html-page-context", _dedupe_scripts, priority=900)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

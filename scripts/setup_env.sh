@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Create ./.venv (if missing) and install lyaplearn into it with the extras
+# named as arguments, e.g. `scripts/setup_env.sh book test`.
+#
+# torch is installed first and only if the venv cannot import it yet. The
+# default is the CPU wheel torch==2.13.0 (on this project's machines pip takes
+# it from local disk; it never pulls a multi-GB CUDA build). To use your own
+# build (a GPU one, say), install it into .venv before running this script, or
+# set LYAPLEARN_TORCH to a pip requirement, e.g.
+#   LYAPLEARN_TORCH="torch --index-url https://download.pytorch.org/whl/cu124" make test
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+    echo "setup: creating .venv with $($PYTHON --version)"
+    "$PYTHON" -m venv .venv
+fi
+PIP=(.venv/bin/python -m pip install --quiet --disable-pip-version-check)
+
+if ! .venv/bin/python -c "import torch" 2>/dev/null; then
+    echo "setup: installing ${LYAPLEARN_TORCH:-torch==2.13.0}"
+    # shellcheck disable=SC2086
+    "${PIP[@]}" ${LYAPLEARN_TORCH:-torch==2.13.0}
+fi
+
+extras=$(IFS=,; echo "$*")
+spec="."
+[ -n "$extras" ] && spec=".[${extras}]"
+echo "setup: installing lyaplearn${extras:+[$extras]} (editable)"
+"${PIP[@]}" --editable "$spec" 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
+.venv/bin/python -c "import lyaplearn, torch; print(f'setup: lyaplearn {lyaplearn.__version__}, torch {torch.__version__}')"
