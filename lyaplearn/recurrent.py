@@ -1,0 +1,1050 @@
+"""Lyapunov spectra of trained ``torch.nn.RNN``, ``GRU`` and ``LSTM`` networks.
+
+This is the book's torch engine (chapter 6). It runs the QR (Benettin)
+algorithm of chapter 5 on the state dynamics of a recurrent module driven by
+real input sequences, one spectrum per sequence, without ever building a
+dense diagonal matrix: the one-step Jacobian is applied to the orthonormal
+frame :math:`Q` (``D x k``) by row scaling and matrix products with the
+module's own weight blocks, so a partial spectrum of ``k`` exponents costs
+:math:`O(k \\cdot \\text{hidden}^2)` per step.
+
+State and conventions
+---------------------
+The state of a network with ``L`` layers of ``H`` units is
+
+* RNN and GRU: ``(h^1, ..., h^L)``, ``D = L*H``;
+* LSTM, ``state="full"`` (default, the true dynamical system):
+  ``(h^1, c^1, h^2, c^2, ..., h^L, c^L)``, ``D = 2*L*H``;
+* LSTM, ``state="hidden"``: ``(h^1, ..., h^L)`` with the cell states held
+  fixed, i.e. the paper's :math:`\\partial h_t / \\partial h_{t-1}`
+  {cite}`vogt2022lyapunov` (appendix B). It is offered to compare with
+  published spectra; it is not the Jacobian of any dynamical system.
+
+In a stacked network layer ``l`` reads the *new* hidden state of layer
+``l-1`` at the same time step, so the Jacobian is block lower-triangular by
+layer. Exponents are natural-log rates, nats per step, of the forward
+product :math:`J_T \\cdots J_1` (the frame is updated as :math:`J Q`). The
+paper's public code multiplies by :math:`J^\\top` and reports ``log2``; pass
+``units="bits"`` for the second convention (the first changes only
+finite-time estimates, not the asymptotic exponents of an invertible map).
+
+Main entry points
+-----------------
+:func:`lyapunov_spectrum`
+    spectra of an ``nn.RNN``/``GRU``/``LSTM`` driven by a batch of sequences.
+:func:`jacobian`
+    the analytic one-step Jacobian (B, D, D).
+:func:`lyapunov_spectrum_step`
+    the same algorithm for any ``step(state, x) -> state`` via ``torch.func``.
+:class:`SpectrumMonitor`
+    record spectra while a model trains and report the cost.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+import numpy as np
+import torch
+from torch import nn
+
+from . import style
+from .lyapunov import kaplan_yorke_dimension, spectrum_features
+
+__all__ = [
+    "SpectrumResult",
+    "lyapunov_spectrum",
+    "lyapunov_spectrum_step",
+    "jacobian",
+    "state_dim",
+    "make_step",
+    "flatten_state",
+    "unflatten_state",
+    "init_uniform",
+    "SpectrumMonitor",
+    "plot_spectra",
+    "plot_convergence",
+    "plot_full_vs_hidden",
+    "plot_init_sweep",
+]
+
+LN2 = math.log(2.0)
+_CONVENTIONS = ("full", "hidden")
+_UNITS = ("nats", "bits")
+_METHODS = ("auto", "direct", "formed")
+
+
+# ---------------------------------------------------------------------------
+# Result object
+# ---------------------------------------------------------------------------
+
+@dataclass
+class SpectrumResult:
+    """Lyapunov spectra of a batch of driven trajectories.
+
+    Attributes
+    ----------
+    exponents
+        Tensor (B, k): one spectrum per input sequence, in :attr:`units` per
+        step, sorted descending (unless computed with ``sort=False``).
+    units
+        ``"nats"`` or ``"bits"``.
+    steps
+        Number of time steps averaged over (after the warm-ups).
+    convention
+        ``"full"`` or ``"hidden"`` (see the module docstring).
+    history
+        ``None`` or a tensor (n, B, k): the running estimate after each
+        reorthonormalisation, in the same units, unsorted.
+    history_steps
+        ``None`` or a tensor (n,): the step count of each history entry.
+    """
+
+    exponents: torch.Tensor
+    units: str = "nats"
+    steps: int = 0
+    convention: str = "full"
+    history: torch.Tensor | None = None
+    history_steps: torch.Tensor | None = None
+    seconds: float = field(default=0.0, repr=False)
+
+    def numpy(self) -> np.ndarray:
+        """The exponents as a float64 numpy array (B, k)."""
+        return self.exponents.detach().to("cpu", torch.float64).numpy()
+
+    @property
+    def mean(self) -> np.ndarray:
+        """Batch mean of the spectra, shape (k,)."""
+        return self.numpy().mean(axis=0)
+
+    @property
+    def stderr(self) -> np.ndarray:
+        """Standard error of the batch mean, shape (k,) (NaN for one sequence)."""
+        lam = self.numpy()
+        if lam.shape[0] < 2:
+            return np.full(lam.shape[1], np.nan)
+        with np.errstate(invalid="ignore"):
+            return lam.std(axis=0, ddof=1) / math.sqrt(lam.shape[0])
+
+    @property
+    def features(self) -> dict:
+        """Per-sequence max, mean and variance of the spectrum (arrays (B,))."""
+        return spectrum_features(self.numpy())
+
+    @property
+    def kaplan_yorke(self) -> np.ndarray:
+        """Per-sequence Kaplan–Yorke dimension (array (B,)); meaningful for full spectra."""
+        return np.asarray(kaplan_yorke_dimension(self.numpy()))
+
+    def to(self, units: str) -> "SpectrumResult":
+        """The same result in other units (``"nats"`` or ``"bits"``)."""
+        _check_choice(units, _UNITS, "units")
+        if units == self.units:
+            return self
+        f = 1.0 / LN2 if units == "bits" else LN2
+        hist = None if self.history is None else self.history * f
+        return SpectrumResult(self.exponents * f, units, self.steps, self.convention,
+                              hist, self.history_steps, self.seconds)
+
+
+# ---------------------------------------------------------------------------
+# Validation helpers
+# ---------------------------------------------------------------------------
+
+def _check_choice(value: Any, choices: Sequence[str], name: str) -> None:
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
+
+
+def _arch(rnn: Any) -> str:
+    if isinstance(rnn, nn.LSTM):
+        arch = "lstm"
+    elif isinstance(rnn, nn.GRU):
+        arch = "gru"
+    elif isinstance(rnn, nn.RNN):
+        arch = "rnn_" + rnn.nonlinearity
+    else:
+        raise ValueError(
+            f"rnn must be a torch.nn.RNN, GRU or LSTM module, got {type(rnn).__name__}; "
+            "use lyapunov_spectrum_step for other cells")
+    if rnn.bidirectional:
+        raise ValueError("rnn must not be bidirectional: a bidirectional layer reads the "
+                         "future of the sequence, so it is not a dynamical system in time")
+    if getattr(rnn, "proj_size", 0):
+        raise ValueError(f"rnn must have proj_size=0 (LSTM projections are not supported), "
+                         f"got proj_size={rnn.proj_size}")
+    return arch
+
+
+# ---------------------------------------------------------------------------
+# The engine: trajectory + coefficients, then tangent maps
+# ---------------------------------------------------------------------------
+
+class _Engine:
+    """Parameters of a module, cast (as copies) to one dtype/device."""
+
+    def __init__(self, rnn: nn.Module, convention: str, dtype: torch.dtype | None,
+                 device: Any = None):
+        self.arch = _arch(rnn)
+        _check_choice(convention, _CONVENTIONS, "state")
+        self.convention = convention
+        p0 = rnn.weight_hh_l0
+        self.dtype = dtype if dtype is not None else p0.dtype
+        self.device = torch.device(device) if device is not None else p0.device
+        self.L = rnn.num_layers
+        self.H = rnn.hidden_size
+        self.I = rnn.input_size
+        self.bias = rnn.bias
+        self.batch_first = rnn.batch_first
+        self.lstm = self.arch == "lstm"
+        self.g = {"lstm": 4, "gru": 3}.get(self.arch, 1)
+        # per layer state blocks: LSTM full has (h, c)
+        self.blocks = 2 if (self.lstm and convention == "full") else 1
+        self.D = self.blocks * self.L * self.H
+        cast = dict(dtype=self.dtype, device=self.device)
+        self.W_ih, self.W_hh, self.WT_ih, self.WT_hh = [], [], [], []
+        self.b_ih, self.b_hh = [], []
+        for l in range(self.L):
+            w_ih = getattr(rnn, f"weight_ih_l{l}").detach().to(**cast)
+            w_hh = getattr(rnn, f"weight_hh_l{l}").detach().to(**cast)
+            self.W_ih.append(w_ih)
+            self.W_hh.append(w_hh)
+            self.WT_ih.append(w_ih.t())
+            self.WT_hh.append(w_hh.t())
+            if self.bias:
+                self.b_ih.append(getattr(rnn, f"bias_ih_l{l}").detach().to(**cast))
+                self.b_hh.append(getattr(rnn, f"bias_hh_l{l}").detach().to(**cast))
+            else:
+                z = torch.zeros(self.g * self.H, **cast)
+                self.b_ih.append(z)
+                self.b_hh.append(z)
+
+    # -- layer trajectories ------------------------------------------------
+    def run(self, X: torch.Tensor, state: list, need_coef: bool = True):
+        """Evolve the state over inputs X (T, B, I).
+
+        ``state`` is a list over layers of ``h`` (B, H) or ``(h, c)``. Returns
+        the final state and, if asked, per-layer coefficient dicts whose
+        tensors have a leading time axis.
+        """
+        coefs = []
+        new_state = []
+        inp = X
+        T = X.shape[0]
+        H = self.H
+        for l in range(self.L):
+            T_, B, _ = inp.shape
+            if self.lstm:
+                h, c = state[l]
+                xp = torch.addmm(self.b_ih[l] + self.b_hh[l], inp.reshape(T * B, -1),
+                                 self.WT_ih[l]).view(T, B, 4 * H)
+                pre = torch.empty_like(xp)
+                cs = torch.empty(T + 1, B, H, dtype=xp.dtype, device=xp.device)
+                hs = torch.empty(T, B, H, dtype=xp.dtype, device=xp.device)
+                cs[0] = c
+                whh = self.WT_hh[l]
+                for t in range(T):
+                    gt = torch.addmm(xp[t], h, whh)
+                    pre[t] = gt
+                    i, f, g, o = gt.split(H, -1)
+                    i = torch.sigmoid(i)
+                    f = torch.sigmoid(f)
+                    g = torch.tanh(g)
+                    o = torch.sigmoid(o)
+                    c = torch.addcmul(f * c, i, g)
+                    h = o * torch.tanh(c)
+                    cs[t + 1] = c
+                    hs[t] = h
+                new_state.append((h, c))
+                if need_coef:
+                    coefs.append(self._lstm_coef(pre, cs))
+                inp = hs
+            elif self.arch == "gru":
+                h = state[l]
+                b_ih, b_hh = self.b_ih[l], self.b_hh[l]
+                xp = torch.addmm(b_ih, inp.reshape(T * B, -1), self.WT_ih[l]).view(T, B, 3 * H)
+                hs = torch.empty(T + 1, B, H, dtype=xp.dtype, device=xp.device)
+                hps = torch.empty(T, B, 3 * H, dtype=xp.dtype, device=xp.device)
+                hs[0] = h
+                whh = self.WT_hh[l]
+                for t in range(T):
+                    hp = torch.addmm(b_hh, h, whh)
+                    hps[t] = hp
+                    xr, xz, xn = xp[t].split(H, -1)
+                    hr, hz, hn = hp.split(H, -1)
+                    r = torch.sigmoid(xr + hr)
+                    z = torch.sigmoid(xz + hz)
+                    n = torch.tanh(torch.addcmul(xn, r, hn))
+                    h = n + z * (h - n)
+                    hs[t + 1] = h
+                new_state.append(h)
+                if need_coef:
+                    coefs.append(self._gru_coef(xp, hps, hs))
+                inp = hs[1:]
+            else:
+                h = state[l]
+                xp = torch.addmm(self.b_ih[l] + self.b_hh[l], inp.reshape(T * B, -1),
+                                 self.WT_ih[l]).view(T, B, H)
+                hs = torch.empty(T, B, H, dtype=xp.dtype, device=xp.device)
+                act = torch.tanh if self.arch == "rnn_tanh" else torch.relu
+                whh = self.WT_hh[l]
+                for t in range(T):
+                    h = act(torch.addmm(xp[t], h, whh))
+                    hs[t] = h
+                new_state.append(h)
+                if need_coef:
+                    if self.arch == "rnn_tanh":
+                        d = 1.0 - hs * hs
+                    else:
+                        d = (hs > 0).to(hs.dtype)
+                    coefs.append({"d": d})
+                inp = hs
+        return new_state, coefs
+
+    def _lstm_coef(self, pre: torch.Tensor, cs: torch.Tensor) -> dict:
+        H = self.H
+        i, f, g, o = pre.split(H, -1)
+        i, f, o = torch.sigmoid(i), torch.sigmoid(f), torch.sigmoid(o)
+        g = torch.tanh(g)
+        c_prev, c_new = cs[:-1], cs[1:]
+        tc = torch.tanh(c_new)
+        # G = W_ih dx + W_hh dh (gate pre-activation tangents) is scaled row-wise by
+        # coef to give the contributions to dc' (i, f, g rows) and to dh' (o rows).
+        coef = torch.cat([i * (1 - i) * g, f * (1 - f) * c_prev, i * (1 - g * g),
+                          o * (1 - o) * tc], dim=-1)
+        dtc = o * (1 - tc * tc)          # dh'/dc'
+        out = {"coef": coef, "f": f, "dtc": dtc}
+        if self.convention == "hidden":
+            # dh'/d(pre) rows for the hidden-only (c held fixed) Jacobian
+            out["hcoef"] = torch.cat([coef[..., :3 * H] * dtc.repeat(1, 1, 3),
+                                      coef[..., 3 * H:]], dim=-1)
+        return out
+
+    def _gru_coef(self, xp, hps, hs) -> dict:
+        H = self.H
+        xr, xz, xn = xp.split(H, -1)
+        hr, hz, hn = hps.split(H, -1)
+        r = torch.sigmoid(xr + hr)
+        z = torch.sigmoid(xz + hz)
+        n = torch.tanh(xn + r * hn)
+        h_prev = hs[:-1]
+        cn = (1 - z) * (1 - n * n)            # dh'/d(n pre-activation)
+        br = cn * hn * r * (1 - r)             # dh'/d(r pre-activation)
+        bz = (h_prev - n) * z * (1 - z)        # dh'/d(z pre-activation)
+        # input rows: r, z, n pre-activations scale (br, bz, cn);
+        # recurrent rows: (br, bz, cn * r) because n sees r * (W_hn h + b_hn)
+        return {"a": torch.cat([br, bz, cn], -1), "b": torch.cat([br, bz, cn * r], -1), "z": z}
+
+    # -- tangent map ---------------------------------------------------------
+    def tangent(self, co: list, t: int, QT: torch.Tensor) -> torch.Tensor:
+        """Apply the step-t Jacobian to the frame QT (B, k, D) (rows are vectors)."""
+        B, k, D = QT.shape
+        H, L = self.H, self.L
+        out = torch.empty(B, k, D, dtype=QT.dtype, device=QT.device)
+        dx = None
+        nb = self.blocks
+        for l in range(L):
+            off = l * nb * H
+            dh = QT[:, :, off:off + H].reshape(B * k, H)
+            c = co[l]
+            if self.lstm:
+                G = torch.mm(dh, self.WT_hh[l])
+                if dx is not None:
+                    G.addmm_(dx, self.WT_ih[l])
+                G = G.view(B, k, 4 * H)
+                if nb == 2:
+                    S = G * c["coef"][t].unsqueeze(1)
+                    dc = QT[:, :, off + H:off + 2 * H]
+                    dcn = S[..., :3 * H].view(B, k, 3, H).sum(2)
+                    dcn.addcmul_(dc, c["f"][t].unsqueeze(1))
+                    dhn = torch.addcmul(S[..., 3 * H:], dcn, c["dtc"][t].unsqueeze(1))
+                    out[:, :, off + H:off + 2 * H] = dcn
+                else:
+                    S = G * c["hcoef"][t].unsqueeze(1)
+                    dhn = S.view(B, k, 4, H).sum(2)
+                out[:, :, off:off + H] = dhn
+            elif self.arch == "gru":
+                G = torch.mm(dh, self.WT_hh[l]).view(B, k, 3 * H)
+                S = G * c["b"][t].unsqueeze(1)
+                if dx is not None:
+                    Gi = torch.mm(dx, self.WT_ih[l]).view(B, k, 3 * H)
+                    S.addcmul_(Gi, c["a"][t].unsqueeze(1))
+                dhn = S.view(B, k, 3, H).sum(2)
+                dhn.addcmul_(dh.view(B, k, H), c["z"][t].unsqueeze(1))
+                out[:, :, off:off + H] = dhn
+            else:
+                G = torch.mm(dh, self.WT_hh[l])
+                if dx is not None:
+                    G.addmm_(dx, self.WT_ih[l])
+                dhn = G.view(B, k, H) * c["d"][t].unsqueeze(1)
+                out[:, :, off:off + H] = dhn
+            dx = out[:, :, off:off + H].reshape(B * k, H)
+        return out
+
+    def formed(self, co: list, t: int) -> list:
+        """Per-layer dense blocks (M_in, M_rec) of the hidden-state Jacobian (GRU, hidden LSTM).
+
+        Built by row-scaling the weight blocks (no diagonal matrix is formed):
+        ``dh'_l = M_in dh'_{l-1} + M_rec dh_l``.
+        """
+        H, g = self.H, self.g
+        mats = []
+        for l in range(self.L):
+            c = co[l]
+            if self.lstm:
+                a = c["hcoef"][t]
+                ar = a
+            else:
+                a, ar = c["a"][t], c["b"][t]
+            B = a.shape[0]
+            Wr = self.W_hh[l].view(g, H, H)
+            # M[b, h, j] = sum_g a[b, g, h] W[g, h, j]
+            M_rec = torch.einsum("bgh,ghj->bhj", ar.view(B, g, H), Wr)
+            if self.arch == "gru":
+                M_rec.diagonal(dim1=-2, dim2=-1).add_(c["z"][t])
+            M_in = None
+            if l > 0:
+                M_in = torch.einsum("bgh,ghj->bhj", a.view(B, g, H), self.W_ih[l].view(g, H, H))
+            mats.append((M_in, M_rec))
+        return mats
+
+    def tangent_formed(self, mats: list, QT: torch.Tensor) -> torch.Tensor:
+        B, k, D = QT.shape
+        H = self.H
+        out = torch.empty_like(QT)
+        dx = None
+        for l, (M_in, M_rec) in enumerate(mats):
+            sl = slice(l * H, (l + 1) * H)
+            dhn = torch.bmm(QT[:, :, sl], M_rec.transpose(1, 2))
+            if dx is not None:
+                dhn.baddbmm_(dx, M_in.transpose(1, 2))
+            out[:, :, sl] = dhn
+            dx = out[:, :, sl]
+        return out
+
+
+# ---------------------------------------------------------------------------
+# Inputs and states
+# ---------------------------------------------------------------------------
+
+def _inputs_tbi(eng: _Engine, inputs: Any, name: str = "inputs") -> tuple[torch.Tensor, bool]:
+    """Inputs as (T, B, I) in the engine's dtype/device; second value: unbatched."""
+    if not isinstance(inputs, torch.Tensor):
+        inputs = torch.as_tensor(np.asarray(inputs))
+    shape = tuple(inputs.shape)
+    if inputs.ndim == 2:
+        if shape[1] != eng.I:
+            raise ValueError(f"{name} must be (seq_len, input_size={eng.I}) when unbatched, "
+                             f"got shape {shape}")
+        X = inputs.unsqueeze(1)
+        unbatched = True
+    elif inputs.ndim == 3:
+        layout = "(batch, seq_len, input_size)" if eng.batch_first else \
+            "(seq_len, batch, input_size)"
+        if shape[2] != eng.I:
+            raise ValueError(f"{name} must be {layout} with input_size={eng.I}, "
+                             f"got shape {shape}")
+        X = inputs.transpose(0, 1) if eng.batch_first else inputs
+        unbatched = False
+    else:
+        raise ValueError(f"{name} must have 2 (unbatched) or 3 dimensions, got shape {shape}")
+    if X.shape[0] < 1 or X.shape[1] < 1:
+        raise ValueError(f"{name} must have at least one time step and one sequence, "
+                         f"got shape {shape}")
+    return X.to(dtype=eng.dtype, device=eng.device), unbatched
+
+
+def _state_list(eng: _Engine, h0: Any, B: int, unbatched: bool, name: str = "h0") -> list:
+    """The module's state format -> list over layers of h or (h, c), each (B, H)."""
+    L, H = eng.L, eng.H
+    cast = dict(dtype=eng.dtype, device=eng.device)
+    want = (L, H) if unbatched else (L, B, H)
+
+    def one(x, what):
+        if not isinstance(x, torch.Tensor):
+            raise ValueError(f"{name} must be a tensor {what} of shape {want}, "
+                             f"got {type(x).__name__}")
+        if tuple(x.shape) != want:
+            raise ValueError(f"{name} must have shape {want} (num_layers, batch, hidden) for "
+                             f"{what}, got shape {tuple(x.shape)}")
+        x = x.detach().to(**cast)
+        return x.unsqueeze(1) if unbatched else x
+
+    if h0 is None:
+        z = torch.zeros(L, B, H, **cast)
+        return [(z[l], z[l].clone()) for l in range(L)] if eng.lstm else [z[l] for l in range(L)]
+    if eng.lstm:
+        if not (isinstance(h0, (tuple, list)) and len(h0) == 2):
+            raise ValueError(f"{name} must be a tuple (h, c) for an LSTM, got {type(h0).__name__}")
+        h, c = one(h0[0], "h"), one(h0[1], "c")
+        return [(h[l], c[l]) for l in range(L)]
+    h = one(h0, "h")
+    return [h[l] for l in range(L)]
+
+
+def state_dim(rnn: nn.Module, state: str = "full") -> int:
+    """Dimension ``D`` of the state whose spectrum is computed (see module docstring)."""
+    arch = _arch(rnn)
+    _check_choice(state, _CONVENTIONS, "state")
+    blocks = 2 if (arch == "lstm" and state == "full") else 1
+    return blocks * rnn.num_layers * rnn.hidden_size
+
+
+def flatten_state(state: Any) -> torch.Tensor:
+    """Module state ``h`` or ``(h, c)`` of shape (L, B, H) -> flat (B, D).
+
+    The order is layer by layer, ``(h^1, c^1, h^2, c^2, ...)`` for an LSTM.
+    """
+    if isinstance(state, (tuple, list)):
+        h, c = state
+        L, B, H = h.shape
+        return torch.stack([h, c], 1).permute(2, 0, 1, 3).reshape(B, 2 * L * H)
+    L, B, H = state.shape
+    return state.permute(1, 0, 2).reshape(B, L * H)
+
+
+def unflatten_state(flat: torch.Tensor, num_layers: int, lstm: bool) -> Any:
+    """Inverse of :func:`flatten_state`."""
+    B, D = flat.shape
+    if lstm:
+        H = D // (2 * num_layers)
+        x = flat.view(B, num_layers, 2, H).permute(2, 1, 0, 3)
+        return x[0].contiguous(), x[1].contiguous()
+    H = D // num_layers
+    return flat.view(B, num_layers, H).permute(1, 0, 2).contiguous()
+
+
+# ---------------------------------------------------------------------------
+# One-step Jacobian
+# ---------------------------------------------------------------------------
+
+def jacobian(rnn: nn.Module, x_t: Any, state: Any = None, *, convention: str = "full",
+             dtype: torch.dtype | None = None) -> torch.Tensor:
+    """Analytic one-step Jacobian of the state map, shape (B, D, D).
+
+    Parameters
+    ----------
+    rnn
+        ``nn.RNN`` (tanh or relu), ``nn.GRU`` or ``nn.LSTM`` (not bidirectional,
+        no ``proj_size``).
+    x_t
+        Input at this step, (B, input_size).
+    state
+        The state the module takes, ``h`` or ``(h, c)`` with shapes
+        (num_layers, B, hidden); ``None`` means zeros.
+    convention
+        ``"full"``: state ``(h^1, c^1, ..., h^L, c^L)`` for an LSTM;
+        ``"hidden"``: ``dh_t/dh_{t-1}`` with the cell states held fixed.
+        RNN and GRU have only ``h``, so both are the same.
+    dtype
+        Compute in this dtype (default: the module's).
+
+    Returns
+    -------
+    torch.Tensor
+        (B, D, D), block lower-triangular by layer; ``J[b, i, j]`` is
+        ``d state'_i / d state_j`` in the order of :func:`flatten_state`.
+    """
+    eng = _Engine(rnn, convention, dtype)
+    if not isinstance(x_t, torch.Tensor) or x_t.ndim != 2 or x_t.shape[1] != eng.I:
+        shape = tuple(x_t.shape) if isinstance(x_t, torch.Tensor) else type(x_t).__name__
+        raise ValueError(f"x_t must be a tensor (batch, input_size={eng.I}), got {shape}")
+    B = x_t.shape[0]
+    with torch.no_grad():
+        st = _state_list(eng, state, B, False, name="state")
+        X = x_t.detach().to(dtype=eng.dtype, device=eng.device).unsqueeze(0)
+        _, co = eng.run(X, st)
+        I = torch.eye(eng.D, dtype=eng.dtype, device=eng.device).expand(B, -1, -1)
+        JT = eng.tangent(co, 0, I.contiguous())
+    return JT.transpose(1, 2).contiguous()
+
+
+# ---------------------------------------------------------------------------
+# The QR loop shared by both paths
+# ---------------------------------------------------------------------------
+
+def _check_k(k: Any, D: int) -> int:
+    if k is None:
+        return D
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= int(k) <= D:
+        raise ValueError(f"k must be an integer in [1, D={D}] (number of exponents), got {k!r}")
+    return int(k)
+
+
+def _check_steps(warmup, frame_warmup, reortho_every, T):
+    for name, v, lo in (("warmup", warmup, 0), ("frame_warmup", frame_warmup, 0),
+                        ("reortho_every", reortho_every, 1)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
+            raise ValueError(f"{name} must be an integer >= {lo}, got {v!r}")
+    if warmup + frame_warmup >= T:
+        raise ValueError(f"warmup + frame_warmup must be smaller than the number of time steps "
+                         f"T={T}, got warmup={warmup}, frame_warmup={frame_warmup}")
+
+
+def _initial_frame(frame0, B, D, k, seed, dtype, device) -> torch.Tensor:
+    """Orthonormal starting frame as QT (B, k, D)."""
+    if frame0 is None:
+        g = torch.Generator().manual_seed(int(seed))
+        A = torch.randn(D, k, generator=g, dtype=torch.float64)
+        Q = torch.linalg.qr(A)[0].to(dtype=dtype, device=device)
+        return Q.t().unsqueeze(0).expand(B, k, D).contiguous()
+    if not isinstance(frame0, torch.Tensor) or frame0.shape[-2:] != (D, k) or \
+            frame0.ndim not in (2, 3) or (frame0.ndim == 3 and frame0.shape[0] != B):
+        shape = tuple(frame0.shape) if isinstance(frame0, torch.Tensor) else type(frame0).__name__
+        raise ValueError(f"frame0 must be a tensor ({D}, {k}) or ({B}, {D}, {k}) "
+                         f"(state dim, k), got {shape}")
+    Q = frame0.detach().to(dtype=dtype, device=device)
+    if Q.ndim == 2:
+        Q = Q.unsqueeze(0).expand(B, D, k)
+    return Q.transpose(1, 2).contiguous()
+
+
+def _qr_logs(QT: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Householder QR of the frame; returns the new QT and log|diag R| (B, k)."""
+    Q, R = torch.linalg.qr(QT.transpose(1, 2))
+    logs = torch.diagonal(R, dim1=-2, dim2=-1).abs().log()
+    return Q.transpose(1, 2), logs
+
+
+def _progress(total: int, enabled: bool):
+    if not enabled:
+        return None
+    from tqdm.auto import tqdm
+    return tqdm(total=total, desc="Lyapunov spectrum", unit="step")
+
+
+def _finish(gamma, steps, units, convention, hist, hist_steps, sort, t0) -> SpectrumResult:
+    lam = gamma / steps
+    if sort:
+        lam = torch.sort(lam, dim=-1, descending=True).values
+    f = 1.0 / LN2 if units == "bits" else 1.0
+    history = history_steps = None
+    if hist is not None:
+        history = torch.stack(hist) * f if hist else None
+        history_steps = torch.tensor(hist_steps)
+    return SpectrumResult(lam * f, units, steps, convention, history, history_steps,
+                          time.perf_counter() - t0)
+
+
+# ---------------------------------------------------------------------------
+# Public: spectra of nn.RNN / GRU / LSTM
+# ---------------------------------------------------------------------------
+
+def lyapunov_spectrum(rnn: nn.Module, inputs: Any, *, k: int | None = None, warmup: int = 0,
+                      frame_warmup: int = 0, reortho_every: int = 1, state: str = "full",
+                      h0: Any = None, units: str = "nats", dtype: torch.dtype | None = None,
+                      history: bool = False, frame0: torch.Tensor | None = None, seed: int = 0,
+                      sort: bool = True, method: str = "auto", chunk: int = 128,
+                      progress: bool = False) -> SpectrumResult:
+    """Lyapunov spectra of a recurrent module driven by a batch of input sequences.
+
+    Parameters
+    ----------
+    rnn
+        ``torch.nn.RNN`` (tanh or relu), ``GRU`` or ``LSTM``: any ``num_layers``,
+        bias on or off, ``batch_first`` either way. Not bidirectional, no ``proj_size``.
+        The module and its parameters are never modified.
+    inputs
+        As the module takes them: (T, B, input_size), or (B, T, input_size) if
+        ``batch_first``; a 2-D (T, input_size) tensor is one sequence.
+    k
+        Number of exponents (default: all ``D``; see :func:`state_dim`).
+    warmup
+        Steps that evolve only the state (no frame, no QR) before anything else.
+    frame_warmup
+        Then steps that evolve the frame (with its QRs) without recording.
+        The exponents are averaged over the remaining ``T - warmup - frame_warmup`` steps.
+    reortho_every
+        QR every this many steps; a final QR closes the last, possibly partial, interval.
+    state
+        ``"full"`` (true dynamical system, default) or ``"hidden"`` (the paper's
+        ``dh_t/dh_{t-1}`` with the LSTM cell state held fixed).
+    h0
+        Initial state as the module takes it (default zeros).
+    units
+        ``"nats"`` (default) or ``"bits"`` per step.
+    dtype
+        Compute in this dtype, e.g. ``torch.float64`` (default: the module's).
+        Parameters are cast as copies; the module is untouched.
+    history
+        Record the running estimate after every QR (``result.history``).
+    frame0
+        Initial orthonormal frame (D, k) or (B, D, k); default: a random
+        orthonormal frame drawn with ``seed``.
+    seed
+        Seed of the default initial frame.
+    sort
+        Sort each spectrum in descending order.
+    method
+        ``"direct"`` applies the Jacobian to the frame through the weight
+        blocks (cost ~ gates*hidden^2*k); ``"formed"`` first builds the dense
+        hidden-state Jacobian by row-scaling the weights (cost ~ hidden^2*k
+        after an O(gates*hidden^2) build; only GRU and hidden-only LSTM);
+        ``"auto"`` picks ``"formed"`` for those when k >= 64.
+    chunk
+        Time steps whose trajectory is computed ahead of the frame updates.
+    progress
+        Show a tqdm progress bar.
+
+    Returns
+    -------
+    SpectrumResult
+        ``.exponents`` (B, k) and the batch statistics.
+    """
+    t0 = time.perf_counter()
+    eng = _Engine(rnn, state, dtype)
+    _check_choice(units, _UNITS, "units")
+    _check_choice(method, _METHODS, "method")
+    X, unbatched = _inputs_tbi(eng, inputs)
+    T, B = X.shape[0], X.shape[1]
+    k = _check_k(k, eng.D)
+    _check_steps(warmup, frame_warmup, reortho_every, T)
+    can_form = eng.arch == "gru" or (eng.lstm and state == "hidden")
+    if method == "formed" and not can_form:
+        raise ValueError(f"method='formed' needs a GRU or state='hidden' LSTM, got "
+                         f"{eng.arch} with state={state!r}")
+    formed = method == "formed" or (method == "auto" and can_form and k >= 64)
+    with torch.no_grad():
+        st = _state_list(eng, h0, B, unbatched)
+        if warmup:
+            st, _ = eng.run(X[:warmup], st, need_coef=False)
+        QT = _initial_frame(frame0, B, eng.D, k, seed, eng.dtype, eng.device)
+        gamma = torch.zeros(B, k, dtype=eng.dtype, device=eng.device)
+        hist = [] if history else None
+        hist_steps: list[int] = []
+        bar = _progress(T - warmup, progress)
+        since_qr = 0
+        acc = 0
+        t = warmup
+        while t < T:
+            t1 = min(T, t + chunk)
+            if t < warmup + frame_warmup:
+                t1 = min(t1, warmup + frame_warmup)
+            recording = t >= warmup + frame_warmup
+            st, co = eng.run(X[t:t1], st)
+            for s in range(t1 - t):
+                if formed:
+                    QT = eng.tangent_formed(eng.formed(co, s), QT)
+                else:
+                    QT = eng.tangent(co, s, QT)
+                since_qr += 1
+                if recording:
+                    acc += 1
+                if since_qr == reortho_every:
+                    QT, logs = _qr_logs(QT)
+                    since_qr = 0
+                    if recording:
+                        gamma += logs
+                        if hist is not None:
+                            hist.append(gamma / acc)
+                            hist_steps.append(acc)
+            if not recording and since_qr:
+                # close the frame warm-up with a QR so recording starts orthonormal
+                QT, _ = _qr_logs(QT)
+                since_qr = 0
+            if bar is not None:
+                bar.update(t1 - t)
+            t = t1
+        if since_qr:
+            QT, logs = _qr_logs(QT)
+            gamma += logs
+            if hist is not None:
+                hist.append(gamma / acc)
+                hist_steps.append(acc)
+        if bar is not None:
+            bar.close()
+    return _finish(gamma, acc, units, state, hist, hist_steps, sort, t0)
+
+
+# ---------------------------------------------------------------------------
+# Public: any cell, via torch.func
+# ---------------------------------------------------------------------------
+
+def lyapunov_spectrum_step(step: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+                           state0: torch.Tensor, inputs: torch.Tensor, *, k: int | None = None,
+                           warmup: int = 0, frame_warmup: int = 0, reortho_every: int = 1,
+                           units: str = "nats", history: bool = False,
+                           frame0: torch.Tensor | None = None, seed: int = 0, sort: bool = True,
+                           progress: bool = False) -> SpectrumResult:
+    """Lyapunov spectra of any recurrent map ``state' = step(state, x)``.
+
+    The frame is pushed forward with forward-mode derivatives
+    (``torch.func.jvp`` vectorised over the frame's columns with ``vmap``),
+    so no Jacobian matrix is built and a partial spectrum costs ``k`` JVPs.
+
+    Parameters
+    ----------
+    step
+        ``step(state, x) -> state`` on a batch: ``state`` (B, D), ``x`` (B, ...);
+        row ``b`` of the output may depend only on row ``b`` of the inputs.
+        Must be written in torch operations (no in-place updates of inputs).
+    state0
+        Initial state (B, D).
+    inputs
+        Time-major inputs (T, B, ...).
+    k, warmup, frame_warmup, reortho_every, units, history, frame0, seed, sort, progress
+        As in :func:`lyapunov_spectrum`.
+    """
+    from torch.func import jvp, vmap
+
+    t0 = time.perf_counter()
+    if not callable(step):
+        raise ValueError(f"step must be callable step(state, x) -> state, got {type(step).__name__}")
+    if not isinstance(state0, torch.Tensor) or state0.ndim != 2:
+        shape = tuple(state0.shape) if isinstance(state0, torch.Tensor) else type(state0).__name__
+        raise ValueError(f"state0 must be a tensor (batch, state_dim), got {shape}")
+    B, D = state0.shape
+    if not isinstance(inputs, torch.Tensor) or inputs.ndim < 2 or inputs.shape[1] != B:
+        shape = tuple(inputs.shape) if isinstance(inputs, torch.Tensor) else type(inputs).__name__
+        raise ValueError(f"inputs must be a time-major tensor (T, batch={B}, ...), got {shape}")
+    _check_choice(units, _UNITS, "units")
+    T = inputs.shape[0]
+    k = _check_k(k, D)
+    _check_steps(warmup, frame_warmup, reortho_every, T)
+    dtype, device = state0.dtype, state0.device
+    s = state0.detach()
+    with torch.no_grad():
+        for t in range(warmup):
+            s = step(s, inputs[t])
+        QT = _initial_frame(frame0, B, D, k, seed, dtype, device)
+    gamma = torch.zeros(B, k, dtype=dtype, device=device)
+    hist = [] if history else None
+    hist_steps: list[int] = []
+    since_qr = acc = 0
+    bar = _progress(T - warmup, progress)
+    for t in range(warmup, T):
+        x = inputs[t]
+
+        def push(v, s=s, x=x):
+            return jvp(lambda z: step(z, x), (s,), (v,))
+
+        s_new, V = vmap(push, in_dims=1, out_dims=(None, 1), randomness="error")(QT)
+        s, QT = s_new.detach(), V.detach()
+        since_qr += 1
+        recording = t >= warmup + frame_warmup
+        acc += recording
+        if since_qr == reortho_every or (t == warmup + frame_warmup - 1):
+            with torch.no_grad():
+                QT, logs = _qr_logs(QT)
+            since_qr = 0
+            if recording:
+                gamma += logs
+                if hist is not None:
+                    hist.append(gamma / acc)
+                    hist_steps.append(acc)
+        if bar is not None:
+            bar.update(1)
+    if since_qr:
+        QT, logs = _qr_logs(QT)
+        gamma += logs
+        if hist is not None:
+            hist.append(gamma / acc)
+            hist_steps.append(acc)
+    if bar is not None:
+        bar.close()
+    return _finish(gamma, acc, units, "full", hist, hist_steps, sort, t0)
+
+
+def make_step(rnn: nn.Module, *, dtype: torch.dtype | None = None) -> Callable:
+    """The full-state map of a module as ``step(state (B, D), x (B, I)) -> state``.
+
+    Written in plain torch operations (usable with ``torch.func``), with
+    parameters cast as copies; the state is ordered as in :func:`flatten_state`.
+    """
+    eng = _Engine(rnn, "full", dtype)
+    H, L = eng.H, eng.L
+
+    def step(state: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        parts = []
+        inp = x
+        nb = eng.blocks
+        for l in range(L):
+            off = l * nb * H
+            h = state[..., off:off + H]
+            gi = inp @ eng.WT_ih[l] + eng.b_ih[l]
+            gh = h @ eng.WT_hh[l] + eng.b_hh[l]
+            if eng.lstm:
+                c = state[..., off + H:off + 2 * H]
+                i, f, g, o = (gi + gh).split(H, -1)
+                c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+                h = torch.sigmoid(o) * torch.tanh(c)
+                parts += [h, c]
+            elif eng.arch == "gru":
+                xr, xz, xn = gi.split(H, -1)
+                hr, hz, hn = gh.split(H, -1)
+                r = torch.sigmoid(xr + hr)
+                z = torch.sigmoid(xz + hz)
+                n = torch.tanh(xn + r * hn)
+                h = (1 - z) * n + z * h
+                parts.append(h)
+            else:
+                h = torch.tanh(gi + gh) if eng.arch == "rnn_tanh" else torch.relu(gi + gh)
+                parts.append(h)
+            inp = h
+        return torch.cat(parts, -1)
+
+    return step
+
+
+# ---------------------------------------------------------------------------
+# Initialisation and training monitor
+# ---------------------------------------------------------------------------
+
+def init_uniform(rnn: nn.Module, p: float, *, seed: int = 0) -> nn.Module:
+    """Set every parameter of ``rnn`` to U(-p, p) in place (the paper's init) and return it."""
+    if not (isinstance(p, (int, float)) and p > 0):
+        raise ValueError(f"p must be a positive number, got {p!r}")
+    g = torch.Generator().manual_seed(int(seed))
+    with torch.no_grad():
+        for prm in rnn.parameters():
+            u = torch.rand(prm.shape, generator=g, dtype=torch.float64) * (2 * p) - p
+            prm.copy_(u.to(prm.dtype))
+    return rnn
+
+
+class SpectrumMonitor:
+    """Record Lyapunov spectra while a model trains, and what that costs.
+
+    Call :meth:`step` once per epoch or optimizer step; every ``every``-th call
+    computes the spectrum of ``rnn`` on the fixed probe ``inputs`` (with
+    ``spectrum_kwargs`` passed to :func:`lyapunov_spectrum`). The wall time
+    between calls counts as training time.
+
+    Attributes
+    ----------
+    records
+        List of ``(call_index, SpectrumResult)``.
+    spectrum_seconds, training_seconds
+        Accumulated times.
+    """
+
+    def __init__(self, rnn: nn.Module, inputs: Any, *, every: int = 1, **spectrum_kwargs: Any):
+        _arch(rnn)
+        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+            raise ValueError(f"every must be a positive integer, got {every!r}")
+        self.rnn = rnn
+        self.inputs = inputs
+        self.every = every
+        self.kwargs = spectrum_kwargs
+        self.records: list[tuple[int, SpectrumResult]] = []
+        self.calls = 0
+        self.spectrum_seconds = 0.0
+        self.training_seconds = 0.0
+        self._last = time.perf_counter()
+
+    def start(self) -> None:
+        """Restart the training clock (call right before training begins)."""
+        self._last = time.perf_counter()
+
+    def step(self) -> SpectrumResult | None:
+        """Count one unit of training; compute the spectrum if it is due."""
+        now = time.perf_counter()
+        self.training_seconds += now - self._last
+        res = None
+        if self.calls % self.every == 0:
+            res = lyapunov_spectrum(self.rnn, self.inputs, **self.kwargs)
+            self.records.append((self.calls, res))
+        self.calls += 1
+        end = time.perf_counter()
+        self.spectrum_seconds += end - now
+        self._last = end
+        return res
+
+    @property
+    def overhead(self) -> float:
+        """Spectrum time as a fraction of training time (the paper reports about 0.04)."""
+        return self.spectrum_seconds / self.training_seconds if self.training_seconds else math.inf
+
+    def exponents(self) -> np.ndarray:
+        """Batch-mean spectra of all records, array (n_records, k)."""
+        return np.stack([r.mean for _, r in self.records])
+
+
+# ---------------------------------------------------------------------------
+# Figures
+# ---------------------------------------------------------------------------
+
+def _unit_label(units: str) -> str:
+    return style.NATS_PER_STEP if units == "nats" else "bits per step"
+
+
+@style.styled
+def plot_spectra(results: dict, *, title: str | None = None, figsize=(6.0, 3.8)):
+    """Batch-mean spectra (with standard-error bands) of several results, by index."""
+    if not results:
+        raise ValueError("results must map at least one label to a SpectrumResult")
+    fig, ax = style.figure(figsize=figsize)
+    units = "nats"
+    for label, res in results.items():
+        m, se = res.mean, res.stderr
+        idx = np.arange(1, m.size + 1)
+        ax.plot(idx, m, label=str(label))
+        if np.isfinite(se).all():
+            ax.fill_between(idx, m - se, m + se, alpha=0.25)
+        units = res.units
+    ax.axhline(0.0, color="0.4", lw=0.8)
+    ax.set_xlabel("exponent index $i$")
+    ax.set_ylabel(f"$\\lambda_i$ ({_unit_label(units)})")
+    ax.legend()
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+@style.styled
+def plot_convergence(result: SpectrumResult, *, n_show: int = 8, figsize=(6.0, 3.6)):
+    """Running estimates of the leading exponents (batch mean) against time."""
+    if result.history is None:
+        raise ValueError("result must be computed with history=True")
+    fig, ax = style.figure(figsize=figsize)
+    hist = result.history.detach().to("cpu", torch.float64).mean(1).numpy()
+    order = np.argsort(-hist[-1])[:n_show]
+    steps = result.history_steps.numpy()
+    for j in order:
+        ax.plot(steps, hist[:, j], lw=1.2)
+    ax.set_xlabel("time step $T$ (after warm-up)")
+    ax.set_ylabel(f"running estimate ({_unit_label(result.units)})")
+    ax.set_title(f"leading {len(order)} exponents, batch mean")
+    return fig
+
+
+@style.styled
+def plot_full_vs_hidden(full: SpectrumResult, hidden: SpectrumResult, *, figsize=(9.0, 3.6)):
+    """Full-state (h, c) spectrum next to the hidden-only (c fixed) one."""
+    fig, axes = style.figure(1, 2, figsize=figsize)
+    for ax, res, name in ((axes[0], full, "full state $(h, c)$"),
+                          (axes[1], hidden, "hidden only ($c$ held fixed)")):
+        m = res.mean
+        idx = np.arange(1, m.size + 1)
+        ax.plot(idx, m, ".-", ms=3)
+        ax.axhline(0.0, color="0.4", lw=0.8)
+        ax.set_xlabel("exponent index $i$")
+        ax.set_ylabel(f"$\\lambda_i$ ({_unit_label(res.units)})")
+        ax.set_title(f"{name}: $\\lambda_1$ = {m[0]:+.3f}")
+    return fig
+
+
+@style.styled
+def plot_init_sweep(results: dict, *, figsize=(9.0, 3.6)):
+    """Spectra against normalised index for several init scales ``p`` (left) and lambda_1(p)."""
+    fig, axes = style.figure(1, 2, figsize=figsize)
+    ps, lmax, se = [], [], []
+    for p, res in results.items():
+        m = res.mean
+        x = np.arange(1, m.size + 1) / m.size
+        axes[0].plot(x, m, label=f"p = {p:g}")
+        ps.append(float(p))
+        lmax.append(m[0])
+        se.append(res.stderr[0])
+    axes[0].axhline(0.0, color="0.4", lw=0.8)
+    axes[0].set_xlabel("normalised index $i / D$")
+    axes[0].set_ylabel(f"$\\lambda_i$ ({style.NATS_PER_STEP})")
+    axes[0].legend()
+    axes[1].errorbar(ps, lmax, yerr=np.nan_to_num(se), marker="o")
+    axes[1].axhline(0.0, color="0.4", lw=0.8)
+    axes[1].set_xlabel("initialisation scale $p$ (weights ~ U(-p, p))")
+    axes[1].set_ylabel(f"$\\lambda_1$ ({style.NATS_PER_STEP})")
+    return fig

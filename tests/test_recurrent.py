@@ -1,0 +1,399 @@
+"""Tests of the torch Lyapunov engine against autograd and closed forms.
+
+The reference for every Jacobian is ``torch.autograd.functional.jacobian`` of the
+module's *own* forward pass (one step, whole state), and the reference
+spectrum is a plain float64 QR loop written here.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from lyaplearn import recurrent as R
+
+torch.set_num_threads(1)
+
+ARCHS = ["rnn_tanh", "rnn_relu", "gru", "lstm"]
+
+
+def make(arch, *, I=3, H=4, L=1, bias=True, batch_first=False, seed=0, scale=None,
+         dtype=torch.float64):
+    torch.manual_seed(seed)
+    kw = dict(input_size=I, hidden_size=H, num_layers=L, bias=bias, batch_first=batch_first)
+    if arch == "lstm":
+        m = nn.LSTM(**kw)
+    elif arch == "gru":
+        m = nn.GRU(**kw)
+    else:
+        m = nn.RNN(nonlinearity=arch.split("_")[1], **kw)
+    m = m.to(dtype)
+    if scale is not None:
+        with torch.no_grad():
+            for p in m.parameters():
+                p.uniform_(-scale, scale)
+    return m
+
+
+# --- reference: the module's own forward over the full state ----------------------------
+
+def ref_flatten(state, lstm):
+    """(L, B, H) or (h, c) -> (B, D) ordered (h1, c1, h2, c2, ...)."""
+    if lstm:
+        h, c = state
+        L = h.shape[0]
+        return torch.cat([torch.cat([h[l], c[l]], -1) for l in range(L)], -1)
+    return torch.cat(list(state), -1)
+
+
+def ref_unflatten(flat, L, H, lstm):
+    if lstm:
+        hs = [flat[:, 2 * l * H:(2 * l + 1) * H] for l in range(L)]
+        cs = [flat[:, (2 * l + 1) * H:(2 * l + 2) * H] for l in range(L)]
+        return torch.stack(hs), torch.stack(cs)
+    return torch.stack([flat[:, l * H:(l + 1) * H] for l in range(L)])
+
+
+def module_step(m, x_t, flat, lstm):
+    """One step of the module itself on a flat state (B, D)."""
+    L, H = m.num_layers, m.hidden_size
+    st = ref_unflatten(flat, L, H, lstm)
+    x = x_t.unsqueeze(1) if m.batch_first else x_t.unsqueeze(0)
+    _, new = m(x, st)
+    return ref_flatten(new, lstm)
+
+
+def autograd_jac(m, x_t, flat, lstm, hidden_only=False):
+    """(B, D, D) Jacobian of one module step by reverse-mode autograd."""
+    B = flat.shape[0]
+    L, H = m.num_layers, m.hidden_size
+    if hidden_only:
+        h, c = ref_unflatten(flat, L, H, True)
+
+        def f(hf):
+            hh = torch.stack([hf[:, l * H:(l + 1) * H] for l in range(L)])
+            x = x_t.unsqueeze(1) if m.batch_first else x_t.unsqueeze(0)
+            _, (hn, _) = m(x, (hh, c))
+            return torch.cat(list(hn), -1)
+        z = torch.cat(list(h), -1)
+    else:
+        def f(s):
+            return module_step(m, x_t, s, lstm)
+        z = flat
+    J = torch.autograd.functional.jacobian(f, z)          # (B, D, B, D)
+    return torch.stack([J[b, :, b, :] for b in range(B)])
+
+
+def reference_spectrum(m, X, Q0, hidden_only=False):
+    """Plain float64 QR loop over autograd Jacobians; X time-major (T, B, I)."""
+    lstm = isinstance(m, nn.LSTM)
+    T, B, _ = X.shape
+    L, H = m.num_layers, m.hidden_size
+    D = (2 if lstm else 1) * L * H
+    flat = torch.zeros(B, D, dtype=torch.float64)
+    Q = np.repeat(Q0.numpy()[None], B, 0)
+    gam = np.zeros((B, Q0.shape[1]))
+    logdet = np.zeros(B)
+    for t in range(T):
+        J = autograd_jac(m, X[t], flat, lstm, hidden_only).numpy()
+        with torch.no_grad():
+            flat = module_step(m, X[t], flat, lstm)
+        for b in range(B):
+            q, r = np.linalg.qr(J[b] @ Q[b])
+            Q[b] = q
+            gam[b] += np.log(np.abs(np.diag(r)))
+            logdet[b] += np.linalg.slogdet(J[b])[1]
+    return gam / T, logdet / T
+
+
+# --- jacobian against autograd -------------------------------------------------------------
+
+@pytest.mark.parametrize("arch", ARCHS)
+@pytest.mark.parametrize("L", [1, 2, 3])
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("batch_first", [False, True])
+def test_jacobian_matches_autograd(arch, L, bias, batch_first):
+    m = make(arch, L=L, bias=bias, batch_first=batch_first, seed=L + 3 * bias, scale=0.8)
+    lstm = arch == "lstm"
+    B, H = 2, m.hidden_size
+    g = torch.Generator().manual_seed(1)
+    x = torch.randn(B, 3, generator=g, dtype=torch.float64)
+    D = (2 if lstm else 1) * L * H
+    flat = 0.5 * torch.randn(B, D, generator=g, dtype=torch.float64)
+    if arch == "rnn_relu":
+        flat = flat.abs()
+    st = ref_unflatten(flat, L, H, lstm)
+    J = R.jacobian(m, x, st)
+    assert J.shape == (B, D, D)
+    J_ref = autograd_jac(m, x, flat, lstm)
+    torch.testing.assert_close(J, J_ref, rtol=1e-10, atol=1e-12)
+    # block lower-triangular by layer
+    nb = D // L
+    for i in range(L):
+        for j in range(i + 1, L):
+            assert torch.all(J[:, i * nb:(i + 1) * nb, j * nb:(j + 1) * nb] == 0)
+
+
+@pytest.mark.parametrize("L", [1, 2])
+def test_hidden_only_jacobian_matches_autograd(L):
+    m = make("lstm", L=L, seed=5, scale=0.9)
+    g = torch.Generator().manual_seed(2)
+    x = torch.randn(3, 3, generator=g, dtype=torch.float64)
+    flat = 0.5 * torch.randn(3, 2 * L * 4, generator=g, dtype=torch.float64)
+    J = R.jacobian(m, x, ref_unflatten(flat, L, 4, True), convention="hidden")
+    torch.testing.assert_close(J, autograd_jac(m, x, flat, True, hidden_only=True),
+                               rtol=1e-10, atol=1e-12)
+
+
+def test_jacobian_float32_module():
+    m = make("gru", dtype=torch.float32, scale=0.7)
+    x = torch.randn(2, 3)
+    J = R.jacobian(m, x, None)
+    assert J.dtype == torch.float32
+    m64 = copy.deepcopy(m).double()
+    J64 = autograd_jac(m64, x.double(), torch.zeros(2, 4, dtype=torch.float64), False)
+    torch.testing.assert_close(J.double(), J64, rtol=1e-5, atol=1e-6)
+
+
+# --- spectra against the independent reference ---------------------------------------------
+
+def _frame(D, k, seed=3):
+    g = torch.Generator().manual_seed(seed)
+    return torch.linalg.qr(torch.randn(D, k, generator=g, dtype=torch.float64))[0]
+
+
+@pytest.mark.parametrize("arch,L,bias,bf", [("rnn_tanh", 2, True, False),
+                                            ("rnn_relu", 1, True, True),
+                                            ("gru", 2, False, True),
+                                            ("lstm", 2, True, False),
+                                            ("lstm", 1, False, True)])
+def test_spectrum_matches_reference(arch, L, bias, bf):
+    m = make(arch, L=L, bias=bias, batch_first=bf, seed=7, scale=1.0)
+    lstm = arch == "lstm"
+    D = (2 if lstm else 1) * L * 4
+    T, B = 25, 2
+    g = torch.Generator().manual_seed(4)
+    X = torch.randn(T, B, 3, generator=g, dtype=torch.float64)
+    Q0 = _frame(D, D)
+    lam_ref, logdet = reference_spectrum(m, X, Q0)
+    inp = X.transpose(0, 1) if bf else X
+    res = R.lyapunov_spectrum(m, inp, frame0=Q0, sort=False)
+    assert res.exponents.shape == (B, D)
+    np.testing.assert_allclose(res.numpy(), lam_ref, rtol=1e-9, atol=1e-9)
+    # sum identity: sum of the full spectrum = time-averaged log|det J|
+    np.testing.assert_allclose(res.numpy().sum(1), logdet, rtol=1e-9, atol=1e-9)
+    # sorted by default, and both conventions of sorting agree as sets
+    srt = R.lyapunov_spectrum(m, inp, frame0=Q0).numpy()
+    assert np.all(srt[:, :-1] >= srt[:, 1:])
+    np.testing.assert_allclose(srt, -np.sort(-lam_ref, axis=1), rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("arch", ["gru", "lstm"])
+def test_formed_and_direct_agree_with_reference(arch):
+    m = make(arch, L=2, seed=11, scale=0.9)
+    state = "hidden" if arch == "lstm" else "full"
+    D = 8
+    X = torch.randn(15, 2, 3, generator=torch.Generator().manual_seed(5), dtype=torch.float64)
+    Q0 = _frame(D, D)
+    lam_ref, _ = reference_spectrum(m, X, Q0, hidden_only=arch == "lstm")
+    for method in ("direct", "formed"):
+        res = R.lyapunov_spectrum(m, X, frame0=Q0, sort=False, state=state, method=method)
+        np.testing.assert_allclose(res.numpy(), lam_ref, rtol=1e-9, atol=1e-9)
+
+
+def test_float32_module_float64_request_and_unchanged():
+    m = make("lstm", L=2, dtype=torch.float32, scale=0.5)
+    before = {n: p.detach().clone() for n, p in m.named_parameters()}
+    req = {n: p.requires_grad for n, p in m.named_parameters()}
+    X = torch.randn(20, 2, 3)
+    res = R.lyapunov_spectrum(m, X, dtype=torch.float64)
+    assert res.exponents.dtype == torch.float64
+    res32 = R.lyapunov_spectrum(m, X)
+    assert res32.exponents.dtype == torch.float32
+    np.testing.assert_allclose(res32.numpy(), res.numpy(), atol=2e-4)
+    for n, p in m.named_parameters():
+        assert p.dtype == torch.float32
+        assert p.requires_grad == req[n]
+        assert torch.equal(p.detach(), before[n])
+        assert p.grad is None
+    # the module still runs in float32 (its flat weights were not re-cast)
+    out, _ = m(X)
+    assert out.dtype == torch.float32
+
+
+def test_near_linear_limit_tanh():
+    """Tiny inputs and states: J ~ W_hh, exponents -> log|eigenvalues of W_hh|."""
+    H = 6
+    m = make("rnn_tanh", I=2, H=H, seed=2)
+    g = torch.Generator().manual_seed(9)
+    W = torch.randn(H, H, generator=g, dtype=torch.float64)
+    W *= 0.9 / np.abs(np.linalg.eigvals(W.numpy())).max()
+    with torch.no_grad():
+        m.weight_hh_l0.copy_(W)
+        m.weight_ih_l0.mul_(1e-4)
+        m.bias_ih_l0.zero_()
+        m.bias_hh_l0.zero_()
+    X = torch.randn(1500, 1, 2, generator=g, dtype=torch.float64)
+    res = R.lyapunov_spectrum(m, X, frame_warmup=100)
+    expected = np.sort(np.log(np.abs(np.linalg.eigvals(W.numpy()))))[::-1]
+    np.testing.assert_allclose(res.numpy()[0], expected, atol=0.01)
+
+
+def test_partial_is_top_of_full():
+    m = make("lstm", H=5, seed=3, scale=0.6)
+    X = torch.randn(60, 3, 3, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    Q0 = _frame(10, 10)
+    full = R.lyapunov_spectrum(m, X, frame0=Q0, sort=False).numpy()
+    part = R.lyapunov_spectrum(m, X, frame0=Q0[:, :3], k=3, sort=False).numpy()
+    np.testing.assert_allclose(part, full[:, :3], rtol=1e-10, atol=1e-12)
+
+
+def test_reortho_every_keeps_leading_exponents():
+    m = make("gru", H=6, seed=4, scale=0.8)
+    X = torch.randn(203, 2, 3, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    Q0 = _frame(6, 6)
+    lam_ref, _ = reference_spectrum(m, X, Q0)  # QR every step
+    lam_ref = -np.sort(-lam_ref, axis=1)
+    res = R.lyapunov_spectrum(m, X, frame0=Q0, reortho_every=10, history=True)
+    # 203 = 20 * 10 + 3: the last partial interval counts
+    assert res.steps == 203 and len(res.history_steps) == 21
+    assert int(res.history_steps[-1]) == 203
+    np.testing.assert_allclose(res.numpy()[:, :3], lam_ref[:, :3], atol=1e-6)
+
+
+def test_warmups_shift_the_window():
+    m = make("rnn_tanh", H=4, seed=1, scale=0.9)
+    X = torch.randn(40, 2, 3, generator=torch.Generator().manual_seed(3), dtype=torch.float64)
+    res = R.lyapunov_spectrum(m, X, warmup=10, frame_warmup=5)
+    assert res.steps == 25
+    # warm-up of the state = starting from the state reached after 10 steps
+    with torch.no_grad():
+        _, h10 = m(X[:10])
+    Q0 = _frame(4, 4)
+    a = R.lyapunov_spectrum(m, X, warmup=10, frame0=Q0).numpy()
+    b = R.lyapunov_spectrum(m, X[10:], h0=h10, frame0=Q0).numpy()
+    np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+def test_dead_relu_gives_minus_inf_not_nan():
+    m = make("rnn_relu", H=4, seed=0)
+    with torch.no_grad():
+        m.weight_hh_l0.copy_(torch.eye(4, dtype=torch.float64))
+        m.weight_ih_l0.zero_()
+        m.bias_hh_l0.zero_()
+        m.bias_ih_l0.copy_(torch.tensor([1.0, 1.0, -1.0, -1.0], dtype=torch.float64))
+    X = torch.zeros(10, 1, 3, dtype=torch.float64)
+    lam = R.lyapunov_spectrum(m, X, frame0=torch.eye(4, dtype=torch.float64)).numpy()[0]
+    assert not np.isnan(lam).any()
+    np.testing.assert_allclose(lam[:2], 0.0, atol=1e-12)   # identity on the live units
+    assert np.all(np.isneginf(lam[2:]))
+
+
+def test_result_statistics_and_units():
+    m = make("lstm", H=3, seed=2, scale=0.5)
+    X = torch.randn(30, 4, 3, generator=torch.Generator().manual_seed(2), dtype=torch.float64)
+    res = R.lyapunov_spectrum(m, X)
+    lam = res.numpy()
+    np.testing.assert_allclose(res.mean, lam.mean(0))
+    np.testing.assert_allclose(res.stderr, lam.std(0, ddof=1) / 2.0)
+    np.testing.assert_allclose(res.features["max"], lam.max(1))
+    np.testing.assert_allclose(res.features["variance"], lam.var(1))
+    bits = R.lyapunov_spectrum(m, X, units="bits")
+    np.testing.assert_allclose(bits.numpy(), lam / math.log(2), rtol=1e-12)
+    np.testing.assert_allclose(res.to("bits").numpy(), bits.numpy(), rtol=1e-12)
+    assert np.all(res.kaplan_yorke >= 0)
+
+
+def test_generic_step_path_matches_module():
+    m = make("gru", L=2, seed=6, scale=0.8)
+    X = torch.randn(30, 2, 3, generator=torch.Generator().manual_seed(6), dtype=torch.float64)
+    Q0 = _frame(8, 8)
+    lam_ref, _ = reference_spectrum(m, X, Q0)
+
+    def step(s, x):  # the module's own forward as a step function
+        return module_step(m, x, s, False)
+    res = R.lyapunov_spectrum_step(step, torch.zeros(2, 8, dtype=torch.float64), X,
+                                   frame0=Q0, sort=False)
+    np.testing.assert_allclose(res.numpy(), lam_ref, rtol=1e-8, atol=1e-9)
+    res2 = R.lyapunov_spectrum_step(R.make_step(m), torch.zeros(2, 8, dtype=torch.float64), X,
+                                    frame0=Q0[:, :3], k=3, reortho_every=4, sort=False)
+    np.testing.assert_allclose(res2.numpy()[:, 0], lam_ref[:, 0], atol=1e-6)
+
+
+def test_monitor_records_and_times():
+    m = make("lstm", H=4, seed=1, dtype=torch.float32)
+    X = torch.randn(10, 2, 3)
+    mon = R.SpectrumMonitor(m, X, every=2, k=3)
+    opt = torch.optim.SGD(m.parameters(), lr=0.1)
+    for _ in range(5):
+        out, _ = m(X)
+        out.pow(2).mean().backward()
+        opt.step()
+        opt.zero_grad()
+        mon.step()
+    assert [c for c, _ in mon.records] == [0, 2, 4]
+    assert mon.exponents().shape == (3, 3)
+    assert mon.spectrum_seconds > 0 and mon.training_seconds > 0
+    assert mon.overhead == mon.spectrum_seconds / mon.training_seconds
+
+
+def test_init_uniform_bounds():
+    m = R.init_uniform(make("gru"), 0.1, seed=3)
+    for p in m.parameters():
+        assert p.abs().max() <= 0.1
+
+
+# --- bad inputs ------------------------------------------------------------------------------
+
+def test_bad_inputs():
+    X = torch.randn(5, 2, 3, dtype=torch.float64)
+    with pytest.raises(ValueError, match="bidirectional"):
+        R.lyapunov_spectrum(nn.LSTM(3, 4, bidirectional=True), X.float())
+    with pytest.raises(ValueError, match="proj_size"):
+        R.lyapunov_spectrum(nn.LSTM(3, 4, proj_size=2), X.float())
+    with pytest.raises(ValueError, match="rnn must be a torch.nn.RNN, GRU or LSTM"):
+        R.lyapunov_spectrum(nn.Linear(3, 4), X)
+    m = make("lstm", L=2)
+    with pytest.raises(ValueError, match=r"inputs must have 2 .* got shape \(5,\)"):
+        R.lyapunov_spectrum(m, torch.randn(5))
+    with pytest.raises(ValueError, match=r"inputs must be \(seq_len, batch, input_size\) "
+                                         r"with input_size=3, got shape \(5, 2, 7\)"):
+        R.lyapunov_spectrum(m, torch.randn(5, 2, 7))
+    with pytest.raises(ValueError, match=r"h0 must have shape \(2, 2, 4\).*got shape \(1, 2, 4\)"):
+        R.lyapunov_spectrum(m, X, h0=(torch.zeros(1, 2, 4), torch.zeros(1, 2, 4)))
+    with pytest.raises(ValueError, match="h0 must be a tuple"):
+        R.lyapunov_spectrum(m, X, h0=torch.zeros(2, 2, 4))
+    with pytest.raises(ValueError, match=r"k must be an integer in \[1, D=16\].*got 17"):
+        R.lyapunov_spectrum(m, X, k=17)
+    with pytest.raises(ValueError, match=r"k must be .* got 0"):
+        R.lyapunov_spectrum(m, X, k=0)
+    with pytest.raises(ValueError, match="state must be one of 'full', 'hidden', got 'cell'"):
+        R.lyapunov_spectrum(m, X, state="cell")
+    with pytest.raises(ValueError, match="units must be one of"):
+        R.lyapunov_spectrum(m, X, units="decibels")
+    with pytest.raises(ValueError, match="reortho_every must be an integer >= 1, got 0"):
+        R.lyapunov_spectrum(m, X, reortho_every=0)
+    with pytest.raises(ValueError, match="warmup \\+ frame_warmup must be smaller .* T=5"):
+        R.lyapunov_spectrum(m, X, warmup=3, frame_warmup=2)
+    with pytest.raises(ValueError, match="method='formed' needs"):
+        R.lyapunov_spectrum(m, X, method="formed")
+    with pytest.raises(ValueError, match=r"frame0 must be a tensor \(16, 3\)"):
+        R.lyapunov_spectrum(m, X, k=3, frame0=torch.zeros(16, 4))
+    with pytest.raises(ValueError, match=r"x_t must be a tensor \(batch, input_size=3\), "
+                                         r"got \(2, 5\)"):
+        R.jacobian(m, torch.zeros(2, 5), None)
+    with pytest.raises(ValueError, match=r"state must have shape \(2, 2, 4\).*got shape"):
+        R.jacobian(make("gru", L=2), torch.zeros(2, 3), torch.zeros(2, 3, 4))
+    with pytest.raises(ValueError, match="state0 must be a tensor"):
+        R.lyapunov_spectrum_step(lambda s, x: s, torch.zeros(3), X)
+    with pytest.raises(ValueError, match=r"inputs must be a time-major tensor \(T, batch=4"):
+        R.lyapunov_spectrum_step(lambda s, x: s, torch.zeros(4, 2), X)
+    with pytest.raises(ValueError, match="every must be a positive integer"):
+        R.SpectrumMonitor(m, X, every=0)
+    with pytest.raises(ValueError, match="p must be a positive number"):
+        R.init_uniform(m, -1.0)
