@@ -1,0 +1,1 @@
+"""Reference solutions to the coding exercises, one module per chapter (``chNN``)."""
