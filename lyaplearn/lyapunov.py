@@ -218,6 +218,13 @@ class QRAccumulator:
 
     def push(self, jac) -> None:
         """Advance the frame by one Jacobian, ``(N, N)`` or ``(B, N, N)``."""
+        jac = np.asarray(jac, dtype=float)
+        n = self.q.shape[-2]
+        if jac.shape[-2:] != (n, n) or jac.ndim > self.q.ndim:
+            raise ValueError(f"jacobian must have shape ({n}, {n}) or (B, {n}, {n}) matching the "
+                             f"frame {self.q.shape}, got shape {jac.shape}")
+        if not np.isfinite(jac).all():
+            raise ValueError(f"jacobian must be finite; step {self.t + 1} gave inf or NaN")
         self.q = np.matmul(jac, self.q)
         self.t += 1
         if self.t % self.reortho_every == 0:
@@ -393,8 +400,16 @@ def map_spectrum(step, jacobian, x0, steps: int, *, inputs=None, warmup: int = 0
     def args(t):
         return (x,) if inputs is None else (x, inputs[t])
 
+    def advance(t):
+        with np.errstate(over="ignore", invalid="ignore"):
+            new = np.asarray(step(*args(t)), dtype=float)
+        if new.shape != x.shape or not np.isfinite(new).all():
+            raise ValueError(f"step must return finite states of shape {x.shape}; at step {t + 1} "
+                             "it did not (x0 is probably outside the basin of the attractor)")
+        return new
+
     for t in range(warmup):
-        x = step(*args(t))
+        x = advance(t)
     frame = _initial_frame(n, k, q0, seed, rng)
     if x.ndim == 2:
         frame = np.broadcast_to(frame, (x.shape[0], n, k)).copy()
@@ -402,16 +417,13 @@ def map_spectrum(step, jacobian, x0, steps: int, *, inputs=None, warmup: int = 0
         pre = QRAccumulator(frame, reortho_every=reortho_every)
         for t in range(warmup, warmup + frame_warmup):
             pre.push(jacobian(*args(t)))
-            x = step(*args(t))
+            x = advance(t)
         pre.finish()
         frame = pre.q
     acc = QRAccumulator(frame, reortho_every=reortho_every, history=history)
     for t in range(warmup + frame_warmup, total):
         acc.push(jacobian(*args(t)))
-        x = step(*args(t))
-        if not np.isfinite(x).all():
-            raise ValueError(f"the trajectory left the finite numbers at step {t + 1}; "
-                             "x0 is probably outside the basin of the attractor")
+        x = advance(t)
     lam = _sort_desc(acc.finish()) * scale
     if history:
         return lam, acc.history * scale
@@ -696,8 +708,8 @@ def plot_warmup_effect(rnn, *, warmups=(0, 100, 250), steps: int = 200, trajecto
         for i in range(0, kk, every):
             ax.plot(np.arange(1, steps + 1), hist[:, i], color=cmap(i / max(kk - 1, 1)), lw=1.0)
         ax.set_xlabel("steps T after warm-up")
+        ax.set_ylabel(f"running estimate ({style.NATS_PER_STEP})")
         ax.set_title(f"warm-up {w} steps")
-    axes[0].set_ylabel(f"running estimate ({style.NATS_PER_STEP})")
     lo = min(a.get_ylim()[0] for a in axes)
     hi = max(a.get_ylim()[1] for a in axes)
     for a in axes:
@@ -841,8 +853,9 @@ def plot_logistic_exponent(r_min: float = 2.8, r_max: float = 4.0, *, num: int =
     for i in range(points):
         x = r * x * (1 - x)
         orbit[i] = x
-    fig, (ax1, ax2) = style.figure(2, 1, figsize=(8, 5.6), sharex=True)
+    fig, (ax1, ax2) = style.figure(2, 1, figsize=(8, 5.8))
     ax1.plot(np.broadcast_to(r, orbit.shape).ravel(), orbit.ravel(), ",", color="black", alpha=0.5)
+    ax1.set_xlabel("r")
     ax1.set_ylabel("$x_t$ on the attractor")
     ax1.set_title("logistic map $x_{t+1} = r x_t (1 - x_t)$")
     ax2.plot(r, np.maximum(lam, -3), color=style.PALETTE[0], lw=1.0)
