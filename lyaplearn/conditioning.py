@@ -14,7 +14,7 @@ This module provides
   products neither overflow nor lose their small singular values;
 * initialisers (:func:`init_weights`, :func:`weight_variance`): LeCun, Xavier
   (Glorot) and He Gaussians and Haar-orthogonal matrices;
-* deep networks: :func:`random_network`, :func:`network_jacobians`,
+* deep networks: :func:`critical_tanh`, :func:`random_network`, :func:`network_jacobians`,
   :func:`input_output_jacobian`, :func:`jacobian_log_singular_values`;
 * :func:`backward_norms`: the norm of an error signal layer by layer;
 * the chapter's figures (``plot_*``).
@@ -37,6 +37,7 @@ __all__ = [
     "product_log_singular_values",
     "weight_variance",
     "init_weights",
+    "critical_tanh",
     "random_network",
     "network_jacobians",
     "input_output_jacobian",
@@ -366,6 +367,42 @@ def init_weights(n: int, kind: str = "orthogonal", gain: float = 1.0, *,
 # deep networks
 # ---------------------------------------------------------------------------
 
+def critical_tanh(q_star: float, *, n_nodes: int = 400) -> tuple[float, float]:
+    """Weight gain and bias scale that put a tanh network at criticality.
+
+    For ``h_l = tanh(W_l h_{l-1} + b_l)`` with ``W`` entries of variance
+    ``gain**2 / n`` (or ``gain`` times an orthogonal matrix) and biases
+    ``N(0, bias_std**2)``, the pre-activation variance of a wide network obeys
+    ``q_{l+1} = gain**2 E[tanh(sqrt(q_l) z)**2] + bias_std**2`` (``z`` standard
+    normal). Criticality (Pennington et al. 2017) asks that ``q_star`` be a
+    fixed point *and* that the mean squared singular value of each layer
+    Jacobian be one there, ``gain**2 E[tanh'(sqrt(q_star) z)**2] = 1``.
+    Solving both gives the pair returned. Gaussian expectations use
+    ``n_nodes``-point Gauss-Legendre quadrature on ``[-12, 12]``.
+
+    Parameters
+    ----------
+    q_star : float
+        Target pre-activation variance, ``0 < q_star``; small values keep the
+        network near tanh's linear regime.
+
+    Returns
+    -------
+    (gain, bias_std) : tuple of float
+    """
+    q = _check_positive(q_star, "q_star")
+    n_nodes = _check_int(n_nodes, "n_nodes", 2)
+    z, w = np.polynomial.legendre.leggauss(n_nodes)
+    z = 12.0 * z
+    w = 12.0 * w * np.exp(-0.5 * z ** 2) / np.sqrt(2.0 * np.pi)
+    t = np.tanh(np.sqrt(q) * z)
+    gain2 = 1.0 / float(np.sum(w * (1.0 - t ** 2) ** 2))
+    bias2 = q - gain2 * float(np.sum(w * t ** 2))
+    if bias2 < 0:  # cannot happen for tanh (E tanh^2 <= q E tanh'^2); guard rounding
+        bias2 = 0.0
+    return float(np.sqrt(gain2)), float(np.sqrt(bias2))
+
+
 def random_network(depth: int, width: int, kind: str = "orthogonal", gain: float = 1.0,
                    *, bias_std: float = 0.0, rng=None
                    ) -> tuple[list[np.ndarray], list[np.ndarray]]:
@@ -585,7 +622,7 @@ def plot_directional_gain(jacobians, *, n_random: int = 3, rng=0):
 def plot_singular_value_histograms(depths: Sequence[int], kind: str = "orthogonal",
                                    gain: float = 1.0, activation: str = "linear", *,
                                    width: int = 100, input_std: float = 1.0,
-                                   bins: int = 40, seed: int = 0):
+                                   bias_std: float = 0.0, bins: int = 40, seed: int = 0):
     """Histograms of the Jacobian's singular values for several depths.
 
     One panel per depth; x axis logarithmic (powers of ten), y axis the
@@ -598,7 +635,8 @@ def plot_singular_value_histograms(depths: Sequence[int], kind: str = "orthogona
     kind = _check_init(kind)
     activation = _check_activation(activation)
     logs = [jacobian_log_singular_values(d, width, kind, gain, activation,
-                                         input_std=input_std, rng=seed) / _LN10
+                                         input_std=input_std, bias_std=bias_std,
+                                         rng=seed) / _LN10
             for d in depths]
     finite = np.concatenate([v[np.isfinite(v)] for v in logs])
     lo, hi = float(finite.min()), float(finite.max())
@@ -613,7 +651,7 @@ def plot_singular_value_histograms(depths: Sequence[int], kind: str = "orthogona
         ax.set_title(f"depth {d}")
         ax.set_xlabel(r"$\log_{10}\sigma$ (singular value)")
     axes[0][0].set_ylabel("fraction of singular values")
-    fig.suptitle(f"{_INIT_LABEL[kind]}, gain {gain:g}, {activation}, width {width}")
+    fig.suptitle(f"{_INIT_LABEL[kind]}, gain {gain:.3g}, {activation}, width {width}")
     return fig
 
 
@@ -621,7 +659,8 @@ def plot_singular_value_histograms(depths: Sequence[int], kind: str = "orthogona
 def plot_condition_vs_depth(max_depth: int = 64,
                             kinds: Sequence[str] = ("lecun", "orthogonal"),
                             activation: str = "tanh", *, gain: float = 1.0,
-                            width: int = 64, input_std: float = 1.0, seed: int = 0):
+                            width: int = 64, input_std: float = 1.0,
+                            bias_std: float = 0.0, seed: int = 0):
     """Condition number of the input-output Jacobian against depth.
 
     For each initialiser one network of depth ``max_depth`` is drawn and the
@@ -636,7 +675,8 @@ def plot_condition_vs_depth(max_depth: int = 64,
     for c, kind in enumerate(kinds):
         kind = _check_init(kind)
         gen = np.random.default_rng(seed)
-        weights, biases = random_network(max_depth, width, kind, gain, rng=gen)
+        weights, biases = random_network(max_depth, width, kind, gain,
+                                         bias_std=bias_std, rng=gen)
         x = input_std * gen.standard_normal(width)
         Js = network_jacobians(weights, x, activation, biases)
         logk = []
@@ -646,7 +686,7 @@ def plot_condition_vs_depth(max_depth: int = 64,
         ax.plot(Ls, logk, color=style.PALETTE[c], label=_INIT_LABEL[kind])
     ax.set_xlabel("depth $L$ (layers)")
     ax.set_ylabel(r"$\log_{10}$ condition number $\sigma_1/\sigma_n$")
-    ax.set_title(f"{activation} network, width {width}, gain {gain:g}")
+    ax.set_title(f"{activation} network, width {width}, gain {gain:.3g}")
     ax.legend()
     return fig
 

@@ -317,6 +317,38 @@ def test_gaussian_linear_network_spreads_with_depth():
     assert spread == pytest.approx(np.log(2.0), abs=4 / np.sqrt(L))
 
 
+@pytest.mark.parametrize("q", [1 / 64, 0.25, 1.0, 3.0, 10.0])
+def test_critical_tanh_solves_both_conditions(q):
+    gain, bias_std = C.critical_tanh(q)
+    # independent quadrature: trapezoid rule on a dense grid against the normal density
+    z = np.linspace(-12, 12, 200001)
+    p = np.exp(-z ** 2 / 2) / np.sqrt(2 * np.pi)
+    t = np.tanh(np.sqrt(q) * z)
+    e_phi2 = np.trapezoid(p * t ** 2, z)
+    e_dphi2 = np.trapezoid(p * (1 - t ** 2) ** 2, z)
+    assert gain ** 2 * e_dphi2 == pytest.approx(1.0, rel=1e-10)  # chi = 1
+    assert gain ** 2 * e_phi2 + bias_std ** 2 == pytest.approx(q, rel=1e-9)  # fixed point
+
+
+def test_critical_tanh_limits_and_bad_input():
+    gain, bias_std = C.critical_tanh(1e-6)
+    assert gain == pytest.approx(1.0, abs=1e-5) and bias_std < 1e-6
+    with pytest.raises(ValueError, match=r"q_star must be a positive finite number, got -1"):
+        C.critical_tanh(-1)
+
+
+def test_orthogonal_tanh_at_criticality_stays_near_isometry():
+    # Pennington et al. 2017: at q* small, orthogonal weights keep the spectrum
+    # concentrated around 1 at depth 64, Gaussian weights do not
+    q = 1 / 64
+    gain, bias_std = C.critical_tanh(q)
+    kw = dict(input_std=np.sqrt(q), bias_std=bias_std, rng=0)
+    orth = C.jacobian_log_singular_values(64, 32, "orthogonal", gain, "tanh", **kw)
+    gauss = C.jacobian_log_singular_values(64, 32, "lecun", gain, "tanh", **kw)
+    assert np.all(np.abs(orth) < np.log(10.0))
+    assert gauss[0] - gauss[-1] > 50 * np.log(10.0)
+
+
 def test_backward_norms_matches_direct_products():
     rng = np.random.default_rng(16)
     Js = _gaussian_stack(rng, 5, 6)
