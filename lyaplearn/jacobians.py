@@ -636,6 +636,15 @@ def gain_sweep(gains: Sequence[float], activations: Sequence[str] = ACTIVATIONS,
 # figures
 # ---------------------------------------------------------------------------
 
+def _plain_log_ticks(axis) -> None:
+    """Label a log axis spanning less than two decades with plain numbers."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 3.0, 5.0)))
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    axis.set_minor_formatter(NullFormatter())
+
+
 @style.styled
 def plot_layer_gradient_norms(norms: Mapping[str, ArrayLike] | ArrayLike, *,
                               title: str | None = None,
@@ -662,8 +671,11 @@ def plot_layer_gradient_norms(norms: Mapping[str, ArrayLike] | ArrayLike, *,
             raise ValueError(f"norms[{label!r}] must be a non-empty 1-D array, got shape {n.shape}")
         lengths.add(n.size)
         layers = np.arange(n.size)
-        ax.semilogy(layers, np.maximum(n, np.finfo(float).tiny), marker="o", ms=3.5,
-                    label=label or None, color=style.PALETTE[i % len(style.PALETTE)])
+        # distinct markers and dashes, so that curves that coincide stay visible
+        ax.semilogy(layers, np.maximum(n, np.finfo(float).tiny), label=label or None,
+                    marker="osD^v"[i % 5], ms=max(8.0 - 2.5 * i, 3.0),
+                    mfc="none" if i == 0 else None, ls=["-", "--", ":", "-."][i % 4],
+                    color=style.PALETTE[i % len(style.PALETTE)])
     ax.set_xlabel(r"layer $\ell$ (0 = input)")
     ax.set_ylabel(ylabel)
     if title:
@@ -722,10 +734,11 @@ def plot_saturation_example(depth: int = 30, width: int = 64, weight_norm: float
         c = style.PALETTE[i]
         ax1.semilogy(layers, d["delta_norms"], "o-", ms=3, color=c, label=name)
         ratio = d["delta_norms"][:-1] / d["delta_norms"][1:]
-        ax2.semilogy(np.arange(1, depth + 1), ratio, "o-", ms=3, color=c, label=name)
+        ax2.semilogy(np.arange(1, depth + 1), ratio, "o-", ms=3, color=c)
     ax2.axhline(weight_norm, color="0.3", ls="--", lw=1.2,
-                label=rf"$\|W_\ell\|_2 = {weight_norm:g}$")
+                label=rf"$\|W_\ell\|_2 = {weight_norm:g}$ (colours as on the left)")
     ax2.axhline(1.0, color="0.5", ls=":", lw=1.0)
+    _plain_log_ticks(ax2.yaxis)
     ax1.set_xlabel(r"layer $\ell$ (0 = input)")
     ax1.set_ylabel(DELTA_LABEL)
     ax1.set_title(rf"same weights, $\|W_\ell\|_2 = {weight_norm:g}$")
@@ -733,7 +746,7 @@ def plot_saturation_example(depth: int = 30, width: int = 64, weight_norm: float
     ax2.set_xlabel(r"layer $\ell$")
     ax2.set_ylabel(r"factor $\|\delta^{(\ell-1)}\| / \|\delta^{(\ell)}\|$")
     ax2.set_title("realised factor per layer")
-    ax2.legend(fontsize=8.5, ncol=2)
+    ax2.legend(fontsize=8.5, loc="lower right")
     return fig
 
 
@@ -748,6 +761,7 @@ def plot_gain_sweep(gains: Sequence[float] = tuple(np.geomspace(0.5, 4.0, 15)),
     for i, (a, r) in enumerate(rates.items()):
         ax.semilogx(gains, r, "o-", ms=3.5, color=style.PALETTE[i], label=a)
     ax.axhline(0.0, color="0.4", ls=":", lw=1.2)
+    _plain_log_ticks(ax.xaxis)
     ax.set_xlabel("weight gain $g$ (entries $\\sim\\mathcal{N}(0, g^2/n)$)")
     ax.set_ylabel(r"$\frac{1}{L}\log\frac{\|\delta^{(0)}\|}{\|\delta^{(L)}\|}$ (nats per layer)")
     ax.set_title(f"gradient growth rate, depth {depth}, width {width}")

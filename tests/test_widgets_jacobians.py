@@ -52,3 +52,24 @@ def test_animation_bad_input():
         wj.animation(gains=np.linspace(0.5, 2, 16))
     with pytest.raises(ValueError, match="depth must be a positive integer"):
         wj.animation(gains=[1.0], depth=0)
+
+
+def test_profile_reference_and_bad_input():
+    # the reference curve is the linear-network growth g^(L - l); delta_L is a unit vector
+    p = wj.profile(depth=5, gain=2.0, activation="linear", width=8, seed=3)
+    np.testing.assert_allclose(p["reference"], 2.0 ** np.arange(5, -1, -1))
+    assert p["norms"][-1] == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="depth must be a positive integer, got 2.5"):
+        wj.profile(depth=2.5)
+    with pytest.raises(ValueError, match="activation must be one of"):
+        wj.profile(activation="gelu")
+
+
+def test_animation_frames_share_one_y_range():
+    html_a = wj.animation(gains=[0.5], depth=6)
+    html_b = wj.animation(gains=[0.5, 3.0], depth=6)
+    # the 0.5 frame is drawn on a wider y-range when 3.0 is in the sweep
+    assert html_a.count("data:image/png") == 1 and html_b.count("data:image/png") == 2
+    frame_a = html_a.split("data:image/png")[1][:2000]
+    frame_b = html_b.split("data:image/png")[1][:2000]
+    assert frame_a != frame_b
