@@ -18,12 +18,14 @@ from typing import Any, Sequence
 import ipywidgets as W
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from .. import scalar, style
 from . import FigureExplorer, sweep_animation
 
 __all__ = [
     "GD_SWEEP",
+    "TOWER_SWEEP",
     "draw_gd",
     "draw_tower",
     "gd_explorer",
@@ -36,7 +38,10 @@ __all__ = [
 
 #: Default values of ``eta * a`` swept by :func:`gd_animation`: one frame in each
 #: behaviour and on each boundary.
-GD_SWEEP: tuple[float, ...] = (-0.2, 0.0, 0.4, 0.8, 1.0, 1.4, 1.8, 2.0, 2.2)
+GD_SWEEP: tuple[float, ...] = (-0.2, 0.0, 0.5, 1.0, 1.5, 2.0, 2.2)
+
+#: Default depths swept by :func:`tower_animation`.
+TOWER_SWEEP: tuple[int, ...] = (1, 5, 10, 15, 20, 30)
 
 _GD_FIGSIZE = (9.0, 3.8)
 _TOWER_FIGSIZE = (9.0, 3.8)
@@ -85,6 +90,7 @@ def draw_tower(fig: Figure, depth: int, activation: str, slope: float = 1.5,
     ax_f.axhline(1.0, color="0.4", ls=":", lw=1.0, label="1 (neither grows nor shrinks)")
     ax_f.set_ylim(0, max(1.6, m * 1.15))
     ax_f.set_xlabel(r"layer $k$")
+    ax_f.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax_f.set_ylabel(r"factor $\sigma'(z_k)$")
     ax_f.set_title(f"{depth} factors, {activation}"
                    + (f" (slope {s:g})" if activation == "linear" else ""), fontsize=10.5)
@@ -98,6 +104,7 @@ def draw_tower(fig: Figure, depth: int, activation: str, slope: float = 1.5,
               "--", color=style.PALETTE[1], lw=1.2, label=r"bound $|x|\,(\sup|\sigma'|)^L$")
     ax_g.set_yscale("log")
     ax_g.set_xlabel(r"depth $L$ (layers)")
+    ax_g.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax_g.set_ylabel(r"$|\partial f_L/\partial w|$ (log scale)")
     ax_g.set_title(fr"$\partial f_{{{depth}}}/\partial w={grads[-1]:.3g}$", fontsize=10.5)
     ax_g.legend(loc="best", fontsize=8.5)
@@ -137,8 +144,9 @@ def tower_explorer(depth: int = 10, activation: str = "sigmoid",
 def gd_animation(a: float = 1.0, etas: Sequence[float] | None = None) -> str:
     """Static fallback for :func:`gd_explorer`: sweep the learning rate.
 
-    By default ``eta * a`` runs over ``-0.2, 0, 0.4, 0.8, 1, 1.4, 1.8, 2, 2.2``
-    (9 frames), which passes through every behaviour: growth for ``eta < 0``,
+    By default ``eta * a`` runs over :data:`GD_SWEEP`,
+    ``-0.2, 0, 0.5, 1, 1.5, 2, 2.2`` (7 frames, one per entry of
+    :data:`lyaplearn.scalar.REGIMES`): growth for ``eta < 0``,
     frozen at 0, monotone shrinking, one step at ``1/a``, oscillating shrinking,
     period two at ``2/a`` and oscillating growth beyond. Returns HTML.
     """
@@ -153,10 +161,10 @@ def gd_animation(a: float = 1.0, etas: Sequence[float] | None = None) -> str:
 def tower_animation(activation: str = "sigmoid", slope: float = 1.5,
                     depths: Sequence[int] | None = None) -> str:
     """Static fallback for :func:`tower_explorer`: sweep the depth (default
-    ``1, 4, 8, 12, 16, 20, 25, 30``) for one activation. Returns HTML."""
+    :data:`TOWER_SWEEP`, ``1, 5, 10, 15, 20, 30``) for one activation. Returns HTML."""
     scalar.max_derivative(activation, slope if activation == "linear" else 1.0)  # validates
     if depths is None:
-        depths = [1, 4, 8, 12, 16, 20, 25, 30]
+        depths = list(TOWER_SWEEP)
     return sweep_animation(draw_tower, "depth", list(depths),
                            fixed={"activation": activation, "slope": slope},
                            figsize=_TOWER_FIGSIZE)
