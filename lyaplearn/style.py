@@ -96,8 +96,29 @@ def figure(nrows: int = 1, ncols: int = 1, *, figsize: tuple[float, float] | Non
     return fig, axes
 
 
+def _register_notebook_display() -> None:
+    """Let IPython show a returned :class:`Figure` as a PNG.
+
+    Our figures are not registered with pyplot, so without this a notebook
+    shows them only as ``<Figure size ...>`` unless ``%matplotlib inline`` has
+    run. Outside IPython this does nothing.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython is optional
+        return
+    ip = get_ipython()
+    if ip is None:
+        return
+    formatter = ip.display_formatter.formatters["image/png"]
+    formatter.for_type(Figure, lambda fig: to_png(fig, dpi=100))
+
+
 def to_png(fig: Figure, dpi: int = 90) -> bytes:
     """Render a figure to PNG bytes with an opaque white background."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, facecolor="white", transparent=False)
     return buf.getvalue()
+
+
+_register_notebook_display()
