@@ -552,7 +552,7 @@ def plot_unit_circle(M, *, n_points: int = 200):
     circle = np.stack([np.cos(t), np.sin(t)])
     image = A @ circle
     fig, axes = style.figure(1, 2, figsize=(8.4, 4.0))
-    lim = max(1.0, float(s[0])) * 1.15
+    lim = max(1.0, float(s[0])) * 1.5
     for ax in axes:
         ax.set_aspect("equal")
         ax.set_xlim(-lim, lim)
@@ -567,12 +567,13 @@ def plot_unit_circle(M, *, n_points: int = 200):
         u = s[i] * U[:, i]
         ax0.annotate("", xy=v, xytext=(0, 0),
                      arrowprops=dict(arrowstyle="->", color=c, lw=2))
-        ax0.text(*(1.08 * v), f"$v_{i + 1}$", color=c, ha="center", va="center")
+        ax0.text(*(1.2 * v), f"$v_{i + 1}$", color=c, ha="center", va="center")
         ax1.annotate("", xy=u, xytext=(0, 0),
                      arrowprops=dict(arrowstyle="->", color=c, lw=2))
-        ax1.text(*(u + 0.12 * lim * u / max(np.linalg.norm(u), 1e-12)),
-                 rf"$\sigma_{i + 1} u_{i + 1}$" + f" ({s[i]:.2g})", color=c,
-                 ha="center", va="center")
+        tip = u + 0.2 * lim * u / max(np.linalg.norm(u), 1e-12)
+        ax1.text(*tip, rf"$\sigma_{i + 1} u_{i + 1}$, $\sigma_{i + 1}$ = {s[i]:.2g}", color=c,
+                 ha="center", va="center",
+                 bbox=dict(facecolor="white", edgecolor="none", alpha=0.8, pad=1))
     ax0.set_title("unit circle (input)")
     ax1.set_title(f"its image: condition number {s[0] / s[1]:.3g}"
                   if s[1] > 0 else "its image: singular matrix")

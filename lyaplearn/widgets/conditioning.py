@@ -96,7 +96,7 @@ def animation(depths: Sequence[int] | None = None, kind: str = "lecun", gain: fl
               activation: str = "tanh") -> str:
     """Static fallback: the explorer's histogram swept over depth (HTML string)."""
     if depths is None:
-        depths = [1, 2, 4, 8, 16, 32, 64]
+        depths = [1, 3, 8, 16, 32, 64]
     depths = list(depths)
     if not 1 <= len(depths) <= 15:
         raise ValueError(f"depths must hold between 1 and 15 values, got {len(depths)}")
