@@ -356,19 +356,19 @@ class _Engine:
                     G.addmm_(dx, self.WT_ih[l])
                 G = G.view(B, k, 4 * H)
                 if nb == 2:
-                    S = G * c["coef"][t].unsqueeze(1)
+                    S = G.mul_(c["coef"][t].unsqueeze(1))
                     dc = QT[:, :, off + H:off + 2 * H]
                     dcn = S[..., :3 * H].view(B, k, 3, H).sum(2)
                     dcn.addcmul_(dc, c["f"][t].unsqueeze(1))
-                    dhn = torch.addcmul(S[..., 3 * H:], dcn, c["dtc"][t].unsqueeze(1))
+                    dhn = S[..., 3 * H:].addcmul_(dcn, c["dtc"][t].unsqueeze(1))
                     out[:, :, off + H:off + 2 * H] = dcn
                 else:
-                    S = G * c["hcoef"][t].unsqueeze(1)
+                    S = G.mul_(c["hcoef"][t].unsqueeze(1))
                     dhn = S.view(B, k, 4, H).sum(2)
                 out[:, :, off:off + H] = dhn
             elif self.arch == "gru":
                 G = torch.mm(dh, self.WT_hh[l]).view(B, k, 3 * H)
-                S = G * c["b"][t].unsqueeze(1)
+                S = G.mul_(c["b"][t].unsqueeze(1))
                 if dx is not None:
                     Gi = torch.mm(dx, self.WT_ih[l]).view(B, k, 3 * H)
                     S.addcmul_(Gi, c["a"][t].unsqueeze(1))
@@ -379,7 +379,7 @@ class _Engine:
                 G = torch.mm(dh, self.WT_hh[l])
                 if dx is not None:
                     G.addmm_(dx, self.WT_ih[l])
-                dhn = G.view(B, k, H) * c["d"][t].unsqueeze(1)
+                dhn = G.view(B, k, H).mul_(c["d"][t].unsqueeze(1))
                 out[:, :, off:off + H] = dhn
             dx = out[:, :, off:off + H].reshape(B * k, H)
         return out
@@ -399,17 +399,22 @@ class _Engine:
                 ar = a
             else:
                 a, ar = c["a"][t], c["b"][t]
-            B = a.shape[0]
-            Wr = self.W_hh[l].view(g, H, H)
-            # M[b, h, j] = sum_g a[b, g, h] W[g, h, j]
-            M_rec = torch.einsum("bgh,ghj->bhj", ar.view(B, g, H), Wr)
+            M_rec = self._rowscale_sum(ar, self.W_hh[l])
             if self.arch == "gru":
                 M_rec.diagonal(dim1=-2, dim2=-1).add_(c["z"][t])
-            M_in = None
-            if l > 0:
-                M_in = torch.einsum("bgh,ghj->bhj", a.view(B, g, H), self.W_ih[l].view(g, H, H))
+            M_in = self._rowscale_sum(a, self.W_ih[l]) if l > 0 else None
             mats.append((M_in, M_rec))
         return mats
+
+    def _rowscale_sum(self, a: torch.Tensor, W: torch.Tensor) -> torch.Tensor:
+        """``M[b] = sum_g diag(a[b, g]) W_g`` (B, H, H_in) by broadcasting, no diagonal matrix."""
+        H, g = self.H, self.g
+        a = a.view(a.shape[0], g, H, 1)
+        Wg = W.view(g, H, -1)
+        M = a[:, 0] * Wg[0]
+        for j in range(1, g):
+            M.addcmul_(a[:, j], Wg[j])
+        return M
 
     def tangent_formed(self, mats: list, QT: torch.Tensor) -> torch.Tensor:
         B, k, D = QT.shape
@@ -587,9 +592,12 @@ def _check_steps(warmup, frame_warmup, reortho_every, T):
 def _initial_frame(frame0, B, D, k, seed, dtype, device) -> torch.Tensor:
     """Orthonormal starting frame as QT (B, k, D)."""
     if frame0 is None:
+        if k == D:
+            # any orthonormal basis spans the whole space: the identity, as in the paper
+            return torch.eye(D, dtype=dtype, device=device).expand(B, D, D).contiguous()
         g = torch.Generator().manual_seed(int(seed))
-        A = torch.randn(D, k, generator=g, dtype=torch.float64)
-        Q = torch.linalg.qr(A)[0].to(dtype=dtype, device=device)
+        A = torch.randn(k, D, generator=g, dtype=dtype)
+        Q = torch.linalg.qr(A.t())[0].to(device=device)
         return Q.t().unsqueeze(0).expand(B, k, D).contiguous()
     if not isinstance(frame0, torch.Tensor) or frame0.shape[-2:] != (D, k) or \
             frame0.ndim not in (2, 3) or (frame0.ndim == 3 and frame0.shape[0] != B):
@@ -603,9 +611,16 @@ def _initial_frame(frame0, B, D, k, seed, dtype, device) -> torch.Tensor:
 
 
 def _qr_logs(QT: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Householder QR of the frame; returns the new QT and log|diag R| (B, k)."""
-    Q, R = torch.linalg.qr(QT.transpose(1, 2))
-    logs = torch.diagonal(R, dim1=-2, dim2=-1).abs().log()
+    """Householder QR of the frame; returns the new QT and log|diag R| (B, k).
+
+    ``QT`` (B, k, D) row-major is the frame (B, D, k) in the column-major
+    layout LAPACK works in, so ``geqrf`` needs no copy; ``diag R`` is read off
+    its output (no triangular R is built) and ``householder_product`` forms
+    the new frame. ``log|r_ii|`` is sign-safe and gives ``-inf`` for a zero.
+    """
+    a, tau = torch.geqrf(QT.transpose(1, 2))
+    logs = torch.diagonal(a, dim1=-2, dim2=-1).abs().log()
+    Q = torch.linalg.householder_product(a, tau)
     return Q.transpose(1, 2), logs
 
 
@@ -672,8 +687,9 @@ def lyapunov_spectrum(rnn: nn.Module, inputs: Any, *, k: int | None = None, warm
     history
         Record the running estimate after every QR (``result.history``).
     frame0
-        Initial orthonormal frame (D, k) or (B, D, k); default: a random
-        orthonormal frame drawn with ``seed``.
+        Initial orthonormal frame (D, k) or (B, D, k); default: the identity
+        for the full spectrum, a random orthonormal frame drawn with ``seed``
+        for a partial one.
     seed
         Seed of the default initial frame.
     sort

@@ -1,0 +1,298 @@
+"""Benchmark of :func:`lyaplearn.recurrent.lyapunov_spectrum`.
+
+Run ``python -m lyaplearn.bench`` (full grid) or ``python -m lyaplearn.bench --quick``.
+Every case is timed side by side in one run against
+
+floor
+    the tangent-space work alone on random matrices of the same sizes: the
+    same number of batched (D x D)(D x k) products and of Householder QRs of
+    (D x k) frames (``torch.linalg.qr``), with nothing else;
+jacrev
+    a plain ``torch.func`` implementation: per step the (B, D, D) Jacobian by
+    ``vmap(jacrev(step))``, then ``J @ Q`` and the QR.
+
+Times are per time step (best of ``repeats``); the ratios are what to read.
+The jacrev baseline is timed on fewer steps when it is slow (per-step times
+are comparable because every step does the same work).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import time
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from . import recurrent
+
+__all__ = ["Case", "FULL_CASES", "QUICK_CASES", "engine_work", "floor_work", "time_engine",
+           "time_floor", "time_jacrev",
+           "run_case", "run", "main"]
+
+
+@dataclass
+class Case:
+    """One benchmark setting."""
+
+    name: str
+    arch: str = "lstm"           # "lstm", "gru", "rnn_tanh"
+    hidden: int = 64
+    k: int | None = None         # None: full spectrum
+    reortho: int = 1
+    state: str = "full"
+    batch: int = 4
+    steps: int = 20
+    inputs: int = 32
+    layers: int = 1
+    bias: bool = True
+    one_hot: bool = False
+    jacrev_steps: int | None = None   # None: same as steps; 0: skip
+
+
+def _d(c: Case) -> int:
+    blocks = 2 if (c.arch == "lstm" and c.state == "full") else 1
+    return blocks * c.layers * c.hidden
+
+
+FULL_CASES = [
+    Case("LSTM full k=D", hidden=64, batch=10, steps=100),
+    Case("LSTM full k=D", hidden=128, batch=10, steps=50),
+    Case("LSTM full k=D", hidden=256, batch=4, steps=20, jacrev_steps=10),
+    Case("LSTM full k=D", hidden=512, batch=2, steps=8, jacrev_steps=4),
+    Case("LSTM full k=D", hidden=1024, batch=1, steps=3, jacrev_steps=2),
+    Case("LSTM full k=D r=10", hidden=256, reortho=10, batch=4, steps=40, jacrev_steps=10),
+    Case("LSTM full k=D r=10", hidden=1024, reortho=10, batch=1, steps=10, jacrev_steps=2),
+    Case("GRU k=D", arch="gru", hidden=256, batch=4, steps=20, jacrev_steps=10),
+    Case("RNN-tanh k=D", arch="rnn_tanh", hidden=256, batch=4, steps=40, jacrev_steps=10),
+    Case("LSTM 2 layers k=D", hidden=128, layers=2, batch=4, steps=20, jacrev_steps=10),
+    Case("LSTM full k=16", hidden=64, k=16, batch=10, steps=100),
+    Case("LSTM full k=16", hidden=256, k=16, batch=10, steps=50, jacrev_steps=5),
+    Case("LSTM full k=16", hidden=1024, k=16, batch=10, steps=20, jacrev_steps=2),
+    Case("LSTM full k=16 r=10", hidden=256, k=16, reortho=10, batch=10, steps=100,
+         jacrev_steps=5),
+    Case("LSTM full k=16 r=10", hidden=1024, k=16, reortho=10, batch=10, steps=40,
+         jacrev_steps=2),
+    Case("paper: LSTM hidden-only", hidden=512, state="hidden", batch=10, steps=30,
+         inputs=82, bias=False, one_hot=True, jacrev_steps=5),
+]
+
+QUICK_CASES = [
+    Case("LSTM full k=D", hidden=64, batch=4, steps=20),
+    Case("LSTM full k=16 r=10", hidden=128, k=16, reortho=10, batch=4, steps=20),
+    Case("GRU k=D", arch="gru", hidden=64, batch=4, steps=20),
+    Case("paper (small): hidden-only", hidden=96, state="hidden", batch=4, steps=10,
+         inputs=82, bias=False, one_hot=True),
+]
+
+
+def _module(c: Case, seed: int = 0) -> nn.Module:
+    torch.manual_seed(seed)
+    kw = dict(input_size=c.inputs, hidden_size=c.hidden, num_layers=c.layers, bias=c.bias)
+    if c.arch == "lstm":
+        m = nn.LSTM(**kw)
+    elif c.arch == "gru":
+        m = nn.GRU(**kw)
+    else:
+        m = nn.RNN(nonlinearity=c.arch.split("_")[1], **kw)
+    return recurrent.init_uniform(m, 1.0 / math.sqrt(c.hidden) * 2.0, seed=seed)
+
+
+def _inputs(c: Case, steps: int, seed: int = 1) -> torch.Tensor:
+    g = torch.Generator().manual_seed(seed)
+    if c.one_hot:
+        idx = torch.randint(0, c.inputs, (steps, c.batch), generator=g)
+        return nn.functional.one_hot(idx, c.inputs).float()
+    return torch.randn(steps, c.batch, c.inputs, generator=g)
+
+
+def _best(fn, repeats: int) -> float:
+    best = math.inf
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def engine_work(c: Case):
+    """A callable running :func:`lyapunov_spectrum` on this case."""
+    m = _module(c)
+    X = _inputs(c, c.steps)
+    kw = dict(k=c.k, reortho_every=c.reortho, state=c.state)
+    recurrent.lyapunov_spectrum(m, X[:2], **kw)   # first-call overheads
+    return lambda: recurrent.lyapunov_spectrum(m, X, **kw)
+
+
+def time_engine(c: Case, repeats: int = 3) -> float:
+    """Seconds per step of :func:`lyapunov_spectrum` for this case."""
+    return _best(engine_work(c), repeats) / c.steps
+
+
+def floor_work(c: Case, qr_mode: str = "householder"):
+    """A callable doing the bare tangent-space work on random matrices.
+
+    ``qr_mode="householder"`` (default) uses the fastest QR we know, the one the
+    engine uses (``geqrf`` on the column-major frame + ``householder_product``),
+    so the ratio measures only the engine's own overhead; ``"linalg"`` uses
+    ``torch.linalg.qr`` on the same frame.
+    """
+    D = _d(c)
+    k = c.k or D
+    g = torch.Generator().manual_seed(2)
+    AT = (torch.randn(c.batch, D, D, generator=g) / math.sqrt(D)).transpose(1, 2)
+    QT0 = torch.linalg.qr(torch.randn(c.batch, D, k, generator=g))[0].transpose(1, 2)
+    QT0 = QT0.contiguous()
+
+    def qr(QT):
+        if qr_mode == "linalg":
+            Q, Rm = torch.linalg.qr(QT.transpose(1, 2))
+            return Q.transpose(1, 2), torch.diagonal(Rm, dim1=-2, dim2=-1).abs().log()
+        a, tau = torch.geqrf(QT.transpose(1, 2))
+        logs = torch.diagonal(a, dim1=-2, dim2=-1).abs().log()
+        return torch.linalg.householder_product(a, tau).transpose(1, 2), logs
+
+    def work():
+        QT = QT0                      # the frame (B, D, k) stored column-major
+        gam = torch.zeros(c.batch, k)
+        since = 0
+        for _ in range(c.steps):
+            QT = torch.bmm(QT, AT)    # (A Q)^T: one batched (D x D)(D x k) product
+            since += 1
+            if since == c.reortho:
+                QT, logs = qr(QT)
+                gam += logs
+                since = 0
+        if since:
+            QT, logs = qr(QT)
+            gam += logs
+        return gam
+
+    work()
+    return work
+
+
+def time_floor(c: Case, repeats: int = 3, qr_mode: str = "householder") -> float:
+    """Seconds per step of the bare tangent-space work (see :func:`floor_work`)."""
+    return _best(floor_work(c, qr_mode), repeats) / c.steps
+
+
+def time_jacrev(c: Case, repeats: int = 1) -> float:
+    """Seconds per step of a plain ``vmap(jacrev(step))`` implementation."""
+    from torch.func import jacrev, vmap
+
+    steps = c.steps if c.jacrev_steps is None else c.jacrev_steps
+    if steps == 0:
+        return math.nan
+    m = _module(c)
+    X = _inputs(c, steps)
+    full = recurrent.make_step(m)            # (B, D_full) -> (B, D_full)
+    H, L = c.hidden, c.layers
+    lstm = c.arch == "lstm"
+    D_full = (2 if lstm else 1) * L * H
+    D = _d(c)
+    k = c.k or D
+    hidden_only = lstm and c.state == "hidden"
+    h_idx = torch.cat([torch.arange(2 * l * H, (2 * l + 1) * H) for l in range(L)]) \
+        if lstm else torch.arange(D_full)
+
+    def single(s, x):
+        return full(s.unsqueeze(0), x.unsqueeze(0)).squeeze(0)
+
+    def single_hidden(h, s, x):
+        z = s.index_put((h_idx,), h)
+        return single(z, x)[h_idx]
+
+    jac_full = vmap(jacrev(single))
+    jac_hidden = vmap(jacrev(single_hidden))
+
+    def work():
+        s = torch.zeros(c.batch, D_full)
+        Q = torch.linalg.qr(torch.randn(D, k, generator=torch.Generator().manual_seed(3)))[0]
+        Q = Q.expand(c.batch, D, k)
+        gam = torch.zeros(c.batch, k)
+        since = 0
+        for t in range(steps):
+            if hidden_only:
+                J = jac_hidden(s[:, h_idx], s, X[t])
+            else:
+                J = jac_full(s, X[t])
+            with torch.no_grad():
+                s = full(s, X[t])
+                Q = torch.bmm(J, Q)
+            since += 1
+            if since == c.reortho:
+                Q, Rm = torch.linalg.qr(Q)
+                gam += torch.diagonal(Rm, dim1=-2, dim2=-1).abs().log()
+                since = 0
+        if since:
+            Q, Rm = torch.linalg.qr(Q)
+            gam += torch.diagonal(Rm, dim1=-2, dim2=-1).abs().log()
+        return gam
+
+    return _best(work, repeats) / steps
+
+
+def run_case(c: Case, repeats: int = 3, jacrev: bool = True) -> dict:
+    """Time one case; returns per-step seconds and the ratios."""
+    # interleaved, best of `repeats` each: on a shared machine the load drifts
+    fe, ff = engine_work(c), floor_work(c)
+    ours = floor = math.inf
+    for _ in range(repeats):
+        ours = min(ours, _best(fe, 1))
+        floor = min(floor, _best(ff, 1))
+    ours /= c.steps
+    floor /= c.steps
+    jr = time_jacrev(c) if jacrev else math.nan
+    return {"case": c, "D": _d(c), "k": c.k or _d(c), "ours": ours, "floor": floor,
+            "jacrev": jr, "vs_floor": ours / floor, "jacrev_speedup": jr / ours}
+
+
+def _target(c: Case) -> float | None:
+    if c.name.startswith("paper") and c.hidden == 512:
+        return 1.5
+    if c.k is not None and c.hidden == 1024 and c.reortho == 10:
+        return 3.0
+    if c.k is None and c.reortho == 1 and c.arch == "lstm" and c.layers == 1 \
+            and c.state == "full":
+        return 1.3
+    return None
+
+
+def run(cases: list[Case], repeats: int = 3, jacrev: bool = True, out=print) -> list[dict]:
+    """Run and print a table of cases."""
+    out(f"torch {torch.__version__}, {torch.get_num_threads()} threads, float32, CPU")
+    head = (f"{'case':<28}{'H':>5}{'B':>4}{'D':>6}{'k':>6}{'r':>4}"
+            f"{'ours ms/step':>14}{'floor':>10}{'jacrev':>10}"
+            f"{'ours/floor':>12}{'jacrev/ours':>13}{'target':>8}")
+    out(head)
+    out("-" * len(head))
+    rows = []
+    for c in cases:
+        r = run_case(c, repeats, jacrev)
+        rows.append(r)
+        tgt = _target(c)
+        mark = "" if tgt is None else (f"<{tgt:g} " + ("ok" if r["vs_floor"] <= tgt else "MISS"))
+        out(f"{c.name:<28}{c.hidden:>5}{c.batch:>4}{r['D']:>6}{r['k']:>6}{c.reortho:>4}"
+            f"{1e3 * r['ours']:>14.2f}{1e3 * r['floor']:>10.2f}{1e3 * r['jacrev']:>10.2f}"
+            f"{r['vs_floor']:>12.2f}{r['jacrev_speedup']:>13.1f}  {mark}")
+    return rows
+
+
+def main(argv: list[str] | None = None) -> list[dict]:
+    p = argparse.ArgumentParser(prog="python -m lyaplearn.bench", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--quick", action="store_true", help="small sizes, a few seconds")
+    p.add_argument("--repeats", type=int, default=3, help="best of this many runs")
+    p.add_argument("--no-jacrev", action="store_true", help="skip the jacrev baseline")
+    p.add_argument("--threads", type=int, default=0, help="torch threads (0: torch default)")
+    a = p.parse_args(argv)
+    if a.threads:
+        torch.set_num_threads(a.threads)
+    return run(QUICK_CASES if a.quick else FULL_CASES, a.repeats, not a.no_jacrev)
+
+
+if __name__ == "__main__":
+    main()
