@@ -13,8 +13,8 @@ def haar_orthogonal(n: int, rng: np.random.Generator) -> np.ndarray:
     QR-factorise a matrix of independent standard Gaussians, ``Z = Q R``, and
     flip the sign of every column ``j`` of ``Q`` for which ``R[j, j] < 0``.
     Without the flip, ``Q`` depends on the sign convention of the QR routine
-    and is not uniformly distributed (LAPACK makes ``R[0, 0]`` negative, so
-    ``Q[0, 0] <= 0`` always).
+    and is not uniformly distributed (LAPACK gives ``R[0, 0]`` the sign
+    opposite to ``Z[0, 0]``, so ``Q[0, 0] = Z[0, 0] / R[0, 0] <= 0`` always).
     """
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"n must be a positive integer, got {n!r}")
