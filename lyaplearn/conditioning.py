@@ -57,7 +57,7 @@ INITIALISERS = ("lecun", "xavier", "he", "orthogonal")
 ACTIVATIONS = ("linear", "tanh")
 
 # Singular values below this fraction of the largest are taken from the
-# triangular (QR) recursion instead of the SVD of the explicit product.
+# triangular (QR) step instead of the SVD of the explicit product.
 _REL_THRESHOLD = 1e-6
 
 _LN10 = np.log(10.0)
@@ -227,32 +227,41 @@ def _scaled_product(mats: Sequence[np.ndarray]) -> tuple[np.ndarray, float]:
     return P, log_scale
 
 
-def _log_sv_recursive(mats: list[np.ndarray]) -> np.ndarray:
+def _log_sv_peel(mats: list[np.ndarray]) -> np.ndarray:
+    """Log singular values of ``mats[-1] @ ... @ mats[0]``, peeled off from the top."""
     n = mats[0].shape[0]
-    P, log_scale = _scaled_product(mats)
-    if not np.any(P):
-        return np.full(n, -np.inf)
-    U, s, Vt = np.linalg.svd(P)
-    # singular values above _REL_THRESHOLD * s[0] carry a relative error of
-    # about eps / _REL_THRESHOLD from the SVD of the explicit product: keep them
-    h = int(np.sum(s >= _REL_THRESHOLD * s[0]))
-    head = np.log(s[:h]) + log_scale
-    if h == n:
-        return head
-    # The rest: change basis with the right singular vectors V and push it
-    # through the factors with QR, M_k Q_{k-1} = Q_k R_k. Then
-    # M_L ... M_1 V = Q_L R_L ... R_1, a product of upper-triangular matrices,
-    # whose trailing diagonal block is the product of the trailing blocks of
-    # the R_k. Because V already separates the large singular values (the
-    # off-diagonal block is ~eps * s[0] while the leading block is >= 1e-6 *
-    # s[0]), the small singular values of the product are those of that block,
-    # to a relative error of about eps / _REL_THRESHOLD. Recurse on it.
-    Q = Vt.T
-    tail = []
-    for A in mats:
-        Q, R = np.linalg.qr(A @ Q)
-        tail.append(R[h:, h:])
-    return np.concatenate([head, _log_sv_recursive(tail)])
+    out: list[np.ndarray] = []
+    while mats:
+        m = mats[0].shape[0]
+        P, log_scale = _scaled_product(mats)
+        if not np.any(P):
+            out.append(np.full(m, -np.inf))
+            break
+        U, s, Vt = np.linalg.svd(P)
+        # singular values above _REL_THRESHOLD * s[0] carry a relative error of
+        # about eps / _REL_THRESHOLD from the SVD of the explicit product: keep them
+        h = int(np.sum(s >= _REL_THRESHOLD * s[0]))
+        out.append(np.log(s[:h]) + log_scale)
+        if h == m:
+            break
+        # The rest: change basis with the right singular vectors V and push it
+        # through the factors with QR, M_k Q_{k-1} = Q_k R_k. Then
+        # M_L ... M_1 V = Q_L R_L ... R_1, a product of upper-triangular
+        # matrices, whose trailing diagonal block is the product of the
+        # trailing blocks of the R_k. Because V already separates the large
+        # singular values (the off-diagonal block is ~eps * s[0] while the
+        # leading block is >= 1e-6 * s[0]), the small singular values of the
+        # product are those of that block, to a relative error of about
+        # eps / _REL_THRESHOLD. Repeat on it.
+        Q = Vt.T
+        tail = []
+        for A in mats:
+            Q, R = np.linalg.qr(A @ Q)
+            tail.append(R[h:, h:])
+        mats = tail
+    result = np.concatenate(out)
+    assert result.shape == (n,)
+    return result
 
 
 def product_log_singular_values(matrices) -> np.ndarray:
@@ -260,25 +269,26 @@ def product_log_singular_values(matrices) -> np.ndarray:
 
     Computes ``log sigma_i(M_L ... M_1)``, largest first, where
     ``matrices = [M_1, ..., M_L]`` in the order they act on a vector, without
-    ever forming the product in floating point:
+    overflow and without losing the small singular values:
 
     1. the product is accumulated with exact power-of-two rescaling and its SVD
-       gives every singular value within a factor ``1e6`` of the largest;
+       gives every singular value within a factor ``1e6`` of the largest
+       (relative error about ``1e-16 / 1e-6``);
     2. the remaining ones are the singular values of a smaller product of
        triangular blocks, obtained by pushing the right singular vectors
        through the factors with QR decompositions; step 1 is applied to that
-       product recursively.
+       product again, until every singular value has been found.
 
-    The answer is the exact one for factors perturbed by relative errors of
-    the order of machine precision, however deep the product: products of
-    orthogonal matrices give zeros (to rounding), ``log sigma_n`` agrees with
-    ``-log sigma_1`` of the product of inverses and the sum with the sum of
-    ``log |det M_k|``, even when ``exp`` of the answer is far outside the
-    floating-point range. (Such perturbations matter only where the product
-    itself is sensitive to them: e.g. a diagonal product whose running
-    products cross over, a coordinate that is tiny for hundreds of layers and
-    then overtakes another.) An exactly zero singular value is returned as
-    ``-inf``.
+    This works however deep the product: products of orthogonal matrices give
+    zeros (to rounding); ``log sigma_n`` agrees with ``-log sigma_1`` of the
+    product of inverses and the sum with the sum of ``log |det M_k|``, even
+    when ``exp`` of the answer is far outside the floating-point range. Like
+    any computation with rounded factors it answers for factors perturbed by
+    relative errors near machine precision; that matters only where the
+    product itself is sensitive to such perturbations, e.g. a diagonal
+    product whose running products cross over (a coordinate that is tiny for
+    hundreds of layers and then overtakes another). An exactly zero singular
+    value is returned as ``-inf``.
 
     Parameters
     ----------
@@ -290,8 +300,7 @@ def product_log_singular_values(matrices) -> np.ndarray:
         ``log sigma_1 >= ... >= log sigma_n``.
     """
     mats = _as_square_stack(matrices)
-    out = _log_sv_recursive(mats)
-    return np.sort(out)[::-1]
+    return np.sort(_log_sv_peel(mats))[::-1]
 
 
 # ---------------------------------------------------------------------------
@@ -630,7 +639,7 @@ def plot_singular_value_histograms(depths: Sequence[int], kind: str = "orthogona
     fraction of singular values per bin. Every network is drawn with the same
     seed, so panels differ only in depth.
     """
-    depths = [_check_int(d, "depths[i]", 1) for d in depths]
+    depths = [_check_int(d, f"depths[{i}]", 1) for i, d in enumerate(depths)]
     if not depths:
         raise ValueError("depths must contain at least one depth, got none")
     kind = _check_init(kind)
