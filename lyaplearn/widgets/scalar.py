@@ -91,8 +91,9 @@ def draw_tower(fig: Figure, depth: int, activation: str, slope: float = 1.5,
     ax_f.set_ylim(0, max(1.6, m * 1.15))
     ax_f.set_xlabel(r"layer $k$")
     ax_f.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax_f.set_xlim(-0.6, max(depth, 2) - 0.4)
     ax_f.set_ylabel(r"factor $\sigma'(z_k)$")
-    ax_f.set_title(f"{depth} factors, {activation}"
+    ax_f.set_title(f"{depth} factor{'' if depth == 1 else 's'}, {activation}"
                    + (f" (slope {s:g})" if activation == "linear" else ""), fontsize=10.5)
     ax_f.legend(loc="upper right", fontsize=8.5)
     depths = np.arange(depth + 1)
