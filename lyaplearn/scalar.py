@@ -64,7 +64,7 @@ __all__ = [
     "plot_tower_gradients",
     "draw_trajectory",
     "draw_stability_band",
-    "draw_tower",
+    "draw_tower_gradients",
 ]
 
 #: Activation functions of the scalar tower.
@@ -485,7 +485,7 @@ def plot_stability_band(a: float = 1.0, eta: float | None = None) -> Figure:
 _TOWER_CASES = (("sigmoid", 1.0), ("tanh", 1.0), ("linear", 1.5))
 
 
-def draw_tower(ax, x: float, w: float, max_depth: int,
+def draw_tower_gradients(ax, x: float, w: float, max_depth: int,
                cases: Sequence[tuple[str, float]] = _TOWER_CASES, *,
                bounds: bool = True) -> dict[str, np.ndarray]:
     """Draw :math:`|\\partial f_L/\\partial w|` against :math:`L = 0..\\text{max\\_depth}`.
@@ -533,7 +533,7 @@ def plot_tower_gradients(x: float = 1.0, w: float = 0.5, max_depth: int = 30,
         slope 1.5. The sigmoid bound :math:`|x|\\,0.25^L` is drawn dashed.
     """
     fig, ax = style.figure(figsize=(7.0, 4.0))
-    draw_tower(ax, x, w, max_depth, cases)
+    draw_tower_gradients(ax, x, w, max_depth, cases)
     ax.axhline(abs(float(x)), color="0.5", lw=0.8, ls=":")
     ax.set_title(fr"Scalar tower, $x={float(x):g}$, $w={float(w):g}$")
     ax.legend(loc="lower left")
