@@ -32,6 +32,7 @@ from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 import torch
+from matplotlib.ticker import NullLocator
 
 from . import style
 
@@ -674,6 +675,7 @@ def plot_gradient_vs_lag(curves: Mapping[str, np.ndarray], *, ax=None,
         if c.ndim != 1:
             raise ValueError(f"curves[{label!r}] must be a 1-D array, got shape {c.shape}")
         ax.semilogy(np.arange(c.size), c, label=str(label))
+    ax.yaxis.set_minor_locator(NullLocator())
     ax.set_xlabel("time lag k (steps back from the loss)")
     ax.set_ylabel(ylabel)
     ax.legend(loc="best")
