@@ -397,3 +397,56 @@ def test_bad_inputs():
         R.SpectrumMonitor(m, X, every=0)
     with pytest.raises(ValueError, match="p must be a positive number"):
         R.init_uniform(m, -1.0)
+
+
+# --- helpers and figures -----------------------------------------------------------------------
+
+def test_flatten_state_order_and_roundtrip():
+    g = torch.Generator().manual_seed(0)
+    h, c = torch.randn(2, 3, 4, generator=g), torch.randn(2, 3, 4, generator=g)
+    flat = R.flatten_state((h, c))
+    torch.testing.assert_close(flat, ref_flatten((h, c), True))
+    h2, c2 = R.unflatten_state(flat, 2, lstm=True)
+    assert torch.equal(h2, h) and torch.equal(c2, c)
+    torch.testing.assert_close(R.flatten_state(h), ref_flatten(h, False))
+    assert torch.equal(R.unflatten_state(R.flatten_state(h), 2, lstm=False), h)
+    assert R.state_dim(nn.LSTM(3, 4, 2)) == 16 and R.state_dim(nn.LSTM(3, 4, 2), "hidden") == 8
+
+
+def test_make_rnn_inputs_and_sweep():
+    m = R.make_rnn("lstm", 5, 6, 0.3, seed=1)
+    assert isinstance(m, nn.LSTM) and all(p.abs().max() <= 0.3 for p in m.parameters())
+    X = R.one_hot_inputs(7, 2, 5, seed=0)
+    assert X.shape == (7, 2, 5) and torch.all(X.sum(-1) == 1)
+    sw = R.init_sweep("gru", [0.5, 3.0], hidden=6, n_symbols=4, batch=2, steps=60,
+                      warmup=10, frame_warmup=10)
+    assert sw[3.0].mean[0] > sw[0.5].mean[0]     # stronger weights, larger lambda_1
+    with pytest.raises(ValueError, match="arch must be one of"):
+        R.make_rnn("transformer", 3, 4, 0.1)
+    with pytest.raises(ValueError, match="steps, batch and n_symbols must be positive"):
+        R.one_hot_inputs(0, 2, 3)
+
+
+def test_train_with_monitor():
+    m = R.make_rnn("lstm", 4, 6, 0.5, seed=0)
+    X = R.one_hot_inputs(12, 3, 4, seed=0)
+    mon, losses = R.train_with_monitor(m, X, epochs=4, every=2, k=2)
+    assert len(losses) == 4 and [c for c, _ in mon.records] == [0, 2]
+    assert 0 < mon.overhead < math.inf
+
+
+def test_plots_are_labelled_figures():
+    m = make("lstm", H=3, seed=0, scale=0.5)
+    X = torch.randn(20, 2, 3, dtype=torch.float64)
+    full = R.lyapunov_spectrum(m, X, history=True)
+    hid = R.lyapunov_spectrum(m, X, state="hidden")
+    figs = [R.plot_spectra({"a": full}), R.plot_convergence(full),
+            R.plot_full_vs_hidden(full, hid), R.plot_init_sweep({0.5: full, 1.0: full})]
+    for fig in figs:
+        for ax in fig.axes:
+            assert ax.get_xlabel() and ax.get_ylabel()
+    assert "nats per step" in figs[0].axes[0].get_ylabel()
+    with pytest.raises(ValueError, match="history=True"):
+        R.plot_convergence(hid)
+    with pytest.raises(ValueError, match="results must map"):
+        R.plot_spectra({})
