@@ -113,7 +113,8 @@ def sweep_animation(draw: DrawFn, name: str, values: Sequence[Any], *,
             draw(fig, **{name: values[i]}, **fixed)
         return []
 
-    with mpl.rc_context(style.RC | {"animation.embed_limit": 40.0}):
+    # to_jshtml saves frames at rcParams["savefig.dpi"], not the figure's dpi.
+    with mpl.rc_context(style.RC | {"animation.embed_limit": 40.0, "savefig.dpi": dpi}):
         anim = FuncAnimation(fig, frame, frames=len(values), interval=interval_ms,
                              blit=False, repeat=True)
         html = anim.to_jshtml(default_mode="once")
