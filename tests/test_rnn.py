@@ -352,3 +352,13 @@ def test_bad_inputs():
         rnn.plot_gradient_vs_lag({"a": np.ones((2, 2))})
     with pytest.raises(ValueError, match="runs must be a non-empty sequence"):
         rnn.plot_clipping_curves([])
+    with pytest.raises(ValueError, match=r"mats\['x'\] must be .*square.*\(2, 3\)"):
+        rnn.plot_power_norms({"x": np.ones((2, 3))})
+    with pytest.raises(ValueError, match="T must be an integer >= 1"):
+        rnn.lag_profile(W, 0)
+    with pytest.raises(ValueError, match="batch must be an integer >= 1"):
+        rnn.recall_task(0, 5, torch.Generator())
+    with pytest.raises(ValueError, match="threads must be an integer >= 1"):
+        rnn.train_recall(steps=1, threads=0)
+    with pytest.raises(ValueError, match="max_norm must be"):
+        rnn.clipped_sgd_step(_params_with_grads(1.0), 0.1, float("nan"))
