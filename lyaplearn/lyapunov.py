@@ -879,7 +879,10 @@ def plot_product_svd_vs_qr(jacobians, *, times=None, show: int = 6, seed=0):
     if J.ndim != 3:
         raise ValueError(f"jacobians must have shape (T, N, N), got shape {J.shape}")
     T = J.shape[0]
-    times = np.unique(np.geomspace(1, T, 40).astype(int)) if times is None else np.asarray(times)
+    if times is None:   # log-spaced, plus a fine grid at the end to locate the overflow
+        times = np.unique(np.concatenate([np.geomspace(1, T, 40), np.linspace(T / 10, T, 60)])
+                          .astype(int))
+    times = np.asarray(times)
     naive = product_svd_exponents(J, times)
     lam, hist = spectrum_from_jacobians(J, history=True, seed=seed)
     hist = _sort_desc(hist)
@@ -900,6 +903,7 @@ def plot_product_svd_vs_qr(jacobians, *, times=None, show: int = 6, seed=0):
     ax.set_xscale("log")
     ax.set_xlabel("steps t")
     ax.set_ylabel(f"estimate ({style.NATS_PER_STEP})")
+    ax.set_title("naive SVD of $J_t \\cdots J_1$ (crosses) against the QR algorithm (lines)")
     ax.legend(fontsize=8, ncols=2, loc="lower left")
     return fig
 

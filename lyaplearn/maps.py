@@ -52,7 +52,7 @@ def _rng(seed=None, rng=None) -> np.random.Generator:
 
 def _state(x, dim: int, name: str = "x") -> np.ndarray:
     arr = np.asarray(x, dtype=float)
-    if arr.ndim not in (1, 2) or arr.shape[-1] != dim:
+    if arr.ndim < 1 or arr.shape[-1] != dim:
         raise ValueError(f"{name} must have shape ({dim},) or (B, {dim}), got shape {arr.shape}")
     return arr
 
@@ -218,7 +218,7 @@ class TanhRNN:
         a = self.gain * h @ self.W.T + self.b
         if x is not None:
             x = np.asarray(x, dtype=float)
-            if x.shape[-1] != self.n_inputs or x.ndim not in (1, 2):
+            if x.ndim < 1 or x.shape[-1] != self.n_inputs:
                 raise ValueError(
                     f"x must have shape ({self.n_inputs},) or (B, {self.n_inputs}), got shape {x.shape}")
             a = a + x @ self.U.T
@@ -240,6 +240,19 @@ class TanhRNN:
         shape = (steps, self.n_inputs) if batch is None else (
             steps, _positive_int(batch, "batch"), self.n_inputs)
         return self.input_std * _rng(seed, rng).standard_normal(shape)
+
+    def jacobians(self, h0, inputs) -> np.ndarray:
+        """Jacobians ``J_1 ... J_T`` along the trajectory from ``h0``.
+
+        ``J_t = dh_t / dh_{t-1}``, evaluated at ``(h_{t-1}, x_t)``. Shape
+        ``(T, N, N)`` for ``inputs`` of shape ``(T, M)``, or ``(B, T, N, N)`` for
+        ``(T, B, M)`` (ready for :func:`lyaplearn.lyapunov.spectrum_from_jacobians`).
+        """
+        traj = self.run(h0, inputs)
+        h0 = np.broadcast_to(_state(h0, self.dim, "h0"), traj.shape[1:])
+        prev = np.concatenate([h0[None], traj[:-1]], axis=0)
+        J = self.jacobian(prev, np.asarray(inputs, dtype=float))     # (T, [B,] N, N)
+        return J if J.ndim == 3 else np.moveaxis(J, 0, 1)
 
     def run(self, h0, inputs) -> np.ndarray:
         """Trajectory ``h_1 ... h_T`` for ``inputs`` of shape ``(T, M)`` or ``(T, B, M)``.

@@ -84,6 +84,25 @@ def test_tanh_rnn_against_formula_and_finite_differences():
     assert np.allclose(net.run(h, xs), np.array(ref))
 
 
+def test_tanh_rnn_jacobians_along_a_trajectory():
+    """J_t = diag(1 - h_t^2) g W with h_t from an explicit loop; batched layout (B, T, N, N)."""
+    net = M.random_tanh_rnn(4, gain=1.3, input_std=0.6, seed=0)
+    h0 = np.random.default_rng(1).standard_normal(4)
+    x = net.inputs(6, seed=2)
+    J = net.jacobians(h0, x)
+    assert J.shape == (6, 4, 4)
+    h = h0
+    for t in range(6):
+        h_next = np.tanh(1.3 * net.W @ h + x[t])
+        assert np.allclose(J[t], fd_jacobian(lambda v: np.tanh(1.3 * net.W @ v + x[t]), h), atol=1e-8)
+        h = h_next
+    hb = np.random.default_rng(3).standard_normal((2, 4))
+    xb = net.inputs(6, 2, seed=4)
+    Jb = net.jacobians(hb, xb)
+    assert Jb.shape == (2, 6, 4, 4)
+    assert np.allclose(Jb[1], net.jacobians(hb[1], xb[:, 1]))
+
+
 def test_tanh_rnn_inputs_are_gaussian_with_the_requested_std():
     net = M.random_tanh_rnn(4, input_std=0.7, seed=0)
     x = net.inputs(20000, seed=1)

@@ -78,6 +78,7 @@ def explorer(gain: float = 1.8, input_std: float = 0.77) -> FigureExplorer:
 def animation(input_std: float = 0.77, gains=None) -> str:
     """Static fallback: the gain swept from stable to chaotic (HTML with embedded frames)."""
     if gains is None:
-        gains = np.round(np.linspace(0.4, 4.0, 12), 2)
-    return sweep_animation(draw, "gain", list(gains), fixed={"input_std": input_std},
+        gains = np.round(np.linspace(0.4, 4.0, 9), 2)
+    return sweep_animation(draw, "gain", list(gains),
+                           fixed={"input_std": input_std, "steps": 100, "warmup": 60},
                            figsize=(10, 3.8))
