@@ -58,7 +58,7 @@ def draw(fig: Figure, rho: float = 0.9, kind: str = "nonnormal", nonlinearity: s
     ax2.semilogy(t, pn, ":", color=style.PALETTE[0], lw=1.2, label=r"linear RNN: $\|W^k\|_2$")
     ax2.axhline(1.0, color="0.5", ls=":", lw=1.0)
     ax2.set_xlabel("time lag k (steps back from the loss)")
-    ax2.set_ylabel(r"$\|\partial h_T/\partial h_{T-k}\|_2$")
+    ax2.set_ylabel(r"$\|\partial h_T/\partial h_{T-k}\|_2$ (dimensionless)")
     ax2.set_title("gradient growth through time")
     ax2.legend(loc="best")
     for ax in (ax1, ax2):
