@@ -4,11 +4,24 @@ This module is the book's reference implementation (chapter 5). All exponents
 are natural-log rates, *nats per step*, sorted in descending order, unless a
 function is asked for ``units="bits"``.
 
-Spectrum helpers (operate on the last axis of their input, so they accept one
-spectrum of shape ``(k,)`` or a batch of shape ``(B, k)``):
-
-* :func:`kaplan_yorke_dimension`, :func:`entropy`, :func:`spectrum_features`,
-  :func:`to_bits`.
+Algorithm
+    :func:`spectrum_from_jacobians` (stored Jacobians, ``(T, N, N)`` or
+    ``(B, T, N, N)``), :func:`map_spectrum` (an explicit map, with warm-up:
+    the paper's Algorithm 2), :class:`QRAccumulator` (the shared core, for your
+    own loops), :func:`random_frame`, :func:`product_svd_exponents` (the naive
+    definition, to show why it fails).
+Ensembles and summaries
+    :class:`SpectrumEnsemble` (mean, standard error, history, derived
+    quantities), :func:`rnn_spectrum`, :func:`regime`,
+    :func:`logistic_exponents`, :func:`gradient_norms_vs_lag` (torch autograd).
+Spectrum helpers (last axis: one spectrum ``(k,)`` or a batch ``(..., k)``)
+    :func:`kaplan_yorke_dimension`, :func:`entropy`, :func:`spectrum_features`,
+    :func:`to_bits`.
+Figures
+    :func:`plot_convergence` (paper's Fig. 2), :func:`plot_warmup_effect`
+    (Fig. 5), :func:`plot_reortho_effect` (Fig. 6), :func:`plot_regimes`
+    (Fig. 1), :func:`plot_logistic_exponent`, :func:`plot_product_svd_vs_qr`,
+    :func:`plot_gradient_vs_lag`.
 """
 
 from __future__ import annotations
@@ -27,6 +40,24 @@ __all__ = [
     "entropy",
     "spectrum_features",
     "to_bits",
+    "random_frame",
+    "QRAccumulator",
+    "spectrum_from_jacobians",
+    "map_spectrum",
+    "SpectrumEnsemble",
+    "regime",
+    "rnn_spectrum",
+    "product_svd_exponents",
+    "logistic_exponents",
+    "gradient_norms_vs_lag",
+    "plot_convergence",
+    "plot_warmup_effect",
+    "plot_reortho_effect",
+    "plot_regimes",
+    "plot_logistic_exponent",
+    "plot_product_svd_vs_qr",
+    "plot_gradient_vs_lag",
+    "REGIME_COLORS",
 ]
 
 LN2 = math.log(2.0)
