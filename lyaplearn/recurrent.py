@@ -390,26 +390,50 @@ class _Engine:
         return out
 
     def formed(self, co: list, t: int) -> list:
-        """Per-layer dense blocks (M_in, M_rec) of the hidden-state Jacobian (GRU, hidden LSTM).
+        """Per-layer dense blocks of the step-t Jacobian, built by row-scaling the weights.
 
-        Built by row-scaling the weight blocks (no diagonal matrix is formed):
-        ``dh'_l = M_in dh'_{l-1} + M_rec dh_l``.
+        No diagonal matrix is formed: every block is a sum of weight blocks whose
+        rows are scaled by the gate coefficients. For each layer, returns
+        ``(M_in, M_rec, diag_terms)``: ``M_rec`` maps the layer's old hidden state
+        and ``M_in`` the new hidden state of the layer below (``None`` for the
+        first layer) to the layer's new state; for a full-state LSTM the rows are
+        ``(h', c')`` and ``diag_terms = (eta * f, f)`` are the diagonal
+        couplings of the old cell state to ``h'`` and ``c'``.
         """
-        H, g = self.H, self.g
+        H = self.H
         mats = []
         for l in range(self.L):
             c = co[l]
+            if self.lstm and self.blocks == 2:
+                coef, f, eta = c["coef"][t], c["f"][t], c["dtc"][t]
+                M_rec = self._lstm_block(coef, eta, self.W_hh[l])
+                M_in = self._lstm_block(coef, eta, self.W_ih[l]) if l > 0 else None
+                mats.append((M_in, M_rec, (eta * f, f)))
+                continue
             if self.lstm:
-                a = c["hcoef"][t]
-                ar = a
+                a = ar = c["hcoef"][t]
             else:
                 a, ar = c["a"][t], c["b"][t]
             M_rec = self._rowscale_sum(ar, self.W_hh[l])
             if self.arch == "gru":
                 M_rec.diagonal(dim1=-2, dim2=-1).add_(c["z"][t])
             M_in = self._rowscale_sum(a, self.W_ih[l]) if l > 0 else None
-            mats.append((M_in, M_rec))
+            mats.append((M_in, M_rec, None))
         return mats
+
+    def _lstm_block(self, coef: torch.Tensor, eta: torch.Tensor, W: torch.Tensor) -> torch.Tensor:
+        """Rows ``(h', c')`` (B, 2H, n) of the LSTM Jacobian w.r.t. what ``W`` multiplies."""
+        H = self.H
+        B, n = coef.shape[0], W.shape[1]
+        k_i, k_f, k_g, k_o = coef.view(B, 4, H, 1).unbind(1)
+        W_i, W_f, W_g, W_o = W.view(4, H, n).unbind(0)
+        M = torch.empty(B, 2 * H, n, dtype=W.dtype, device=W.device)
+        Mh, Mc = M[:, :H], M[:, H:]
+        torch.mul(k_i, W_i, out=Mc)
+        Mc.addcmul_(k_f, W_f).addcmul_(k_g, W_g)          # dc'/d(.) = K
+        torch.mul(k_o, W_o, out=Mh)
+        Mh.addcmul_(eta.unsqueeze(-1), Mc)                  # dh'/d(.) = k_o W_o + eta K
+        return M
 
     def _rowscale_sum(self, a: torch.Tensor, W: torch.Tensor) -> torch.Tensor:
         """``M[b] = sum_g diag(a[b, g]) W_g`` (B, H, H_in) by broadcasting, no diagonal matrix."""
@@ -422,17 +446,24 @@ class _Engine:
         return M
 
     def tangent_formed(self, mats: list, QT: torch.Tensor) -> torch.Tensor:
+        """Apply the formed blocks to the frame QT (B, k, D)."""
         B, k, D = QT.shape
-        H = self.H
-        out = torch.empty_like(QT)
+        H, nb = self.H, self.blocks
+        out = None if self.L == 1 else torch.empty_like(QT)
         dx = None
-        for l, (M_in, M_rec) in enumerate(mats):
-            sl = slice(l * H, (l + 1) * H)
-            dhn = torch.bmm(QT[:, :, sl], M_rec.transpose(1, 2))
+        for l, (M_in, M_rec, diag) in enumerate(mats):
+            off = l * nb * H
+            blk = torch.bmm(QT[:, :, off:off + H], M_rec.transpose(1, 2))
             if dx is not None:
-                dhn.baddbmm_(dx, M_in.transpose(1, 2))
-            out[:, :, sl] = dhn
-            dx = out[:, :, sl]
+                blk.baddbmm_(dx, M_in.transpose(1, 2))
+            if diag is not None:
+                dc = QT[:, :, off + H:off + 2 * H]
+                blk[:, :, :H].addcmul_(dc, diag[0].unsqueeze(1))
+                blk[:, :, H:].addcmul_(dc, diag[1].unsqueeze(1))
+            if out is None:
+                return blk
+            out[:, :, off:off + nb * H] = blk
+            dx = out[:, :, off:off + H]
         return out
 
 
@@ -700,11 +731,13 @@ def lyapunov_spectrum(rnn: nn.Module, inputs: Any, *, k: int | None = None, warm
     sort
         Sort each spectrum in descending order.
     method
-        ``"direct"`` applies the Jacobian to the frame through the weight
-        blocks (cost ~ gates*hidden^2*k); ``"formed"`` first builds the dense
-        hidden-state Jacobian by row-scaling the weights (cost ~ hidden^2*k
-        after an O(gates*hidden^2) build; only GRU and hidden-only LSTM);
-        ``"auto"`` picks ``"formed"`` for those when k >= 64.
+        ``"direct"`` applies the Jacobian to the frame through the stacked
+        weight blocks and scales rows afterwards (cost ~ gates*hidden^2*k per
+        layer, best for small ``k``); ``"formed"`` first builds the dense
+        Jacobian blocks by row-scaling the weights (an O(gates*hidden^2) build,
+        then ~ hidden^2*k for a GRU or hidden-only LSTM and 2*hidden^2*k for a
+        full-state LSTM, half of a dense (2H x 2H)(2H x k) product; GRU and LSTM
+        only); ``"auto"`` picks ``"formed"`` for those when k >= 32.
     chunk
         Time steps whose trajectory is computed ahead of the frame updates.
     progress
@@ -723,11 +756,10 @@ def lyapunov_spectrum(rnn: nn.Module, inputs: Any, *, k: int | None = None, warm
     T, B = X.shape[0], X.shape[1]
     k = _check_k(k, eng.D)
     _check_steps(warmup, frame_warmup, reortho_every, T)
-    can_form = eng.arch == "gru" or (eng.lstm and state == "hidden")
+    can_form = eng.arch in ("gru", "lstm")
     if method == "formed" and not can_form:
-        raise ValueError(f"method='formed' needs a GRU or state='hidden' LSTM, got "
-                         f"{eng.arch} with state={state!r}")
-    formed = method == "formed" or (method == "auto" and can_form and k >= 64)
+        raise ValueError(f"method='formed' needs a GRU or an LSTM, got {eng.arch}")
+    formed = method == "formed" or (method == "auto" and can_form and k >= 32)
     with torch.no_grad():
         st = _state_list(eng, h0, B, unbatched)
         if warmup:

@@ -193,14 +193,14 @@ def test_spectrum_matches_reference(arch, L, bias, bf):
     np.testing.assert_allclose(srt, -np.sort(-lam_ref, axis=1), rtol=1e-9, atol=1e-9)
 
 
-@pytest.mark.parametrize("arch", ["gru", "lstm"])
-def test_formed_and_direct_agree_with_reference(arch):
-    m = make(arch, L=2, seed=11, scale=0.9)
-    state = "hidden" if arch == "lstm" else "full"
-    D = 8
+@pytest.mark.parametrize("arch,state", [("gru", "full"), ("lstm", "hidden"), ("lstm", "full")])
+@pytest.mark.parametrize("L", [1, 2])
+def test_formed_and_direct_agree_with_reference(arch, state, L):
+    m = make(arch, L=L, seed=11, scale=0.9)
+    D = (2 if state == "full" and arch == "lstm" else 1) * 4 * L
     X = torch.randn(15, 2, 3, generator=torch.Generator().manual_seed(5), dtype=torch.float64)
     Q0 = _frame(D, D)
-    lam_ref, _ = reference_spectrum(m, X, Q0, hidden_only=arch == "lstm")
+    lam_ref, _ = reference_spectrum(m, X, Q0, hidden_only=state == "hidden")
     for method in ("direct", "formed"):
         res = R.lyapunov_spectrum(m, X, frame0=Q0, sort=False, state=state, method=method)
         np.testing.assert_allclose(res.numpy(), lam_ref, rtol=1e-9, atol=1e-9)
@@ -381,7 +381,7 @@ def test_bad_inputs():
     with pytest.raises(ValueError, match="warmup \\+ frame_warmup must be smaller .* T=5"):
         R.lyapunov_spectrum(m, X, warmup=3, frame_warmup=2)
     with pytest.raises(ValueError, match="method='formed' needs"):
-        R.lyapunov_spectrum(m, X, method="formed")
+        R.lyapunov_spectrum(make("rnn_tanh"), X, method="formed")
     with pytest.raises(ValueError, match=r"frame0 must be a tensor \(16, 3\)"):
         R.lyapunov_spectrum(m, X, k=3, frame0=torch.zeros(16, 4))
     with pytest.raises(ValueError, match=r"x_t must be a tensor \(batch, input_size=3\), "
