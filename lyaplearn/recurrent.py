@@ -1030,7 +1030,7 @@ def train_with_monitor(rnn: nn.Module, inputs: torch.Tensor, *, epochs: int = 20
         opt.zero_grad()
         loss.backward()
         opt.step()
-        losses.append(float(loss))
+        losses.append(loss.item())
         mon.step()
     return mon, losses
 
@@ -1170,9 +1170,11 @@ def plot_full_vs_hidden(full: SpectrumResult, hidden: SpectrumResult, *, figsize
 
 
 @style.styled
-def plot_init_sweep(results: dict, *, figsize=(9.0, 3.6)):
+def plot_init_sweep(results: dict, *, title: str | None = None, figsize=(9.0, 3.6)):
     """Spectra against normalised index for several init scales ``p`` (left) and lambda_1(p)."""
     fig, axes = style.figure(1, 2, figsize=figsize)
+    if title:
+        fig.suptitle(title)
     ps, lmax, se = [], [], []
     for p, res in results.items():
         m = res.mean
