@@ -70,6 +70,9 @@ def test_explorer_rejects_bad_arguments():
 def test_sweep_animation_embeds_one_frame_per_value():
     html = sweep_animation(_draw, "slope", [0.5, 1.0, 2.0])
     assert html.count("data:image/png;base64") == 3
+    # Works offline: no CDN stylesheet, no Font Awesome icons left.
+    assert "http" not in html.split("data:image")[0]
+    assert "font-awesome" not in html and 'class="fa ' not in html
     with pytest.raises(ValueError, match="values"):
         sweep_animation(_draw, "slope", [])
     with pytest.raises(ValueError, match="fixed"):

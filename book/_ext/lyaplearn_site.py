@@ -16,14 +16,19 @@ def _dedupe_scripts(app, pagename, templatename, context, doctree):
     seen = set()
     unique = []
     for js in scripts:
-        key = (str(js), repr(sorted(getattr(js, "attributes", {}).items())))
+        # The copies differ only in filename None vs "" (inline scripts).
+        key = (getattr(js, "filename", js) or "",
+               repr(sorted(getattr(js, "attributes", {}).items())))
         if key in seen:
             continue
         seen.add(key)
         unique.append(js)
-    context["script_files"] = unique
+    # In place: this list is the builder's, and extensions that run after us
+    # (sphinx.ext.mathjax, myst-nb's widget scripts) append to it per page.
+    scripts[:] = unique
 
 
 def setup(app):
-    app.connect("html-page-context", _dedupe_scripts, priority=900)
+    # Early: html-page-context stops at the first handler that returns a value.
+    app.connect("html-page-context", _dedupe_scripts, priority=100)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

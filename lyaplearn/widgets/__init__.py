@@ -20,6 +20,7 @@ All explorers are built from two pieces defined here:
 
 from __future__ import annotations
 
+import re
 from typing import Any, Callable, Mapping, Sequence
 
 import ipywidgets as W
@@ -118,4 +119,29 @@ def sweep_animation(draw: DrawFn, name: str, values: Sequence[Any], *,
         anim = FuncAnimation(fig, frame, frames=len(values), interval=interval_ms,
                              blit=False, repeat=True)
         html = anim.to_jshtml(default_mode="once")
+    return _offline_controls(html)
+
+
+# matplotlib's animation template draws its buttons with Font Awesome 4 icons
+# and loads the stylesheet from a CDN. The book must work offline, so the link
+# is dropped and each icon becomes a plain Unicode symbol.
+_ICONS = {
+    "fa fa-minus": "\u2212",
+    "fa fa-fast-backward": "\u23ee",
+    "fa fa-step-backward": "\u23f4\u2009\u23f4",
+    "fa fa-play fa-flip-horizontal": "\u23f4",
+    "fa fa-pause": "\u23f8",
+    "fa fa-play": "\u23f5",
+    "fa fa-step-forward": "\u23f5\u2009\u23f5",
+    "fa fa-fast-forward": "\u23ed",
+    "fa fa-plus": "+",
+}
+
+
+def _offline_controls(html: str) -> str:
+    html = re.sub(r"<link[^>]*font-awesome[^>]*>", "", html)
+    for cls, symbol in _ICONS.items():
+        html = html.replace(f'<i class="{cls}"></i>', symbol)
+    if "font-awesome" in html or 'class="fa ' in html:
+        raise RuntimeError("matplotlib's animation template changed: icons left in the HTML")
     return html

@@ -111,7 +111,8 @@ def test_page_renders(site_url, visit, doc):
         body = first.locator("section").first
         first.scroll_into_view_if_needed()
         assert not body.is_visible(), f"{doc}: solution is not folded"
-        first.locator(".admonition-title").first.click()
+        # The title holds a link back to the exercise; the fold is the button.
+        first.locator("button.toggle-button").first.click()
         body.wait_for(state="visible", timeout=5_000)
         assert body.is_visible(), f"{doc}: solution did not open on click"
 
