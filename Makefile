@@ -11,9 +11,16 @@ book:
 	$(MAKE) --no-print-directory site
 	@echo "Website: $(CURDIR)/_build/html/index.html"
 
-# Build with warnings as errors; notebook executions are cached in _build/.jupyter_cache.
+# Build with warnings as errors. Notebook executions are cached in
+# _build/.jupyter_cache, keyed on the notebooks' code only, so the cache is
+# dropped whenever the library has changed since it was written.
+CACHE_DB := _build/.jupyter_cache/global.db
+
 site:
 	$(VENV)/python scripts/fetch_assets.py
+	@if [ -f $(CACHE_DB) ] && [ -n "$$(find lyaplearn -name '*.py' -newer $(CACHE_DB))" ]; then \
+		echo "lyaplearn changed since the notebooks were executed: clearing the cache"; \
+		rm -rf _build/.jupyter_cache; fi
 	$(BUILD)
 
 test:
