@@ -31,4 +31,5 @@ def _dedupe_scripts(app, pagename, templatename, context, doctree):
 def setup(app):
     # Early: html-page-context stops at the first handler that returns a value.
     app.connect("html-page-context", _dedupe_scripts, priority=100)
+    app.add_js_file("mathjax_widgets_shim.js", priority=600)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
