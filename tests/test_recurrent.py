@@ -450,3 +450,26 @@ def test_plots_are_labelled_figures():
         R.plot_convergence(hid)
     with pytest.raises(ValueError, match="results must map"):
         R.plot_spectra({})
+
+
+def test_generic_path_same_schedule_as_engine():
+    """Warm-ups, QR interval and partial last interval follow the same schedule in both paths."""
+    m = make("lstm", L=2, seed=8, scale=0.7)
+    X = torch.randn(40, 2, 3, generator=torch.Generator().manual_seed(8), dtype=torch.float64)
+    Q0 = _frame(16, 3)
+    kw = dict(k=3, warmup=5, frame_warmup=7, reortho_every=3, frame0=Q0, sort=False,
+              history=True)
+    a = R.lyapunov_spectrum(m, X, **kw)
+    b = R.lyapunov_spectrum_step(R.make_step(m), torch.zeros(2, 16, dtype=torch.float64), X, **kw)
+    assert a.steps == b.steps == 28
+    np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-10, atol=1e-12)
+    torch.testing.assert_close(a.history_steps, b.history_steps)
+    assert int(a.history_steps[-1]) == 28 and len(a.history_steps) == 10   # 9 full + 1 partial
+
+
+def test_progress_bar_runs(capsys):
+    m = make("gru", H=3)
+    X = torch.randn(6, 1, 3, dtype=torch.float64)
+    res = R.lyapunov_spectrum(m, X, progress=True)
+    assert res.steps == 6
+    assert "Lyapunov spectrum" in capsys.readouterr().err
