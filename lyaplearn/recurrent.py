@@ -17,7 +17,7 @@ The state of a network with ``L`` layers of ``H`` units is
   ``(h^1, c^1, h^2, c^2, ..., h^L, c^L)``, ``D = 2*L*H``;
 * LSTM, ``state="hidden"``: ``(h^1, ..., h^L)`` with the cell states held
   fixed, i.e. the paper's :math:`\\partial h_t / \\partial h_{t-1}`
-  {cite}`vogt2022lyapunov` (appendix B). It is offered to compare with
+  (Vogt et al., 2022, appendix B). It is offered to compare with
   published spectra; it is not the Jacobian of any dynamical system.
 
 In a stacked network layer ``l`` reads the *new* hidden state of layer
