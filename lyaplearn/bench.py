@@ -285,13 +285,15 @@ def main(argv: list[str] | None = None) -> list[dict]:
     p = argparse.ArgumentParser(prog="python -m lyaplearn.bench", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="small sizes, a few seconds")
-    p.add_argument("--repeats", type=int, default=3, help="best of this many runs")
+    p.add_argument("--repeats", type=int, default=None,
+                   help="best of this many interleaved runs (default: 5 with --quick, else 3)")
     p.add_argument("--no-jacrev", action="store_true", help="skip the jacrev baseline")
     p.add_argument("--threads", type=int, default=0, help="torch threads (0: torch default)")
     a = p.parse_args(argv)
     if a.threads:
         torch.set_num_threads(a.threads)
-    return run(QUICK_CASES if a.quick else FULL_CASES, a.repeats, not a.no_jacrev)
+    repeats = a.repeats or (5 if a.quick else 3)
+    return run(QUICK_CASES if a.quick else FULL_CASES, repeats, not a.no_jacrev)
 
 
 if __name__ == "__main__":

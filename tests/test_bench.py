@@ -29,3 +29,13 @@ def test_bench_cases_cover_the_brief():
     assert (1024, 16, 10, "full") in names
     assert (512, None, 1, "hidden") in names
     assert {c.hidden for c in bench.FULL_CASES} >= {64, 128, 256, 512, 1024}
+
+
+def test_main_parses_arguments(monkeypatch):
+    seen = {}
+    monkeypatch.setattr(bench, "run", lambda cases, repeats, jacrev: seen.update(
+        n=len(cases), repeats=repeats, jacrev=jacrev) or [])
+    bench.main(["--quick", "--no-jacrev"])
+    assert seen == {"n": len(bench.QUICK_CASES), "repeats": 5, "jacrev": False}
+    bench.main(["--repeats", "2"])
+    assert seen == {"n": len(bench.FULL_CASES), "repeats": 2, "jacrev": True}
