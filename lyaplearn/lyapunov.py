@@ -34,6 +34,7 @@ import matplotlib.patches  # noqa: F401  (mpl.patches.Rectangle)
 import numpy as np
 
 from . import style
+from .maps import _rng  # one seed-or-rng rule for both modules
 
 __all__ = [
     "kaplan_yorke_dimension",
@@ -167,16 +168,6 @@ def spectrum_features(exponents) -> dict:
 # ----------------------------------------------------------------------------
 # The QR (Benettin) algorithm
 # ----------------------------------------------------------------------------
-
-def _rng(seed=None, rng=None) -> np.random.Generator:
-    if rng is not None and seed is not None:
-        raise ValueError("give either seed or rng, not both")
-    if rng is None:
-        return np.random.default_rng(seed)
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
-    return rng
-
 
 def _check_int(value, name: str, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
