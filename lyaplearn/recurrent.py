@@ -660,6 +660,47 @@ def _qr_logs(QT: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     return Q.transpose(1, 2), logs
 
 
+class _Benettin:
+    """Bookkeeping of the QR method shared by the analytic and generic paths.
+
+    Counts steps since the last QR, re-orthonormalises every ``every`` steps,
+    and, while recording, sums ``log|diag R|`` and keeps the running estimate
+    for the convergence history. ``steps`` is the number of recorded steps.
+    """
+
+    def __init__(self, B: int, k: int, every: int, history: bool, dtype, device):
+        self.gamma = torch.zeros(B, k, dtype=dtype, device=device)
+        self.every = every
+        self.since = 0
+        self.steps = 0
+        self.hist: list[torch.Tensor] | None = [] if history else None
+        self.hist_steps: list[int] = []
+
+    def _qr(self, QT: torch.Tensor, record: bool) -> torch.Tensor:
+        QT, logs = _qr_logs(QT)
+        self.since = 0
+        if record:
+            self.gamma += logs
+            if self.hist is not None:
+                self.hist.append(self.gamma / self.steps)
+                self.hist_steps.append(self.steps)
+        return QT
+
+    def step(self, QT: torch.Tensor, recording: bool) -> torch.Tensor:
+        """Count one tangent step of the frame ``QT``; QR when the interval is full."""
+        self.since += 1
+        self.steps += recording
+        return self._qr(QT, recording) if self.since == self.every else QT
+
+    def end_warmup(self, QT: torch.Tensor) -> torch.Tensor:
+        """Close the frame warm-up with a QR, so recording starts orthonormal."""
+        return self._qr(QT, False) if self.since else QT
+
+    def finish(self, QT: torch.Tensor) -> torch.Tensor:
+        """Count the last, possibly partial, interval."""
+        return self._qr(QT, True) if self.since else QT
+
+
 def _progress(total: int, enabled: bool):
     if not enabled:
         return None
@@ -765,12 +806,8 @@ def lyapunov_spectrum(rnn: nn.Module, inputs: Any, *, k: int | None = None, warm
         if warmup:
             st, _ = eng.run(X[:warmup], st, need_coef=False)
         QT = _initial_frame(frame0, B, eng.D, k, seed, eng.dtype, eng.device)
-        gamma = torch.zeros(B, k, dtype=eng.dtype, device=eng.device)
-        hist = [] if history else None
-        hist_steps: list[int] = []
+        book = _Benettin(B, k, reortho_every, history, eng.dtype, eng.device)
         bar = _progress(T - warmup, progress)
-        since_qr = 0
-        acc = 0
         t = warmup
         while t < T:
             t1 = min(T, t + chunk)
@@ -783,33 +820,16 @@ def lyapunov_spectrum(rnn: nn.Module, inputs: Any, *, k: int | None = None, warm
                     QT = eng.tangent_formed(eng.formed(co, s), QT)
                 else:
                     QT = eng.tangent(co, s, QT)
-                since_qr += 1
-                if recording:
-                    acc += 1
-                if since_qr == reortho_every:
-                    QT, logs = _qr_logs(QT)
-                    since_qr = 0
-                    if recording:
-                        gamma += logs
-                        if hist is not None:
-                            hist.append(gamma / acc)
-                            hist_steps.append(acc)
-            if not recording and since_qr:
-                # close the frame warm-up with a QR so recording starts orthonormal
-                QT, _ = _qr_logs(QT)
-                since_qr = 0
+                QT = book.step(QT, recording)
+            if not recording:
+                QT = book.end_warmup(QT)
             if bar is not None:
                 bar.update(t1 - t)
             t = t1
-        if since_qr:
-            QT, logs = _qr_logs(QT)
-            gamma += logs
-            if hist is not None:
-                hist.append(gamma / acc)
-                hist_steps.append(acc)
+        QT = book.finish(QT)
         if bar is not None:
             bar.close()
-    return _finish(gamma, acc, units, state, hist, hist_steps, sort, t0)
+    return _finish(book.gamma, book.steps, units, state, book.hist, book.hist_steps, sort, t0)
 
 
 # ---------------------------------------------------------------------------
@@ -863,10 +883,7 @@ def lyapunov_spectrum_step(step: Callable[[torch.Tensor, torch.Tensor], torch.Te
         for t in range(warmup):
             s = step(s, inputs[t])
         QT = _initial_frame(frame0, B, D, k, seed, dtype, device)
-    gamma = torch.zeros(B, k, dtype=dtype, device=device)
-    hist = [] if history else None
-    hist_steps: list[int] = []
-    since_qr = acc = 0
+    book = _Benettin(B, k, reortho_every, history, dtype, device)
     bar = _progress(T - warmup, progress)
     for t in range(warmup, T):
         x = inputs[t]
@@ -876,29 +893,17 @@ def lyapunov_spectrum_step(step: Callable[[torch.Tensor, torch.Tensor], torch.Te
 
         s_new, V = vmap(push, in_dims=1, out_dims=(None, 1), randomness="error")(QT)
         s, QT = s_new.detach(), V.detach()
-        since_qr += 1
-        recording = t >= warmup + frame_warmup
-        acc += recording
-        if since_qr == reortho_every or (t == warmup + frame_warmup - 1):
-            with torch.no_grad():
-                QT, logs = _qr_logs(QT)
-            since_qr = 0
-            if recording:
-                gamma += logs
-                if hist is not None:
-                    hist.append(gamma / acc)
-                    hist_steps.append(acc)
+        with torch.no_grad():
+            QT = book.step(QT, recording=t >= warmup + frame_warmup)
+            if t == warmup + frame_warmup - 1:
+                QT = book.end_warmup(QT)
         if bar is not None:
             bar.update(1)
-    if since_qr:
-        QT, logs = _qr_logs(QT)
-        gamma += logs
-        if hist is not None:
-            hist.append(gamma / acc)
-            hist_steps.append(acc)
+    with torch.no_grad():
+        QT = book.finish(QT)
     if bar is not None:
         bar.close()
-    return _finish(gamma, acc, units, "full", hist, hist_steps, sort, t0)
+    return _finish(book.gamma, book.steps, units, "full", book.hist, book.hist_steps, sort, t0)
 
 
 def make_step(rnn: nn.Module, *, dtype: torch.dtype | None = None) -> Callable:
