@@ -67,6 +67,14 @@ _LN10 = np.log(10.0)
 # input checking
 # ---------------------------------------------------------------------------
 
+def _as_matrices(Ms, name: str) -> list[np.ndarray]:
+    """A list of matrices, or one (L, m, n) stack, as checked 2-D float arrays."""
+    items = list(Ms) if not isinstance(Ms, np.ndarray) or Ms.ndim == 3 else [Ms]
+    if not items:
+        raise ValueError(f"{name} must contain at least one matrix, got none")
+    return [_as_matrix(M, f"{name}[{i}]") for i, M in enumerate(items)]
+
+
 def _as_matrix(M, name: str = "M") -> np.ndarray:
     """Return ``M`` as a finite, non-empty 2-D float array, or raise ValueError."""
     try:
@@ -452,11 +460,7 @@ def network_jacobians(weights, x, activation: str = "tanh", biases=None
         Jacobian ``d h_L / d h_0``.
     """
     activation = _check_activation(activation)
-    Ws = list(weights) if not isinstance(weights, np.ndarray) or weights.ndim == 3 \
-        else [weights]
-    if not Ws:
-        raise ValueError("weights must contain at least one matrix, got none")
-    Ws = [_as_matrix(W, f"weights[{i}]") for i, W in enumerate(Ws)]
+    Ws = _as_matrices(weights, "weights")
     h = np.asarray(x, dtype=float)
     if h.ndim != 1 or h.shape[0] != Ws[0].shape[1]:
         raise ValueError(f"x must be a vector of length {Ws[0].shape[1]} to match "
@@ -519,11 +523,7 @@ def backward_norms(jacobians, delta) -> np.ndarray:
     With ``delta_L = delta`` and ``delta_{l-1} = J_l^T delta_l``, returns
     ``[||delta_0||, ||delta_1||, ..., ||delta_L||]`` (index = layer).
     """
-    Js = list(jacobians) if not isinstance(jacobians, np.ndarray) or jacobians.ndim == 3 \
-        else [jacobians]
-    if not Js:
-        raise ValueError("jacobians must contain at least one matrix, got none")
-    Js = [_as_matrix(J, f"jacobians[{i}]") for i, J in enumerate(Js)]
+    Js = _as_matrices(jacobians, "jacobians")
     d = np.asarray(delta, dtype=float)
     if d.ndim != 1 or d.shape[0] != Js[-1].shape[0]:
         raise ValueError(f"delta must be a vector of length {Js[-1].shape[0]} to match "
