@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import re
+from pathlib import Path
 
 import ipywidgets as W
 import matplotlib.image as mpimg
@@ -10,7 +12,9 @@ import numpy as np
 import pytest
 
 from lyaplearn import style
-from lyaplearn.widgets import FigureExplorer, sweep_animation
+from lyaplearn.widgets import TEXT_LABEL_CLASS, FigureExplorer, sweep_animation
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _pixels(png: bytes) -> np.ndarray:
@@ -77,3 +81,36 @@ def test_sweep_animation_embeds_one_frame_per_value():
         sweep_animation(_draw, "slope", [])
     with pytest.raises(ValueError, match="fixed"):
         sweep_animation(_draw, "slope", [1.0], fixed={"slope": 2.0})
+
+
+def _buttons(html: str) -> list[str]:
+    block = re.search(r'<div class="anim-buttons">(.*?)</div>', html, flags=re.S).group(1)
+    return re.findall(r"<button[^>]*>(.*?)</button>", block, flags=re.S)
+
+
+def test_animation_buttons_have_icons_of_the_theme_and_ascii_labels():
+    """Each control shows a Font Awesome 6 icon where the page serves Font
+    Awesome (the book's theme does) and an ASCII label everywhere else. No
+    character outside ASCII is left: the media symbols U+23EE-U+23F5 used
+    before rendered as empty boxes with Debian's default fonts."""
+    buttons = _buttons(sweep_animation(_draw, "slope", [0.5, 1.0]))
+    assert len(buttons) == 9
+    theme = pytest.importorskip("pydata_sphinx_theme")
+    css = (Path(theme.__file__).parent / "theme" / "pydata_sphinx_theme" / "static" / "styles"
+           / "pydata-sphinx-theme.css").read_text(encoding="utf-8")
+    labels = []
+    for content in buttons:
+        assert content.isascii(), content
+        icons = re.findall(r'<i class="fa-solid ((?:fa-[a-z-]+ ?)+)" aria-hidden="true"></i>',
+                           content)
+        assert len(icons) == 1, content
+        for cls in icons[0].split():
+            # The theme's stylesheet defines the icon (or the transform).
+            assert re.search(rf"\.{cls}[:{{,]", css), f"{cls} is not in the theme's Font Awesome"
+        label = re.findall(rf'<span class="{TEXT_LABEL_CLASS}">([^<]+)</span>', content)
+        assert len(label) == 1 and label[0].strip(), content
+        labels.append(label[0])
+    assert len(set(labels)) == 9, labels  # nine different controls, nine labels
+    # The website shows the icons alone.
+    site_css = (ROOT / "book" / "_static" / "lyaplearn.css").read_text(encoding="utf-8")
+    assert re.search(rf"\.{TEXT_LABEL_CLASS}\s*{{\s*display:\s*none", site_css)

@@ -21,6 +21,7 @@ All explorers are built from two pieces defined here:
 from __future__ import annotations
 
 import re
+from html import escape as html_escape
 from typing import Any, Callable, Mapping, Sequence
 
 import ipywidgets as W
@@ -29,7 +30,7 @@ from matplotlib.animation import FuncAnimation
 
 from .. import style
 
-__all__ = ["FigureExplorer", "sweep_animation", "LAUNCH_HINT"]
+__all__ = ["FigureExplorer", "sweep_animation", "LAUNCH_HINT", "TEXT_LABEL_CLASS"]
 
 #: Sentence the book prints under each widget.
 LAUNCH_HINT = (
@@ -47,11 +48,42 @@ class FigureExplorer:
     ----------
     draw
         ``draw(fig, **values)``: clears nothing itself, draws into the (already
-        cleared) figure ``fig`` and may return any data (kept in :attr:`last`).
+        cleared) figure ``fig`` and may return any data (kept in ``last``).
     controls
         Mapping from keyword name to an ipywidgets value widget.
     figsize
         Figure size in inches.
+    dpi
+        Resolution of the PNG shown.
+
+    Attributes
+    ----------
+    controls
+        The control widgets by keyword name; set ``controls[name].value`` to redraw.
+    image
+        The ``ipywidgets.Image`` holding the current PNG.
+    widget
+        The whole explorer (controls above the image), for embedding in a layout.
+    last
+        What the last call of ``draw`` returned.
+    fig
+        The figure ``draw`` draws into.
+
+    Examples
+    --------
+    Moving a control redraws the figure; ``last`` holds what ``draw`` returned:
+
+    >>> import ipywidgets as W
+    >>> from lyaplearn.widgets import FigureExplorer
+    >>> def draw(fig, slope):
+    ...     fig.add_subplot().plot([0, 1], [0, slope])
+    ...     return slope
+    >>> explorer = FigureExplorer(draw, {"slope": W.FloatSlider(value=1.0, max=2.0)})
+    >>> explorer.controls["slope"].value = 2.0
+    >>> explorer.last
+    2.0
+    >>> explorer.image.value[:4] == b"\\x89PNG"
+    True
     """
 
     def __init__(self, draw: DrawFn, controls: Mapping[str, W.ValueWidget], *,
@@ -98,6 +130,15 @@ def sweep_animation(draw: DrawFn, name: str, values: Sequence[Any], *,
     The result is a string of HTML (``Animation.to_jshtml``) with every frame
     embedded, so it plays on the static website. Wrap it in
     ``IPython.display.HTML`` to show it in a notebook.
+
+    Examples
+    --------
+    >>> from lyaplearn.widgets import sweep_animation
+    >>> def draw(fig, slope):
+    ...     fig.add_subplot().plot([0, 1], [0, slope])
+    >>> html = sweep_animation(draw, "slope", [0.5, 1.0, 2.0])
+    >>> html.count("data:image/png;base64,")         # one embedded frame per value
+    3
     """
     values = list(values)
     if not values:
@@ -123,25 +164,48 @@ def sweep_animation(draw: DrawFn, name: str, values: Sequence[Any], *,
 
 
 # matplotlib's animation template draws its buttons with Font Awesome 4 icons
-# and loads the stylesheet from a CDN. The book must work offline, so the link
-# is dropped and each icon becomes a plain Unicode symbol.
+# from a CDN stylesheet. The book must work offline, and the media symbols
+# U+23EE-U+23F5 are missing from common default fonts (Debian's Chromium drew
+# empty boxes), so the link is dropped and every icon becomes
+#
+# * the same icon of Font Awesome 6, the version that the book's theme
+#   (pydata-sphinx-theme) serves from the website itself, and
+# * a short ASCII label, which every font has. It shows wherever Font Awesome is
+#   not loaded (a notebook in Jupyter or Colab); the website hides it
+#   (book/_static/lyaplearn.css), so there the buttons show the icons alone.
+#
+# Font Awesome 4 class -> (Font Awesome 6 icon name, ASCII label)
 _ICONS = {
-    "fa fa-minus": "\u2212",
-    "fa fa-fast-backward": "\u23ee",
-    "fa fa-step-backward": "\u23f4\u2009\u23f4",
-    "fa fa-play fa-flip-horizontal": "\u23f4",
-    "fa fa-pause": "\u23f8",
-    "fa fa-play": "\u23f5",
-    "fa fa-step-forward": "\u23f5\u2009\u23f5",
-    "fa fa-fast-forward": "\u23ed",
-    "fa fa-plus": "+",
+    "fa fa-minus": ("minus", "-"),
+    "fa fa-fast-backward": ("backward-fast", "|<<"),
+    "fa fa-step-backward": ("backward-step", "|<"),
+    "fa fa-play fa-flip-horizontal": ("play fa-flip-horizontal", "<"),
+    "fa fa-pause": ("pause", "||"),
+    "fa fa-play": ("play", ">"),
+    "fa fa-step-forward": ("forward-step", ">|"),
+    "fa fa-fast-forward": ("forward-fast", ">>|"),
+    "fa fa-plus": ("plus", "+"),
 }
+
+#: Class of the ASCII label inside each control button of an animation.
+TEXT_LABEL_CLASS = "lyaplearn-anim-text"
+
+
+def _button_content(icon: str, text: str) -> str:
+    return (f'<i class="fa-solid fa-{icon}" aria-hidden="true"></i>'
+            f'<span class="{TEXT_LABEL_CLASS}">{html_escape(text)}</span>')
 
 
 def _offline_controls(html: str) -> str:
     html = re.sub(r"<link[^>]*font-awesome[^>]*>", "", html)
-    for cls, symbol in _ICONS.items():
-        html = html.replace(f'<i class="{cls}"></i>', symbol)
+    for cls, (icon, text) in _ICONS.items():
+        old = f'<i class="{cls}"></i>'
+        if old not in html:
+            raise RuntimeError(f"matplotlib's animation template changed: no {old} button")
+        html = html.replace(old, _button_content(icon, text))
+    # Buttons are 36 px wide in the template; let a wider label widen them.
+    html = html.replace(".anim-buttons button {\n    padding: 0;\n    width: 36px;",
+                        ".anim-buttons button {\n    padding: 0;\n    min-width: 36px;")
     if "font-awesome" in html or 'class="fa ' in html:
         raise RuntimeError("matplotlib's animation template changed: icons left in the HTML")
     return html
