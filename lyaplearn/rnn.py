@@ -19,9 +19,17 @@ Contents
   :func:`jacobian_product_norms`, :func:`lag_profile`;
 * training with and without gradient-norm clipping: :func:`recall_task`,
   :func:`clip_gradient_norm`, :func:`clipped_sgd_step`,
-  :func:`train_recall`, :class:`TrainingRun`;
+  :func:`train_recall`, :class:`TrainingRun`, and the same comparison over
+  an ensemble of seeds, :func:`clipping_ensemble`, :class:`ClippingEnsemble`;
 * figures: :func:`plot_power_norms`, :func:`plot_gelfand`,
-  :func:`plot_gradient_vs_lag`, :func:`plot_clipping_curves`.
+  :func:`plot_gradient_vs_lag`, :func:`plot_clipping_curves`,
+  :func:`plot_clipping_ensemble`.
+
+A single training run of an expansive RNN is chaotic: another CPU, BLAS or
+kernel path changes the last digits, and a few hundred SGD steps amplify them
+until the step at which a run diverges, or whether it diverges at all, is a
+matter of chance. Claims about clipping are therefore made over an ensemble of
+seeds (:func:`clipping_ensemble`), never about one trajectory.
 """
 
 from __future__ import annotations
@@ -54,10 +62,13 @@ __all__ = [
     "clipped_sgd_step",
     "TrainingRun",
     "train_recall",
+    "ClippingEnsemble",
+    "clipping_ensemble",
     "plot_power_norms",
     "plot_gelfand",
     "plot_gradient_vs_lag",
     "plot_clipping_curves",
+    "plot_clipping_ensemble",
 ]
 
 #: Nonlinearities understood by the RNN functions.
@@ -139,12 +150,24 @@ def _dphi(a: np.ndarray, nonlinearity: str) -> np.ndarray:
 # ---------------------------------------------------------------------------
 
 def spectral_radius(W) -> float:
-    """Largest modulus of an eigenvalue of a square matrix, rho(W) = max |lambda_i|.
+    """Largest modulus of an eigenvalue of a square matrix, ``rho(W) = max |lambda_i|``.
 
     Raises
     ------
     ValueError
         If ``W`` is not a non-empty square matrix of finite numbers.
+
+    Examples
+    --------
+    A diagonal matrix has its entries as eigenvalues; ``2`` times a rotation
+    has eigenvalues of modulus 2 although none of its entries exceeds 2:
+
+    >>> import numpy as np
+    >>> from lyaplearn.rnn import spectral_radius
+    >>> round(spectral_radius(np.diag([0.5, -3.0, 1.0])), 12)
+    3.0
+    >>> round(spectral_radius([[0.0, -2.0], [2.0, 0.0]]), 12)
+    2.0
     """
     W = _square(W)
     return float(np.max(np.abs(np.linalg.eigvals(W))))
@@ -601,6 +624,92 @@ def train_recall(*, max_norm: float | None = None, hidden: int = 32, length: int
                        max_norm, float(lr), diverged_at)
 
 
+@dataclass
+class ClippingEnsemble:
+    """Clipped and unclipped training runs from the same seeds (see :func:`clipping_ensemble`).
+
+    ``free[i]`` and ``clipped[i]`` start from the same weights and see the same
+    batches (seed ``seeds[i]``); they differ only in the clipping threshold.
+    """
+
+    #: the seeds, one pair of runs per seed
+    seeds: tuple[int, ...]
+    #: runs without clipping
+    free: list[TrainingRun]
+    #: runs with gradient-norm clipping at ``max_norm``
+    clipped: list[TrainingRun]
+    #: the clipping threshold of the clipped runs
+    max_norm: float
+    #: number of SGD steps each run was given
+    steps: int
+    #: number of final steps averaged by :meth:`final_losses`
+    tail: int = 50
+
+    def _runs(self, which: str) -> list[TrainingRun]:
+        if which not in ("free", "clipped"):
+            raise ValueError(f"which must be 'free' or 'clipped', got {which!r}")
+        return self.free if which == "free" else self.clipped
+
+    def diverged(self, which: str) -> int:
+        """How many runs of ``which`` (``"free"`` or ``"clipped"``) diverged."""
+        return sum(r.diverged_at is not None for r in self._runs(which))
+
+    def peak_gradient_norms(self, which: str) -> np.ndarray:
+        """Largest gradient norm (before clipping) seen by each run."""
+        return np.array([r.grad_norms.max() if r.grad_norms.size else np.nan
+                         for r in self._runs(which)])
+
+    def final_losses(self, which: str) -> np.ndarray:
+        """Mean loss over each run's last ``tail`` steps; ``inf`` for a run that diverged."""
+        return np.array([np.inf if r.diverged_at is not None else r.losses[-self.tail:].mean()
+                         for r in self._runs(which)])
+
+    def summary(self) -> str:
+        """One line per kind of run: divergences, peak gradient norms, final losses."""
+        lines = []
+        for which, name in (("free", "no clipping"), ("clipped", f"clipped at {self.max_norm:g}")):
+            peaks = self.peak_gradient_norms(which)
+            final = self.final_losses(which)
+            ok = final[np.isfinite(final)]
+            loss = (f"median final loss {np.median(ok):.2f}" if ok.size
+                    else "no run finished")
+            lines.append(f"{name:>15}: {self.diverged(which)}/{len(self.seeds)} diverged, "
+                         f"peak gradient norms {peaks.min():.3g} to {peaks.max():.3g}, {loss}")
+        return "\n".join(lines)
+
+
+def clipping_ensemble(seeds: Iterable[int] = range(8), *, max_norm: float = 1.0,
+                      **train_kw) -> ClippingEnsemble:
+    """Train :func:`train_recall` with and without clipping for each seed.
+
+    What one run does after a few hundred steps of an expansive RNN depends on
+    the last digits of the arithmetic (the CPU, the BLAS, torch's kernel path),
+    so the book states its clipping results over this ensemble: how many runs
+    diverge, and the spread of peak gradient norms and final losses.
+
+    Parameters
+    ----------
+    seeds
+        One pair of runs (unclipped, clipped) per seed; at least one seed.
+    max_norm
+        Clipping threshold of the clipped runs.
+    **train_kw
+        Passed to :func:`train_recall` (``hidden``, ``length``, ``rho``,
+        ``lr``, ``steps``, ``batch``, ``threads``).
+    """
+    seeds = tuple(int(s) for s in seeds)
+    if not seeds:
+        raise ValueError("seeds must name at least one seed")
+    if "seed" in train_kw:
+        raise ValueError("clipping_ensemble takes seeds=[...], not seed")
+    if max_norm is None or not np.isfinite(max_norm) or max_norm <= 0:
+        raise ValueError(f"max_norm must be a finite number > 0, got {max_norm!r}")
+    free = [train_recall(max_norm=None, seed=s, **train_kw) for s in seeds]
+    clipped = [train_recall(max_norm=max_norm, seed=s, **train_kw) for s in seeds]
+    steps = int(train_kw.get("steps", 400))
+    return ClippingEnsemble(seeds, free, clipped, float(max_norm), steps)
+
+
 # ---------------------------------------------------------------------------
 # figures
 # ---------------------------------------------------------------------------
@@ -709,4 +818,50 @@ def plot_clipping_curves(runs: Sequence[TrainingRun]):
     ax1.legend(loc="best")
     ax2.set_xlabel("SGD step")
     ax2.set_ylabel("gradient norm $\\|g\\|$ before clipping")
+    return fig
+
+
+@style.styled
+def plot_clipping_ensemble(ens: ClippingEnsemble):
+    """The clipping experiment over an ensemble of seeds.
+
+    Left: the loss of every run against the SGD step (log axis), unclipped
+    runs in one colour and clipped runs in another; a cross marks the step at
+    which a run diverged. Right: each run's peak gradient norm (before
+    clipping), one dot per seed, with the clipping threshold dotted; hollow
+    dots are runs that diverged.
+    """
+    if not isinstance(ens, ClippingEnsemble):
+        raise ValueError(f"ens must be a ClippingEnsemble, got {type(ens).__name__}")
+    fig, (ax1, ax2) = style.figure(1, 2, figsize=(10.0, 3.8),
+                                   gridspec_kw={"width_ratios": [2.2, 1]})
+    kinds = (("free", "no clipping", style.PALETTE[1]),
+             ("clipped", f"clipped at {ens.max_norm:g}", style.PALETTE[0]))
+    rng = np.random.default_rng(0)          # horizontal jitter of the dots only
+    for x, (which, name, color) in enumerate(kinds):
+        runs = ens._runs(which)
+        for i, r in enumerate(runs):
+            k = np.arange(r.losses.size)
+            ax1.semilogy(k, r.losses, color=color, lw=0.8, alpha=0.6,
+                         label=f"{name} ({ens.diverged(which)}/{len(runs)} diverged)" if i == 0 else None)
+            if r.diverged_at is not None and r.losses.size:
+                ax1.plot(k[-1], r.losses[-1], "x", color=color, ms=8, mew=2)
+        peaks = ens.peak_gradient_norms(which)
+        div = np.array([r.diverged_at is not None for r in runs])
+        xs = x + rng.uniform(-0.15, 0.15, size=peaks.size)
+        ax2.scatter(xs[~div], peaks[~div], color=color, s=28, zorder=3)
+        ax2.scatter(xs[div], peaks[div], facecolors="white", edgecolors=color, s=28,
+                    linewidths=1.5, zorder=3)
+    ax1.axhline(1.0, color="0.5", lw=0.8)
+    ax1.yaxis.set_minor_locator(NullLocator())
+    ax1.set_xlabel("SGD step")
+    ax1.set_ylabel("loss / no-memory loss")
+    ax1.legend(loc="upper right")
+    ax2.axhline(ens.max_norm, color=style.PALETTE[0], ls=":", lw=1.2)
+    ax2.set_yscale("log")
+    ax2.yaxis.set_minor_locator(NullLocator())
+    ax2.set_xticks([0, 1], [name for _, name, _ in kinds])
+    ax2.set_xlim(-0.5, 1.5)
+    ax2.set_ylabel("peak gradient norm $\\|g\\|$ (before clipping)")
+    ax2.set_title(f"{len(ens.seeds)} seeds; hollow: diverged", fontsize=10)
     return fig
