@@ -6,6 +6,8 @@ BUILD := $(VENV)/jupyter-book build . --all -W -n --keep-going
 
 .PHONY: book test site
 
+NBVAL := --nbval-lax --nbval-current-env --nbval-cell-timeout=120 -p no:cacheprovider
+
 book:
 	bash scripts/setup_env.sh book
 	$(MAKE) --no-print-directory site
@@ -26,7 +28,9 @@ site:
 test:
 	bash scripts/setup_env.sh book test
 	bash scripts/ensure_chromium.sh
+	$(VENV)/python scripts/fp_fingerprint.py
 	$(VENV)/python -m pytest tests --ignore=tests/site --durations=10
-	$(VENV)/python -m pytest --nbval-lax --nbval-current-env --nbval-cell-timeout=120 -p no:cacheprovider book
+	$(VENV)/python -m pytest $(NBVAL) book
+	bash scripts/fp_matrix.sh      # the same again under other floating-point configurations
 	$(MAKE) --no-print-directory site
 	$(VENV)/python -m pytest tests/site
