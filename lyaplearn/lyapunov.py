@@ -34,7 +34,7 @@ import matplotlib.patches  # noqa: F401  (mpl.patches.Rectangle)
 import numpy as np
 
 from . import style
-from .maps import _rng  # one seed-or-rng rule for both modules
+from .maps import _finite, _first_bad, _rng  # one seed-or-rng rule, one finiteness check
 
 __all__ = [
     "kaplan_yorke_dimension",
@@ -70,10 +70,11 @@ def _as_spectrum(exponents, name: str = "exponents") -> np.ndarray:
     if arr.ndim == 0 or arr.shape[-1] == 0:
         raise ValueError(
             f"{name} must have at least one exponent along its last axis, got shape {arr.shape}")
-    if np.isnan(arr).any():
-        raise ValueError(f"{name} must not contain NaN")
-    if np.isposinf(arr).any():
-        raise ValueError(f"{name} must not contain +inf")
+    bad = np.isnan(arr) | np.isposinf(arr)
+    if bad.any():
+        idx = tuple(int(i) for i in np.unravel_index(int(np.argmax(bad)), arr.shape))
+        raise ValueError(f"{name} must not contain NaN or +inf (-inf is allowed), but "
+                         f"{name}[{', '.join(map(str, idx))}] = {arr[idx]}")
     return arr
 
 
@@ -223,7 +224,7 @@ class QRAccumulator:
     """
 
     def __init__(self, q0, *, reortho_every: int = 1, history: bool = False):
-        self.q = np.array(q0, dtype=float)
+        self.q = np.array(_finite(q0, "q0"), dtype=float)
         self.reortho_every = _check_int(reortho_every, "reortho_every", 1)
         self.gamma = np.zeros(self.q.shape[:-2] + self.q.shape[-1:])
         self.t = 0              # steps pushed
@@ -245,8 +246,11 @@ class QRAccumulator:
         if jac.shape[-2:] != (n, n) or jac.ndim > self.q.ndim:
             raise ValueError(f"jacobian must have shape ({n}, {n}) or (B, {n}, {n}) matching the "
                              f"frame {self.q.shape}, got shape {jac.shape}")
-        if not np.isfinite(jac).all():
-            raise ValueError(f"jacobian must be finite; step {self.t + 1} gave inf or NaN")
+        idx = _first_bad(jac)
+        if idx is not None:
+            raise ValueError(f"jacobian must contain only finite numbers, but the one pushed at "
+                             f"step {self.t + 1} has jacobian[{', '.join(map(str, idx))}] = "
+                             f"{jac[idx]}")
         self.q = np.matmul(jac, self.q)
         self.t += 1
         if self.t % self.reortho_every == 0:
@@ -291,7 +295,7 @@ def _initial_frame(n: int, k: int, q0, seed, rng) -> np.ndarray:
         return random_frame(n, k, seed=seed, rng=rng)
     if seed is not None or rng is not None:
         raise ValueError("give q0 or seed/rng, not both")
-    q0 = np.asarray(q0, dtype=float)
+    q0 = _finite(q0, "q0")
     if q0.shape != (n, k):
         raise ValueError(f"q0 must have shape ({n}, {k}), got shape {q0.shape}")
     if not np.allclose(q0.T @ q0, np.eye(k), atol=1e-8):
@@ -338,14 +342,28 @@ def spectrum_from_jacobians(jacobians, *, k: int | None = None, reortho_every: i
         ``history=True``: ``(exponents, hist)``, ``hist`` of shape ``(T, k)``
         or ``(B, T, k)`` in frame order (columns are not re-sorted per step, so
         each line is continuous).
+
+    Examples
+    --------
+    A constant diagonal Jacobian stretches by 2 along one axis and squeezes by 2
+    along the other, so the exponents are ``ln 2`` and ``-ln 2``. (Starting from
+    the identity frame is exact here: its columns are the invariant axes.)
+
+    >>> import numpy as np
+    >>> from lyaplearn.lyapunov import kaplan_yorke_dimension, spectrum_from_jacobians
+    >>> J = np.tile(np.diag([2.0, 0.5]), (10, 1, 1))     # T = 10 steps
+    >>> exponents = spectrum_from_jacobians(J, q0=np.eye(2))
+    >>> np.allclose(exponents, [np.log(2.0), -np.log(2.0)])
+    True
+    >>> float(kaplan_yorke_dimension([0.5, -1.0]))        # 1 + 0.5 / 1
+    1.5
     """
     scale = _check_units(units)
     J = np.asarray(jacobians, dtype=float)
     if J.ndim not in (3, 4) or J.shape[-1] != J.shape[-2] or J.shape[-1] == 0 or J.shape[-3] == 0:
         raise ValueError("jacobians must have shape (T, N, N) or (B, T, N, N) with T, N >= 1, "
                          f"got shape {J.shape}")
-    if not np.isfinite(J).all():
-        raise ValueError("jacobians must contain only finite numbers")
+    _finite(J, "jacobians")
     n = J.shape[-1]
     k = n if k is None else _check_int(k, "k", 1)
     if k > n:
@@ -408,6 +426,7 @@ def map_spectrum(step, jacobian, x0, steps: int, *, inputs=None, warmup: int = 0
     x = np.array(x0, dtype=float)
     if x.ndim not in (1, 2) or x.shape[-1] == 0:
         raise ValueError(f"x0 must have shape (n,) or (B, n), got shape {x.shape}")
+    _finite(x, "x0")
     n = x.shape[-1]
     k = n if k is None else _check_int(k, "k", 1)
     if k > n:
@@ -418,6 +437,7 @@ def map_spectrum(step, jacobian, x0, steps: int, *, inputs=None, warmup: int = 0
         if inputs.ndim == 0 or inputs.shape[0] != total:
             raise ValueError(f"inputs must have warmup + frame_warmup + steps = {total} entries "
                              f"on its first axis, got shape {inputs.shape}")
+        _finite(inputs, "inputs")
 
     def args(t):
         return (x,) if inputs is None else (x, inputs[t])
@@ -425,10 +445,24 @@ def map_spectrum(step, jacobian, x0, steps: int, *, inputs=None, warmup: int = 0
     def advance(t):
         with np.errstate(over="ignore", invalid="ignore"):
             new = np.asarray(step(*args(t)), dtype=float)
-        if new.shape != x.shape or not np.isfinite(new).all():
-            raise ValueError(f"step must return finite states of shape {x.shape}; at step {t + 1} "
-                             "it did not (x0 is probably outside the basin of the attractor)")
+        if new.shape != x.shape:
+            raise ValueError(f"step must return states of shape {x.shape}; at step {t + 1} it "
+                             f"returned shape {new.shape}")
+        idx = _first_bad(new)
+        if idx is not None:
+            raise ValueError(f"step must return finite states, but the state became non-finite at "
+                             f"step {t + 1}: state[{', '.join(map(str, idx))}] = {new[idx]} (x0 "
+                             "is probably outside the basin of the attractor)")
         return new
+
+    def jac(t):
+        with np.errstate(over="ignore", invalid="ignore"):
+            out = np.asarray(jacobian(*args(t)), dtype=float)
+        idx = _first_bad(out)
+        if idx is not None:
+            raise ValueError(f"jacobian must return finite matrices, but at step {t + 1} "
+                             f"jacobian[{', '.join(map(str, idx))}] = {out[idx]}")
+        return out
 
     for t in range(warmup):
         x = advance(t)
@@ -438,13 +472,13 @@ def map_spectrum(step, jacobian, x0, steps: int, *, inputs=None, warmup: int = 0
     if frame_warmup:
         pre = QRAccumulator(frame, reortho_every=reortho_every)
         for t in range(warmup, warmup + frame_warmup):
-            pre.push(jacobian(*args(t)))
+            pre.push(jac(t))
             x = advance(t)
         pre.finish()
         frame = pre.q
     acc = QRAccumulator(frame, reortho_every=reortho_every, history=history)
     for t in range(warmup + frame_warmup, total):
-        acc.push(jacobian(*args(t)))
+        acc.push(jac(t))
         x = advance(t)
     lam = _sort_desc(acc.finish()) * scale
     if history:
@@ -479,6 +513,7 @@ class SpectrumEnsemble:
         ex = np.asarray(self.exponents, dtype=float)
         if ex.ndim != 2 or ex.shape[0] == 0 or ex.shape[1] == 0:
             raise ValueError(f"exponents must have shape (B, k) with B, k >= 1, got shape {ex.shape}")
+        _as_spectrum(ex, "exponents")
         self.exponents = _sort_desc(ex)
 
     @property
@@ -531,12 +566,12 @@ class SpectrumEnsemble:
 
 
 def regime(lambda_max: float, *, tol: float = 0.02) -> str:
-    """``"stable"`` (λ_max < -tol), ``"marginal"`` (|λ_max| <= tol) or ``"chaotic"``."""
+    """``"stable"`` (``λ_max < -tol``), ``"marginal"`` (``|λ_max| <= tol``) or ``"chaotic"``."""
     if not np.isfinite(tol) or tol < 0:
         raise ValueError(f"tol must be a finite number >= 0, got {tol!r}")
     lam = float(lambda_max)
     if np.isnan(lam):
-        raise ValueError("lambda_max must not be NaN")
+        raise ValueError("lambda_max must not be NaN (a spectrum of a diverged trajectory?)")
     if lam < -tol:
         return "stable"
     if lam > tol:
@@ -595,6 +630,7 @@ def product_svd_exponents(jacobians, times) -> np.ndarray:
     J = np.asarray(jacobians, dtype=float)
     if J.ndim != 3 or J.shape[1] != J.shape[2] or J.shape[0] == 0:
         raise ValueError(f"jacobians must have shape (T, N, N), got shape {J.shape}")
+    _finite(J, "jacobians")
     times = np.asarray(times)
     if times.ndim != 1 or times.size == 0 or not np.issubdtype(times.dtype, np.integer) \
             or times.min() < 1 or times.max() > J.shape[0] or np.any(np.diff(times) <= 0):
@@ -844,7 +880,7 @@ def plot_regimes(gains=(0.8, 1.8, 3.5), *, n: int = 64, input_std: float = math.
 
 def logistic_exponents(r_values, *, steps: int = 1000, warmup: int = 500, seed=0) -> np.ndarray:
     """Lyapunov exponent of the logistic map for every ``r`` (vectorised, QR on 1x1)."""
-    r = np.asarray(r_values, dtype=float)
+    r = _finite(r_values, "r_values")
     if r.ndim != 1 or r.size == 0 or not np.all((r > 0) & (r <= 4)):
         raise ValueError(f"r_values must be a non-empty 1-D array in (0, 4], got shape {r.shape}")
     x0 = _rng(seed).uniform(0.1, 0.9, size=(r.size, 1))

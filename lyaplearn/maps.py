@@ -50,11 +50,29 @@ def _rng(seed=None, rng=None) -> np.random.Generator:
     return rng
 
 
+def _first_bad(arr: np.ndarray) -> tuple | None:
+    """Index of the first (C order) non-finite entry of ``arr``, or ``None``."""
+    bad = ~np.isfinite(arr)
+    if not bad.any():
+        return None
+    return tuple(int(i) for i in np.unravel_index(int(np.argmax(bad)), arr.shape))
+
+
+def _finite(arr, name: str) -> np.ndarray:
+    """``arr`` as a float array; a ValueError names ``name`` and the first NaN/inf entry."""
+    arr = np.asarray(arr, dtype=float)
+    idx = _first_bad(arr)
+    if idx is not None:
+        where = f"{name}[{', '.join(map(str, idx))}]" if idx else name
+        raise ValueError(f"{name} must contain only finite numbers, but {where} = {arr[idx]}")
+    return arr
+
+
 def _state(x, dim: int, name: str = "x") -> np.ndarray:
     arr = np.asarray(x, dtype=float)
     if arr.ndim < 1 or arr.shape[-1] != dim:
         raise ValueError(f"{name} must have shape ({dim},) or (B, {dim}), got shape {arr.shape}")
-    return arr
+    return _finite(arr, name)
 
 
 def _positive_int(value, name: str) -> int:
@@ -97,6 +115,23 @@ class HenonMap:
 
     Its Jacobian ``[[-2 a x, 1], [b, 0]]`` has determinant ``-b`` everywhere,
     so the two exponents always add up to ``ln |b|``.
+
+    Examples
+    --------
+    The sum of the exponents is exact on any trajectory (each one alone depends
+    on how long the chaotic trajectory was followed):
+
+    >>> import numpy as np
+    >>> from lyaplearn.maps import HenonMap
+    >>> from lyaplearn.lyapunov import map_spectrum
+    >>> henon = HenonMap()                                # a = 1.4, b = 0.3
+    >>> round(float(np.linalg.det(henon.jacobian([0.3, 0.1]))), 12)
+    -0.3
+    >>> exponents = map_spectrum(henon.step, henon.jacobian, [0.0, 0.0], 1000, warmup=100)
+    >>> bool(np.isclose(exponents.sum(), np.log(0.3)))
+    True
+    >>> bool(exponents[0] > 0 > exponents[1])             # chaotic: one positive exponent
+    True
     """
 
     a: float = 1.4
@@ -131,9 +166,7 @@ class LinearMap:
         A = np.asarray(A, dtype=float)
         if A.ndim != 2 or A.shape[0] != A.shape[1] or A.shape[0] == 0:
             raise ValueError(f"A must be a non-empty square matrix, got shape {A.shape}")
-        if not np.isfinite(A).all():
-            raise ValueError("A must contain only finite numbers")
-        self.A = A
+        self.A = _finite(A, "A")
         self.dim = A.shape[0]
 
     def step(self, x):
@@ -185,6 +218,8 @@ class TanhRNN:
     input_std
         Standard deviation of the Gaussian input made by :meth:`inputs`.
 
+    Notes
+    -----
     ``step(h, x=None)`` and ``jacobian(h, x=None)`` take the previous state and
     the current input (``None``: autonomous, no input). The Jacobian is
     ``diag(1 - h_t^2) g W`` with ``h_t`` the *new* state.
@@ -195,6 +230,7 @@ class TanhRNN:
         if W.ndim != 2 or W.shape[0] != W.shape[1] or W.shape[0] == 0:
             raise ValueError(f"W must be a non-empty square matrix, got shape {W.shape}")
         n = W.shape[0]
+        _finite(W, "W")
         if not np.isfinite(gain) or gain < 0:
             raise ValueError(f"gain must be a finite number >= 0, got {gain!r}")
         if not np.isfinite(input_std) or input_std < 0:
@@ -204,9 +240,11 @@ class TanhRNN:
         U = np.asarray(U, dtype=float)
         if U.ndim != 2 or U.shape[0] != n:
             raise ValueError(f"U must have shape ({n}, M), got shape {U.shape}")
+        _finite(U, "U")
         b = np.zeros(n) if b is None else np.asarray(b, dtype=float)
         if b.shape != (n,):
             raise ValueError(f"b must have shape ({n},), got shape {b.shape}")
+        _finite(b, "b")
         self.W, self.U, self.b = W, U, b
         self.gain = float(gain)
         self.input_std = float(input_std)
@@ -221,6 +259,7 @@ class TanhRNN:
             if x.ndim < 1 or x.shape[-1] != self.n_inputs:
                 raise ValueError(
                     f"x must have shape ({self.n_inputs},) or (B, {self.n_inputs}), got shape {x.shape}")
+            _finite(x, "x")
             a = a + x @ self.U.T
         return a
 
@@ -264,6 +303,7 @@ class TanhRNN:
         if inputs.ndim not in (2, 3) or inputs.shape[-1] != self.n_inputs:
             raise ValueError(f"inputs must have shape (T, {self.n_inputs}) or (T, B, "
                              f"{self.n_inputs}), got shape {inputs.shape}")
+        _finite(inputs, "inputs")
         out = []
         for x in inputs:
             h = self.step(h, x)
