@@ -14,8 +14,8 @@ Residual blocks, ``h -> h + alpha * phi(W h + b)``
     :func:`plot_residual`.
 Layer normalisation
     :func:`layer_norm`, :func:`layer_norm_jacobian`, :func:`ln_network_jacobians`,
-    :func:`gain_profiles`, :func:`rnn_cell_step`, :func:`cell_lambda_max`,
-    :func:`plot_layer_norm`.
+    :func:`gain_profiles`, :func:`rnn_cell_step`, :class:`TanhCell`, :func:`cell_lambda_max`,
+    :func:`plot_layer_norm`, :func:`plot_cell_lambda`.
 Orthogonal, unitary and spectrally normalised recurrences
     :func:`skew_orthogonal`, :func:`orthogonal_matrix`, :func:`spectral_normalised`,
     :func:`procrustes_distance`, :func:`fit_orthogonal`, :func:`recurrence_spectra`,
@@ -51,6 +51,7 @@ __all__ = [
     "ln_network_jacobians",
     "gain_profiles",
     "rnn_cell_step",
+    "TanhCell",
     "cell_lambda_max",
     "skew_orthogonal",
     "orthogonal_matrix",
@@ -71,6 +72,7 @@ __all__ = [
     "ForcingRun",
     "plot_residual",
     "plot_layer_norm",
+    "plot_cell_lambda",
     "plot_recurrences",
     "plot_gating",
     "plot_compounding",
@@ -281,6 +283,20 @@ def layer_norm_jacobian(z, eps: float = 0.0) -> np.ndarray:
     For ``eps = 0`` it is symmetric, annihilates ``1`` and ``z`` (shifting or
     rescaling ``z`` does not change ``LN(z)``) and has ``n - 2`` singular values
     equal to ``1/s``: a projection scaled by the inverse spread of ``z``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lyaplearn.remedies import layer_norm, layer_norm_jacobian
+    >>> z = np.array([1.0, 2.0, 4.0, 7.0])
+    >>> np.allclose(layer_norm(3.0 * z + 5.0), layer_norm(z))   # shift and scale drop out
+    True
+    >>> J = layer_norm_jacobian(z)
+    >>> np.allclose(J @ np.ones(4), 0.0), np.allclose(J @ z, 0.0)
+    (True, True)
+    >>> s = np.std(z)
+    >>> np.allclose(np.linalg.svd(J, compute_uv=False)[:2], 1.0 / s)   # n - 2 of them
+    True
     """
     z = _as_float_vector(z)
     u = layer_norm(z, eps)
@@ -360,33 +376,82 @@ def rnn_cell_step(W: torch.Tensor, U: torch.Tensor, *, norm: bool = False,
     return step
 
 
+class TanhCell:
+    """The cell ``h_t = tanh(N(W h_{t-1} + U x_t))``, ``N`` the layer norm or the identity, in numpy.
+
+    ``step(h, x)`` and ``jacobian(h, x)`` are vectorised over a leading batch
+    axis, as :func:`lyaplearn.lyapunov.map_spectrum` expects; the Jacobian is
+    ``diag(1 - h_t^2) (dN/da) W`` with ``dN/da`` from :func:`layer_norm_jacobian`
+    (the same formula, batched). :func:`rnn_cell_step` is the torch twin.
+    """
+
+    def __init__(self, W, U, *, norm: bool = False, eps: float = 1e-5):
+        W = np.asarray(W, dtype=float)
+        U = np.asarray(U, dtype=float)
+        if W.ndim != 2 or W.shape[0] != W.shape[1] or W.shape[0] < 2:
+            raise ValueError(f"W must be a square matrix of size >= 2, got shape {W.shape}")
+        if U.ndim != 2 or U.shape[0] != W.shape[0]:
+            raise ValueError(f"U must have {W.shape[0]} rows, got shape {U.shape}")
+        self.W, self.U, self.norm = W, U, bool(norm)
+        self.eps = _check_float(eps, "eps", nonneg=True)
+        self.dim = W.shape[0]
+
+    def _normalised(self, h, x):
+        a = np.asarray(h, dtype=float) @ self.W.T + np.asarray(x, dtype=float) @ self.U.T
+        if not self.norm:
+            return a, None
+        c = a - a.mean(axis=-1, keepdims=True)
+        s = np.sqrt(np.mean(c ** 2, axis=-1, keepdims=True) + self.eps)
+        return c / s, s
+
+    def step(self, h, x):
+        """``h_t`` from ``h_{t-1}`` (B, n) and ``x_t`` (B, m)."""
+        return np.tanh(self._normalised(h, x)[0])
+
+    def jacobian(self, h, x):
+        """``dh_t/dh_{t-1}``, shape (B, n, n)."""
+        u, s = self._normalised(h, x)
+        d = 1.0 - np.tanh(u) ** 2
+        if not self.norm:
+            return d[..., :, None] * self.W
+        n = self.dim
+        P = np.eye(n) - 1.0 / n - u[..., :, None] * u[..., None, :] / n
+        return d[..., :, None] * ((P / s[..., None]) @ self.W)
+
+
 def cell_lambda_max(gains: Sequence[float], *, norm: bool, hidden: int = 32, n_in: int = 4,
-                    input_std: float = 0.5, steps: int = 150, warmup: int = 50,
-                    batch: int = 4, k: int = 1, seed: int = 0) -> np.ndarray:
+                    input_std: float = 0.5, steps: int = 300, warmup: int = 100,
+                    batch: int = 8, k: int = 1, seed: int = 0) -> np.ndarray:
     """Top ``k`` Lyapunov exponents (batch mean) of a tanh cell with or without layer norm.
 
-    For each gain ``g`` the cell is :func:`rnn_cell_step` with ``W = g * W0``
-    (``W0`` Gaussian ``N(0, 1/hidden)``), ``U`` Gaussian ``N(0, 1/n_in)`` and inputs
-    ``N(0, input_std^2)``, all from ``seed``; the spectrum comes from
-    :func:`lyaplearn.recurrent.lyapunov_spectrum_step`. Returns shape ``(len(gains), k)``.
+    For each gain ``g`` the cell is :class:`TanhCell` with ``W = g * W0`` (``W0``
+    Gaussian ``N(0, 1/hidden)``), ``U`` Gaussian ``N(0, 1/n_in)``, inputs
+    ``N(0, input_std^2)`` and initial states ``N(0, 0.01)``, all from ``seed``; the
+    spectrum comes from :func:`lyaplearn.lyapunov.map_spectrum` (``warmup`` state
+    steps, then ``steps`` steps with the frame, which first aligns during
+    ``warmup // 2`` of them). Returns shape ``(len(gains), k)``.
     """
     hidden = _check_int(hidden, "hidden", 2)
     n_in = _check_int(n_in, "n_in", 1)
-    steps = _check_int(steps, "steps", 1)
+    steps = _check_int(steps, "steps", 2)
     warmup = _check_int(warmup, "warmup", 0)
+    batch = _check_int(batch, "batch", 1)
     input_std = _check_float(input_std, "input_std", nonneg=True)
-    g = torch.Generator().manual_seed(int(seed))
-    dt = torch.float64
-    W0 = torch.randn(hidden, hidden, generator=g, dtype=dt) / math.sqrt(hidden)
-    U = torch.randn(hidden, n_in, generator=g, dtype=dt) / math.sqrt(n_in)
-    X = input_std * torch.randn(warmup + steps, batch, n_in, generator=g, dtype=dt)
-    h0 = 0.1 * torch.randn(batch, hidden, generator=g, dtype=dt)
+    gains = [_check_float(g, "gains", positive=True) for g in gains]
+    if not gains:
+        raise ValueError("gains must contain at least one value")
+    rng = np.random.default_rng(seed)
+    W0 = rng.standard_normal((hidden, hidden)) / math.sqrt(hidden)
+    U = rng.standard_normal((hidden, n_in)) / math.sqrt(n_in)
+    fw = warmup // 2
+    X = input_std * rng.standard_normal((warmup + steps, batch, n_in))
+    h0 = 0.1 * rng.standard_normal((batch, hidden))
     out = []
     for gain in gains:
-        gain = _check_float(gain, "gains", positive=True)
-        res = recurrent.lyapunov_spectrum_step(rnn_cell_step(gain * W0, U, norm=norm), h0, X,
-                                               k=k, warmup=warmup, seed=seed)
-        out.append(res.mean)
+        cell = TanhCell(gain * W0, U, norm=norm)
+        lam = lyapunov.map_spectrum(cell.step, cell.jacobian, h0, steps - fw, inputs=X,
+                                    warmup=warmup, frame_warmup=fw, k=k, seed=seed)
+        out.append(lam.mean(axis=0))
     return np.array(out)
 
 
@@ -670,7 +735,7 @@ class ForcingRun:
 
 
 def train_one_step(data: torch.Tensor, mode: str = "teacher", *, hidden: int = 16,
-                   epochs: int = 200, unroll: int = 6, lr: float = 0.03,
+                   epochs: int = 200, unroll: int = 4, lr: float = 0.03,
                    seed: int = 0) -> ForcingRun:
     """Train ``x_{t+1} = x_t + MLP(x_t)`` on windows of ``data`` (``(N, T, n)``).
 
@@ -817,6 +882,29 @@ def plot_layer_norm(profiles: Mapping[str, Mapping[float, DepthProfile]]):
 
 
 @style.styled
+def plot_cell_lambda(gains: Sequence[float], curves: Mapping[str, np.ndarray]):
+    """Largest Lyapunov exponent of a recurrent cell against the weight gain.
+
+    ``curves`` maps a label to the ``(len(gains), k)`` result of :func:`cell_lambda_max`
+    (its first column is drawn).
+    """
+    if not curves:
+        raise ValueError("curves must map at least one label to an array of exponents")
+    g = np.asarray(gains, dtype=float)
+    fig, ax = style.figure(figsize=(6.5, 3.8))
+    for name, lam in curves.items():
+        lam = np.asarray(lam, dtype=float).reshape(g.size, -1)
+        ax.plot(g, lam[:, 0], "o-", label=name)
+    ax.axhline(0.0, color="0.4", lw=0.8)
+    ax.set_xscale("log", base=2)
+    ax.set_xlabel("gain $g$ of the recurrent weights (log scale)")
+    ax.set_ylabel(f"$\\lambda_1$ ({style.NATS_PER_STEP})")
+    ax.set_title("tanh cell, with and without layer norm")
+    ax.legend()
+    return fig
+
+
+@style.styled
 def plot_recurrences(spectra: Mapping[str, tuple[np.ndarray, recurrent.SpectrumResult]]):
     """Eigenvalues of each recurrent matrix (left) and the RNN's Lyapunov spectrum (right).
 
@@ -871,19 +959,23 @@ def plot_compounding(errors: Mapping[str, np.ndarray], lambda_max: float, *,
         raise ValueError("errors must map at least one label to an error array")
     lam = _check_float(lambda_max, "lambda_max", positive=True)
     fig, ax = style.figure(figsize=(7.5, 4.0))
+    lows = []
     for name, e in errors.items():
         e = np.asarray(e, dtype=float)
         med = np.median(e, axis=1) if e.ndim == 2 else e
+        if med.size < 2:
+            raise ValueError(f"errors[{name!r}] must hold at least two time steps")
         t = np.arange(med.size)
-        ax.semilogy(t, np.maximum(med, 1e-300), label=f"{name} (median)")
+        ax.semilogy(t[1:], np.maximum(med[1:], 1e-300), label=f"{name} (median)")
         if e.ndim == 2:
             q = np.percentile(e, [25, 75], axis=1)
-            ax.fill_between(t, np.maximum(q[0], 1e-300), q[1], alpha=0.2)
-        ax.semilogy(t, med[0] * np.exp(lam * t), ":", color="0.3", lw=1.0)
+            ax.fill_between(t[1:], np.maximum(q[0, 1:], 1e-300), q[1, 1:], alpha=0.2)
+        start = med[1] if med[1] > 0 else 1e-300     # t = 0 is often an exact match
+        ax.semilogy(t[1:], start * np.exp(lam * (t[1:] - 1)), ":", color="0.3", lw=1.0)
+        lows.append(start)
     if tolerance is not None:
         ax.axhline(tolerance, color=style.PALETTE[1], ls="--", lw=1.0, label="tolerance")
-    ax.set_ylim(min(np.min([np.median(np.asarray(e), axis=-1)[0] if np.ndim(e) == 2 else e[0]
-                            for e in errors.values()]) / 10, 1e-3), 10.0)
+    ax.set_ylim(max(min(lows) / 10, 1e-300), 10.0)
     ax.set_xlabel("time step $t$ of the rollout")
     ax.set_ylabel(r"$\|x_t - \hat x_t\|$ (state units)")
     ax.set_title(f"dotted: $\\varepsilon\\, e^{{\\lambda_{{\\max}} t}}$, "

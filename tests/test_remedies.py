@@ -145,6 +145,22 @@ def test_cell_with_layer_norm_and_no_input_ignores_the_gain():
     assert lam_plain[0, 0] - lam_plain[1, 0] == pytest.approx(math.log(2.0), abs=0.05)
 
 
+@pytest.mark.parametrize("norm", [False, True])
+def test_tanh_cell_matches_its_torch_twin_and_autograd(norm):
+    rng = np.random.default_rng(6)
+    W, U = rng.standard_normal((5, 5)), rng.standard_normal((5, 2))
+    h, x = rng.standard_normal((3, 5)), rng.standard_normal((3, 2))
+    cell = R.TanhCell(W, U, norm=norm)
+    step = R.rnn_cell_step(torch.as_tensor(W), torch.as_tensor(U), norm=norm)
+    np.testing.assert_allclose(cell.step(h, x), step(torch.as_tensor(h), torch.as_tensor(x)).numpy(),
+                               atol=1e-12)
+    for b in range(3):
+        Ja = _torch_jac(lambda v: step(v[None], torch.as_tensor(x[b:b + 1]))[0], h[b])
+        np.testing.assert_allclose(cell.jacobian(h, x)[b], Ja, atol=1e-12)
+    with pytest.raises(ValueError, match="U must have 5 rows"):
+        R.TanhCell(W, U.T)
+
+
 def test_rnn_cell_step_checks_shapes():
     with pytest.raises(ValueError, match="W must be a square torch matrix"):
         R.rnn_cell_step(torch.zeros(2, 3), torch.zeros(2, 1))

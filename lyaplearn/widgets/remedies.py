@@ -13,6 +13,7 @@ value of the product within a factor of a few of one.
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Sequence
 
 import ipywidgets as W
@@ -28,6 +29,12 @@ __all__ = ["WIDTH", "draw", "explorer", "animation"]
 WIDTH = 32
 
 
+@functools.lru_cache(maxsize=32)
+def _plain(depth: int, width: int, gain: float, seed: int) -> remedies.DepthProfile:
+    """The plain network does not depend on ``alpha``: compute it once per setting."""
+    return remedies.depth_profile(depth, width, gain, seed=seed)
+
+
 def draw(fig: Figure, alpha: float = 0.1, gain: float = 1.0, depth: int = 100, *,
          width: int = WIDTH, seed: int = 0) -> dict[str, Any]:
     """Draw plain against residual (branch scale ``alpha``) into ``fig``.
@@ -36,12 +43,12 @@ def draw(fig: Figure, alpha: float = 0.1, gain: float = 1.0, depth: int = 100, *
     -------
     dict
         ``alpha``, ``gain``, ``depth`` and, for ``"plain"`` and ``"residual"``,
-        the :class:`~lyaplearn.remedies.DepthProfile` drawn.
+        the ``DepthProfile`` drawn (see :func:`lyaplearn.remedies.depth_profile`).
     """
     alpha = float(alpha)
     if not 0.0 <= alpha <= 10.0:
         raise ValueError(f"alpha must lie in [0, 10], got {alpha!r}")
-    plain = remedies.depth_profile(depth, width, gain, seed=seed)
+    plain = _plain(int(depth), int(width), float(gain), int(seed))
     res = remedies.depth_profile(depth, width, gain, alpha=alpha, seed=seed)
     ax1, ax2 = fig.subplots(1, 2)
     profiles = {"plain": plain, f"residual, alpha = {alpha:.2f}": res}
