@@ -1,0 +1,143 @@
+"""The QR methods of the engine: CholeskyQR2 with a per-sequence Householder fallback.
+
+References: numpy's Householder QR (LAPACK, independent of torch's call path) for single
+frames, and the plain float64 autograd QR loop of test_recurrent for whole spectra. Only
+well-posed quantities are compared tightly: log|r_ii| of directions well above the
+rounding floor eps*||V|| and the leading exponents. The trailing exponents of an
+ill-conditioned run move under any 1e-13 perturbation, so two correct QRs differ there too.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from lyaplearn import recurrent as R
+from test_recurrent import _frame, make, reference_spectrum
+
+torch.set_num_threads(1)
+
+
+def _frames(conds, D=12, k=6, seed=0):
+    """QT (B, k, D): frames V = U diag(s) W^T with condition numbers ``conds``, and their
+    singular values (B, k); the columns of V are graded, as in a Benettin run."""
+    rng = np.random.default_rng(seed)
+    V, S = [], []
+    for c in conds:
+        U = np.linalg.qr(rng.standard_normal((D, k)))[0]
+        W = np.linalg.qr(rng.standard_normal((k, k)))[0]
+        s = np.geomspace(1.0, 1.0 / c, k)
+        V.append(U @ np.diag(s) @ W.T)
+        S.append(s)
+    QT = torch.tensor(np.stack(V)).transpose(1, 2).contiguous()
+    return QT, np.array(S)
+
+
+def _numpy_logs(QT):
+    return np.stack([np.log(np.abs(np.diag(np.linalg.qr(v.T)[1]))) for v in QT.numpy()])
+
+
+def test_cholesky_qr_on_well_conditioned_frames_equals_householder():
+    QT, _ = _frames([1.0, 10.0, 1e3, 1e5])
+    qr = R._CholeskyQR()
+    Q, logs = qr(QT)
+    assert qr.fallbacks == 0
+    np.testing.assert_allclose(logs.numpy(), _numpy_logs(QT), rtol=0, atol=1e-11)
+    # an orthonormal frame spanning the same nested subspaces: V = Q R, R upper triangular
+    eye = torch.eye(6, dtype=torch.float64)
+    torch.testing.assert_close(Q @ Q.transpose(1, 2), eye.expand(4, 6, 6), rtol=0, atol=1e-14)
+    Rm = Q @ QT.transpose(1, 2)                      # (Q^T V) = R
+    assert torch.tril(Rm, -1).abs().max() < 1e-12
+    torch.testing.assert_close(torch.diagonal(Rm, dim1=-2, dim2=-1).abs().log(), logs,
+                               rtol=0, atol=1e-11)
+
+
+def test_fallback_engages_per_sequence_up_to_condition_1e14():
+    conds = [1e2, 1e10, 1e4, 1e14, 1e6, 1e12]
+    QT, S = _frames(conds, seed=1)
+    qr = R._CholeskyQR()
+    Q, logs = qr(QT)
+    # CholeskyQR2 is safe below cond ~ eps**-1/2 ~ 7e7 and breaks down far above it
+    assert qr.fallbacks == 3
+    ref = _numpy_logs(QT)
+    # well-posed: directions whose size is far above the rounding floor eps * ||V|| = 2e-16
+    well = S > 1e-6
+    np.testing.assert_allclose(logs.numpy()[well], ref[well], rtol=0, atol=1e-9)
+    # every returned frame is orthonormal, the redone ones included
+    eye = torch.eye(6, dtype=torch.float64)
+    torch.testing.assert_close(Q @ Q.transpose(1, 2), eye.expand(6, 6, 6), rtol=0, atol=1e-13)
+    # the redone frames are exactly Householder's
+    hq, hl = R._qr_logs(QT[[1, 3, 5]])
+    torch.testing.assert_close(logs[[1, 3, 5]], hl, rtol=0, atol=0)
+    torch.testing.assert_close(Q[[1, 3, 5]], hq, rtol=0, atol=0)
+
+
+def test_singular_frame_falls_back_and_gives_minus_infinity():
+    QT, _ = _frames([1.0, 1.0])
+    QT[1, 3] = 0.0                                   # a zero column: r_44 = 0 exactly
+    qr = R._CholeskyQR()
+    _, logs = qr(QT)
+    assert qr.fallbacks == 1
+    assert torch.isneginf(logs[1, 3]) and torch.isfinite(logs[0]).all()
+
+
+@pytest.mark.parametrize("arch,L,bias,bf", [("rnn_tanh", 2, True, False),
+                                            ("rnn_relu", 1, True, True),
+                                            ("gru", 2, False, True),
+                                            ("lstm", 2, True, False)])
+def test_spectrum_with_cholesky_matches_reference(arch, L, bias, bf):
+    m = make(arch, L=L, bias=bias, batch_first=bf, seed=7, scale=1.0)
+    D = (2 if arch == "lstm" else 1) * L * 4
+    g = torch.Generator().manual_seed(4)
+    X = torch.randn(25, 2, 3, generator=g, dtype=torch.float64)
+    Q0 = _frame(D, D)
+    lam_ref, _ = reference_spectrum(m, X, Q0)
+    inp = X.transpose(0, 1) if bf else X
+    res = R.lyapunov_spectrum(m, inp, frame0=Q0, sort=False, qr="cholesky")
+    assert res.qr == "cholesky"
+    np.testing.assert_allclose(res.numpy(), lam_ref, rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("arch,L", [("gru", 2), ("lstm", 1), ("rnn_tanh", 1)])
+def test_ill_conditioned_runs_fall_back_and_keep_the_leading_exponents(arch, L):
+    # a QR only every 25 steps: the frames' condition numbers reach exp(25 * spread) >> 1e8
+    m = make(arch, L=L, H=8, seed=7, scale=1.0)
+    X = torch.randn(200, 3, 3, generator=torch.Generator().manual_seed(4), dtype=torch.float64)
+    h = R.lyapunov_spectrum(m, X, reortho_every=25, qr="householder")
+    c = R.lyapunov_spectrum(m, X, reortho_every=25, qr="cholesky")
+    assert h.qr_fallbacks == 0 and c.qr_fallbacks > 0
+    torch.testing.assert_close(c.exponents[:, :4], h.exponents[:, :4], rtol=0, atol=1e-12)
+
+
+def test_dead_relu_units_fall_back():
+    m = make("rnn_relu", H=8, seed=7, scale=1.0)
+    X = torch.randn(60, 3, 3, generator=torch.Generator().manual_seed(4), dtype=torch.float64)
+    h = R.lyapunov_spectrum(m, X, qr="householder")
+    c = R.lyapunov_spectrum(m, X, qr="cholesky")
+    assert torch.isneginf(h.exponents).any() and c.qr_fallbacks > 0
+    torch.testing.assert_close(c.exponents, h.exponents, rtol=0, atol=1e-12)
+
+
+def test_generic_path_accepts_qr():
+    m = make("gru", seed=3, scale=0.9)
+    step = R.make_step(m)
+    X = torch.randn(30, 2, 3, generator=torch.Generator().manual_seed(5), dtype=torch.float64)
+    s0 = torch.zeros(2, 4, dtype=torch.float64)
+    h = R.lyapunov_spectrum_step(step, s0, X, qr="householder")
+    c = R.lyapunov_spectrum_step(step, s0, X, qr="cholesky")
+    torch.testing.assert_close(c.exponents, h.exponents, rtol=0, atol=1e-12)
+    ref = R.lyapunov_spectrum(m, X)
+    torch.testing.assert_close(c.exponents, ref.exponents, rtol=0, atol=1e-10)
+
+
+def test_auto_is_householder_on_cpu_and_bad_choices_are_refused():
+    m = make("lstm", seed=1)
+    X = torch.zeros(5, 1, 3, dtype=torch.float64)
+    assert R.lyapunov_spectrum(m, X).qr == "householder"
+    assert R._pick_qr("auto", torch.device("cuda")) == "cholesky"
+    assert R._pick_qr("auto", torch.device("cpu")) == "householder"
+    with pytest.raises(ValueError, match="qr must be one of 'auto', 'householder', 'cholesky'"):
+        R.lyapunov_spectrum(m, X, qr="givens")
+    with pytest.raises(ValueError, match="chunk must be a positive integer"):
+        R.lyapunov_spectrum(m, X, chunk=0)
