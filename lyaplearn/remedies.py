@@ -567,6 +567,11 @@ def recurrence_spectra(hidden: int = 32, gain: float = 2.0, *, n_in: int = 4,
     """
     hidden = _check_int(hidden, "hidden", 2)
     gain = _check_float(gain, "gain", positive=True)
+    n_in = _check_int(n_in, "n_in", 1)
+    steps = _check_int(steps, "steps", 1)
+    warmup = _check_int(warmup, "warmup", 0)
+    batch = _check_int(batch, "batch", 1)
+    input_std = _check_float(input_std, "input_std", nonneg=True)
     g = torch.Generator().manual_seed(int(seed))
     dt = torch.float64
     G = gain * torch.randn(hidden, hidden, generator=g, dtype=dt) / math.sqrt(hidden)
