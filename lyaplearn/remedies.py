@@ -10,7 +10,8 @@ Lyapunov spectra (:func:`lyaplearn.recurrent.lyapunov_spectrum`,
 :func:`lyaplearn.recurrent.lyapunov_spectrum_step`, :func:`lyaplearn.lyapunov.map_spectrum`).
 
 Residual blocks, ``h -> h + alpha * phi(W h + b)``
-    :func:`residual_jacobians`, :func:`depth_profile`, :func:`gradient_loss_depth`,
+    :func:`residual_jacobians`, :func:`depth_profile` (a :class:`DepthProfile`),
+    :func:`gradient_loss_depth`,
     :func:`plot_residual`.
 Layer normalisation
     :func:`layer_norm`, :func:`layer_norm_jacobian`, :func:`ln_network_jacobians`,
@@ -40,10 +41,11 @@ import numpy as np
 import torch
 from torch import nn
 
-from . import conditioning, lyapunov, maps, recurrent, style
+from . import conditioning, lyapunov, recurrent, style
 
 __all__ = [
     "residual_jacobians",
+    "DepthProfile",
     "depth_profile",
     "gradient_loss_depth",
     "layer_norm",
@@ -377,7 +379,7 @@ def rnn_cell_step(W: torch.Tensor, U: torch.Tensor, *, norm: bool = False,
 
 
 class TanhCell:
-    """The cell ``h_t = tanh(N(W h_{t-1} + U x_t))``, ``N`` the layer norm or the identity, in numpy.
+    """The cell ``h_t = tanh(N(W h_{t-1} + U x_t))`` in numpy, ``N`` the layer norm or the identity.
 
     ``step(h, x)`` and ``jacobian(h, x)`` are vectorised over a leading batch
     axis, as :func:`lyaplearn.lyapunov.map_spectrum` expects; the Jacobian is
@@ -505,7 +507,7 @@ def spectral_normalised(W: torch.Tensor, *, n_power_iterations: int = 50,
 
 
 def procrustes_distance(M) -> float:
-    """Frobenius distance from ``M`` to the nearest orthogonal matrix: ``sqrt(sum (sigma_i - 1)^2)``.
+    """Frobenius distance from ``M`` to the orthogonal matrices: ``sqrt(sum (sigma_i - 1)^2)``.
 
     The nearest one is the polar factor ``U V^T`` of ``M = U S V^T`` (orthogonal
     Procrustes problem). It is the least error any orthogonal recurrence can
@@ -553,7 +555,8 @@ def _rnn_with(W: torch.Tensor, U: torch.Tensor) -> nn.RNN:
 
 def recurrence_spectra(hidden: int = 32, gain: float = 2.0, *, n_in: int = 4,
                        input_std: float = 0.5, steps: int = 200, warmup: int = 50,
-                       batch: int = 4, seed: int = 0) -> dict[str, tuple[np.ndarray, recurrent.SpectrumResult]]:
+                       batch: int = 4, seed: int = 0
+                       ) -> dict[str, tuple[np.ndarray, recurrent.SpectrumResult]]:
     """Three recurrent matrices for the same tanh RNN and their Lyapunov spectra.
 
     ``"Gaussian"``: ``W = gain * G`` with ``G`` entries ``N(0, 1/hidden)``;
@@ -755,7 +758,8 @@ def train_one_step(data: torch.Tensor, mode: str = "teacher", *, hidden: int = 1
     if mode not in ("teacher", "scheduled"):
         raise ValueError(f"mode must be 'teacher' or 'scheduled', got {mode!r}")
     if not isinstance(data, torch.Tensor) or data.ndim != 3:
-        raise ValueError(f"data must be a tensor (N, T, n), got {getattr(data, 'shape', type(data))}")
+        raise ValueError("data must be a tensor (N, T, n), got "
+                         f"{getattr(data, 'shape', type(data))}")
     unroll = _check_int(unroll, "unroll", 1)
     epochs = _check_int(epochs, "epochs", 1)
     N, T, n = data.shape
@@ -937,7 +941,7 @@ def plot_recurrences(spectra: Mapping[str, tuple[np.ndarray, recurrent.SpectrumR
 
 @style.styled
 def plot_gating(spectra: Mapping[str, recurrent.SpectrumResult], *, tol: float = 0.1):
-    """Spectra of :func:`gating_spectra` against normalised index, with the band ``|lambda| <= tol``."""
+    """Spectra of :func:`gating_spectra` by normalised index, with the band ``|lambda| <= tol``."""
     if not spectra:
         raise ValueError("spectra must map at least one label to a SpectrumResult")
     fig, ax = style.figure(figsize=(7.5, 4.0))
