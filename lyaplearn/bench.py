@@ -1,22 +1,34 @@
 """Benchmark of :func:`lyaplearn.recurrent.lyapunov_spectrum`.
 
-Run ``python -m lyaplearn.bench`` (full grid) or ``python -m lyaplearn.bench --quick``.
-Every case is timed side by side in one run against
+Run ``python -m lyaplearn.bench`` (full CPU grid), ``python -m lyaplearn.bench --quick``,
+or ``python -m lyaplearn.bench --device cuda`` (the GPU grid: the settings of the paper
+and of the GPU issue, T = 100). Every case is timed side by side in one run against
 
-floor
+floor (Householder)
     the tangent-space work alone on random matrices of the same sizes: the
     same number of batched (D x D)(D x k) products and of Householder QRs of
-    (D x k) frames, with nothing else. The QR is the fastest one we know and
-    the one the engine uses (LAPACK ``geqrf`` on the column-major frame, then
-    ``householder_product``), so the ratio measures the engine's own overhead;
-    ``torch.linalg.qr`` would make the floor 5-10% slower;
+    (D x k) frames, with nothing else (LAPACK/cuSOLVER ``geqrf`` on the
+    column-major frame, then ``householder_product``, the engine's
+    ``qr="householder"``), so ``ours/HH`` measures the engine's own overhead
+    when it uses Householder; ``torch.linalg.qr`` would make it 5-10% slower;
+floor (Cholesky)
+    the same products with the engine's CholeskyQR2 (``qr="cholesky"``,
+    fallback check included): what "auto" weighs against Householder;
+floor (matmul)
+    the products alone, no QR: no QR method can beat it;
+training step
+    one optimizer step (forward, backward, Adam) of the same module with a
+    linear read-out on a batch of ``train_batch`` sequences of the same
+    length; ``LE/train`` is the whole spectrum's time in training steps;
 jacrev
     a plain ``torch.func`` implementation: per step the (B, D, D) Jacobian by
-    ``vmap(jacrev(step))``, then ``J @ Q`` and the QR.
+    ``vmap(jacrev(step))``, then ``J @ Q`` and the QR (CPU grid only).
 
 Times are per time step (best of ``repeats``); the ratios are what to read.
 The jacrev baseline is timed on fewer steps when it is slow (per-step times
-are comparable because every step does the same work).
+are comparable because every step does the same work). The engine runs with
+``qr="auto"`` (Householder on the CPU, CholeskyQR2 on CUDA) unless ``--qr``
+says otherwise.
 """
 
 from __future__ import annotations
@@ -31,8 +43,8 @@ from torch import nn
 
 from . import recurrent
 
-__all__ = ["Case", "FULL_CASES", "QUICK_CASES", "engine_work", "floor_work", "time_engine",
-           "time_floor", "time_jacrev",
+__all__ = ["Case", "FULL_CASES", "QUICK_CASES", "GPU_CASES", "engine_work", "floor_work",
+           "training_work", "time_engine", "time_floor", "time_jacrev",
            "run_case", "run", "main"]
 
 
@@ -53,6 +65,7 @@ class Case:
     bias: bool = True
     one_hot: bool = False
     jacrev_steps: int | None = None   # None: same as steps; 0: skip
+    train_batch: int | None = None    # batch of the training step (None: same as batch)
 
 
 def _d(c: Case) -> int:
@@ -82,6 +95,22 @@ FULL_CASES = [
          inputs=82, bias=False, one_hot=True, jacrev_steps=5),
 ]
 
+# The GPU grid: the cases of the GPU issue's table (float32, T = 100), the paper's setting
+# with 32 exponents, and the leading 32 exponents with a QR every 5 steps.
+GPU_CASES = [
+    Case("paper: LSTM hidden-only", hidden=512, state="hidden", batch=10, steps=100,
+         inputs=82, bias=False, one_hot=True, train_batch=100),
+    Case("paper hidden-only k=32 r=5", hidden=512, k=32, reortho=5, state="hidden", batch=10,
+         steps=100, inputs=82, bias=False, one_hot=True, train_batch=100),
+    Case("LSTM full k=D", hidden=512, batch=10, steps=100, inputs=82, one_hot=True,
+         train_batch=100),
+    Case("LSTM full k=D", hidden=256, batch=100, steps=100, inputs=82, one_hot=True),
+    Case("LSTM full k=32 r=10", hidden=1024, k=32, reortho=10, batch=10, steps=100,
+         inputs=82, one_hot=True, train_batch=100),
+    Case("LSTM full k=32 r=5", hidden=512, k=32, reortho=5, batch=10, steps=100, inputs=82,
+         one_hot=True, train_batch=100),
+]
+
 QUICK_CASES = [
     Case("LSTM full k=D", hidden=64, batch=4, steps=20),
     Case("LSTM full k=16 r=10", hidden=128, k=16, reortho=10, batch=4, steps=20),
@@ -89,6 +118,15 @@ QUICK_CASES = [
     Case("paper (small): hidden-only", hidden=96, state="hidden", batch=4, steps=10,
          inputs=82, bias=False, one_hot=True),
 ]
+
+
+def _device(device) -> torch.device:
+    return torch.device(device)
+
+
+def _sync(device) -> None:
+    if _device(device).type == "cuda":
+        torch.cuda.synchronize()
 
 
 def _module(c: Case, seed: int = 0) -> nn.Module:
@@ -111,55 +149,63 @@ def _inputs(c: Case, steps: int, seed: int = 1) -> torch.Tensor:
     return torch.randn(steps, c.batch, c.inputs, generator=g)
 
 
-def _best(fn, repeats: int) -> float:
+def _best(fn, repeats: int, device="cpu") -> float:
     best = math.inf
     for _ in range(repeats):
+        _sync(device)
         t0 = time.perf_counter()
         fn()
+        _sync(device)
         best = min(best, time.perf_counter() - t0)
     return best
 
 
-def engine_work(c: Case):
+def engine_work(c: Case, device="cpu", qr: str = "auto"):
     """A callable running :func:`lyapunov_spectrum` on this case."""
-    m = _module(c)
-    X = _inputs(c, c.steps)
-    kw = dict(k=c.k, reortho_every=c.reortho, state=c.state)
+    m = _module(c).to(device)
+    X = _inputs(c, c.steps).to(device)
+    kw = dict(k=c.k, reortho_every=c.reortho, state=c.state, qr=qr)
     recurrent.lyapunov_spectrum(m, X[:2], **kw)   # first-call overheads
     return lambda: recurrent.lyapunov_spectrum(m, X, **kw)
 
 
-def time_engine(c: Case, repeats: int = 3) -> float:
+def time_engine(c: Case, repeats: int = 3, device="cpu", qr: str = "auto") -> float:
     """Seconds per step of :func:`lyapunov_spectrum` for this case."""
-    return _best(engine_work(c), repeats) / c.steps
+    return _best(engine_work(c, device, qr), repeats, device) / c.steps
 
 
-def floor_work(c: Case, qr_mode: str = "householder"):
+def floor_work(c: Case, qr_mode: str = "householder", device="cpu"):
     """A callable doing the bare tangent-space work on random matrices.
 
-    ``qr_mode="householder"`` (default) uses the fastest QR we know, the one the
-    engine uses (``geqrf`` on the column-major frame + ``householder_product``),
-    so the ratio measures only the engine's own overhead; ``"linalg"`` uses
-    ``torch.linalg.qr`` on the same frame.
+    ``qr_mode="householder"`` (default) uses the engine's Householder QR
+    (``geqrf`` on the column-major frame + ``householder_product``), so the
+    ratio measures only the engine's own overhead; ``"cholesky"`` the engine's
+    CholeskyQR2 with its fallback check; ``"linalg"`` ``torch.linalg.qr`` on
+    the same frame; ``"none"`` no QR at all (the matrix products alone).
     """
     D = _d(c)
     k = c.k or D
     g = torch.Generator().manual_seed(2)
-    AT = (torch.randn(c.batch, D, D, generator=g) / math.sqrt(D)).transpose(1, 2)
+    AT = (torch.randn(c.batch, D, D, generator=g) / math.sqrt(D)).transpose(1, 2).to(device)
     QT0 = torch.linalg.qr(torch.randn(c.batch, D, k, generator=g))[0].transpose(1, 2)
-    QT0 = QT0.contiguous()
+    QT0 = QT0.contiguous().to(device)
+    if qr_mode == "none":   # norm-preserving, so that T products neither overflow nor go subnormal
+        AT = torch.linalg.qr(torch.randn(c.batch, D, D, generator=g))[0].to(device)
+    chol = recurrent._CholeskyQR()
 
     def qr(QT):
         if qr_mode == "linalg":
             Q, Rm = torch.linalg.qr(QT.transpose(1, 2))
             return Q.transpose(1, 2), torch.diagonal(Rm, dim1=-2, dim2=-1).abs().log()
-        a, tau = torch.geqrf(QT.transpose(1, 2))
-        logs = torch.diagonal(a, dim1=-2, dim2=-1).abs().log()
-        return torch.linalg.householder_product(a, tau).transpose(1, 2), logs
+        if qr_mode == "cholesky":
+            return chol(QT)
+        if qr_mode == "none":
+            return QT, QT[:, :, 0]
+        return recurrent._qr_logs(QT)
 
     def work():
         QT = QT0                      # the frame (B, D, k) stored column-major
-        gam = torch.zeros(c.batch, k)
+        gam = torch.zeros(c.batch, k, device=device)
         since = 0
         for _ in range(c.steps):
             QT = torch.bmm(QT, AT)    # (A Q)^T: one batched (D x D)(D x k) product
@@ -177,9 +223,36 @@ def floor_work(c: Case, qr_mode: str = "householder"):
     return work
 
 
-def time_floor(c: Case, repeats: int = 3, qr_mode: str = "householder") -> float:
+def time_floor(c: Case, repeats: int = 3, qr_mode: str = "householder", device="cpu") -> float:
     """Seconds per step of the bare tangent-space work (see :func:`floor_work`)."""
-    return _best(floor_work(c, qr_mode), repeats) / c.steps
+    return _best(floor_work(c, qr_mode, device), repeats, device) / c.steps
+
+
+def training_work(c: Case, device="cpu"):
+    """A callable doing one training step of the case's module: forward, backward, Adam.
+
+    The module reads ``train_batch`` sequences of ``steps`` inputs; a linear
+    read-out predicts a class per step (cross-entropy), as in character-level
+    language modelling.
+    """
+    m = _module(c).to(device)
+    B = c.train_batch or c.batch
+    head = nn.Linear(c.hidden, c.inputs).to(device)
+    opt = torch.optim.Adam(list(m.parameters()) + list(head.parameters()), lr=1e-3)
+    cc = Case(**{**c.__dict__, "batch": B})
+    X = _inputs(cc, c.steps).to(device)
+    y = torch.randint(0, c.inputs, (c.steps, B), generator=torch.Generator().manual_seed(3))
+    y = y.to(device)
+
+    def work():
+        out, _ = m(X)
+        loss = nn.functional.cross_entropy(head(out).reshape(-1, c.inputs), y.reshape(-1))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+    work()
+    return work
 
 
 def time_jacrev(c: Case, repeats: int = 1) -> float:
@@ -238,19 +311,32 @@ def time_jacrev(c: Case, repeats: int = 1) -> float:
     return _best(work, repeats) / steps
 
 
-def run_case(c: Case, repeats: int = 3, jacrev: bool = True) -> dict:
-    """Time one case; returns per-step seconds and the ratios."""
+def run_case(c: Case, repeats: int = 3, jacrev: bool = True, device="cpu",
+             qr: str = "auto") -> dict:
+    """Time one case; returns per-step seconds and the ratios.
+
+    ``floor`` is the Householder floor (``vs_floor`` = ours / floor),
+    ``floor_chol`` the CholeskyQR2 floor, ``floor_mm`` the matmul-only floor,
+    ``train`` one training step (whole sequence) and ``le_in_train_steps`` the
+    whole spectrum's time in training steps.
+    """
     # interleaved, best of `repeats` each: on a shared machine the load drifts
-    fe, ff = engine_work(c), floor_work(c)
-    ours = floor = math.inf
+    works = {"ours": engine_work(c, device, qr), "floor": floor_work(c, "householder", device),
+             "floor_chol": floor_work(c, "cholesky", device),
+             "floor_mm": floor_work(c, "none", device), "train": training_work(c, device)}
+    best = dict.fromkeys(works, math.inf)
     for _ in range(repeats):
-        ours = min(ours, _best(fe, 1))
-        floor = min(floor, _best(ff, 1))
-    ours /= c.steps
-    floor /= c.steps
+        for key, fn in works.items():
+            best[key] = min(best[key], _best(fn, 1, device))
+    per = {key: v / c.steps for key, v in best.items() if key != "train"}
+    ours = per["ours"]
     jr = time_jacrev(c) if jacrev else math.nan
-    return {"case": c, "D": _d(c), "k": c.k or _d(c), "ours": ours, "floor": floor,
-            "jacrev": jr, "vs_floor": ours / floor, "jacrev_speedup": jr / ours}
+    used = recurrent._pick_qr(qr, _device(device))
+    return {"case": c, "D": _d(c), "k": c.k or _d(c), **per, "train": best["train"],
+            "qr": used, "jacrev": jr, "vs_floor": ours / per["floor"],
+            "vs_chol": ours / per["floor_chol"], "vs_mm": ours / per["floor_mm"],
+            "chol_vs_hh": per["floor_chol"] / per["floor"],
+            "le_in_train_steps": best["ours"] / best["train"], "jacrev_speedup": jr / ours}
 
 
 def _target(c: Case) -> float | None:
@@ -264,23 +350,34 @@ def _target(c: Case) -> float | None:
     return None
 
 
-def run(cases: list[Case], repeats: int = 3, jacrev: bool = True, out=print) -> list[dict]:
-    """Run and print a table of cases."""
-    out(f"torch {torch.__version__}, {torch.get_num_threads()} threads, float32, CPU")
+def run(cases: list[Case], repeats: int = 3, jacrev: bool = True, out=print,
+        device="cpu", qr: str = "auto") -> list[dict]:
+    """Run and print a table of cases.
+
+    The target (CPU grid) bounds ours/HH, the engine's overhead over the
+    Householder floor; it applies when the engine uses Householder.
+    """
+    dev = _device(device)
+    name = torch.cuda.get_device_name(dev) if dev.type == "cuda" else "CPU"
+    out(f"torch {torch.__version__}, {torch.get_num_threads()} threads, float32, {name}, "
+        f"qr={qr!r} -> {recurrent._pick_qr(qr, dev)!r}")
     head = (f"{'case':<28}{'H':>5}{'B':>4}{'D':>6}{'k':>6}{'r':>4}"
-            f"{'ours ms/step':>14}{'floor':>10}{'jacrev':>10}"
-            f"{'ours/floor':>12}{'jacrev/ours':>13}{'target':>8}")
+            f"{'ours ms/step':>13}{'HH':>9}{'chol':>9}{'matmul':>9}{'train ms':>10}"
+            f"{'jacrev':>9}{'ours/HH':>9}{'ours/mm':>9}{'chol/HH':>9}{'LE/train':>10}"
+            f"{'jacrev/ours':>12}{'target':>8}")
     out(head)
     out("-" * len(head))
     rows = []
     for c in cases:
-        r = run_case(c, repeats, jacrev)
+        r = run_case(c, repeats, jacrev, device, qr)
         rows.append(r)
-        tgt = _target(c)
+        tgt = _target(c) if r["qr"] == "householder" else None
         mark = "" if tgt is None else (f"<{tgt:g} " + ("ok" if r["vs_floor"] <= tgt else "MISS"))
         out(f"{c.name:<28}{c.hidden:>5}{c.batch:>4}{r['D']:>6}{r['k']:>6}{c.reortho:>4}"
-            f"{1e3 * r['ours']:>14.2f}{1e3 * r['floor']:>10.2f}{1e3 * r['jacrev']:>10.2f}"
-            f"{r['vs_floor']:>12.2f}{r['jacrev_speedup']:>13.1f}  {mark}")
+            f"{1e3 * r['ours']:>13.2f}{1e3 * r['floor']:>9.2f}{1e3 * r['floor_chol']:>9.2f}"
+            f"{1e3 * r['floor_mm']:>9.2f}{1e3 * r['train']:>10.1f}{1e3 * r['jacrev']:>9.2f}"
+            f"{r['vs_floor']:>9.2f}{r['vs_mm']:>9.1f}{r['chol_vs_hh']:>9.2f}"
+            f"{r['le_in_train_steps']:>10.1f}{r['jacrev_speedup']:>12.1f}  {mark}")
     return rows
 
 
@@ -292,11 +389,22 @@ def main(argv: list[str] | None = None) -> list[dict]:
                    help="best of this many interleaved runs (default: 5 with --quick, else 3)")
     p.add_argument("--no-jacrev", action="store_true", help="skip the jacrev baseline")
     p.add_argument("--threads", type=int, default=0, help="torch threads (0: torch default)")
+    p.add_argument("--device", default="cpu",
+                   help="cpu (default: the CPU grid) or cuda (the GPU grid; no jacrev)")
+    p.add_argument("--qr", default="auto", choices=["auto", "householder", "cholesky"],
+                   help="QR method of the engine (default auto)")
     a = p.parse_args(argv)
     if a.threads:
         torch.set_num_threads(a.threads)
     repeats = a.repeats or (5 if a.quick else 3)
-    return run(QUICK_CASES if a.quick else FULL_CASES, repeats, not a.no_jacrev)
+    dev = _device(a.device)
+    if dev.type == "cuda":
+        if not torch.cuda.is_available():
+            p.error("--device cuda: this torch has no CUDA device")
+        cases = QUICK_CASES if a.quick else GPU_CASES
+        return run(cases, repeats, False, device=a.device, qr=a.qr)
+    return run(QUICK_CASES if a.quick else FULL_CASES, repeats, not a.no_jacrev,
+               device=a.device, qr=a.qr)
 
 
 if __name__ == "__main__":
