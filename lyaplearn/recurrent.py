@@ -1353,6 +1353,41 @@ def train_with_monitor(rnn: nn.Module, inputs: torch.Tensor, *, epochs: int = 20
     return mon, losses
 
 
+class _Clock:
+    """Wall time between marks: ``perf_counter`` on the CPU, CUDA events on a GPU.
+
+    CUDA kernels run asynchronously, so host time would count launches, not
+    work; events are recorded in the stream without a host synchronisation
+    and read only when a total is asked for.
+    """
+
+    def __init__(self, device: torch.device):
+        self.cuda = device.type == "cuda"
+        self.pending: list[tuple[str, Any, Any]] = []
+        self.total = {"train": 0.0, "spectrum": 0.0}
+
+    def mark(self) -> Any:
+        if self.cuda:
+            ev = torch.cuda.Event(enable_timing=True)
+            ev.record()
+            return ev
+        return time.perf_counter()
+
+    def add(self, what: str, start: Any, end: Any) -> None:
+        if self.cuda:
+            self.pending.append((what, start, end))
+        else:
+            self.total[what] += end - start
+
+    def read(self, what: str) -> float:
+        if self.pending:
+            self.pending[-1][2].synchronize()
+            for w, s, e in self.pending:
+                self.total[w] += s.elapsed_time(e) / 1000.0
+            self.pending = []
+        return self.total[what]
+
+
 class SpectrumMonitor:
     """Record Lyapunov spectra while a model trains, and what that costs.
 
@@ -1360,6 +1395,15 @@ class SpectrumMonitor:
     computes the spectrum of ``rnn`` on the fixed probe ``inputs`` (with
     ``spectrum_kwargs`` passed to :func:`lyapunov_spectrum`). The wall time
     between calls counts as training time.
+
+    The monitor never synchronises the host with a GPU in the calls that
+    compute nothing: times are CUDA events there (read when
+    :attr:`spectrum_seconds`, :attr:`training_seconds` or :attr:`overhead` is
+    asked for) and the recorded exponents stay on the model's device until
+    they are read. A call that computes a spectrum synchronises a few times
+    (the argument checks, the non-finite checks once per chunk of time
+    steps, and once per QR with ``qr="cholesky"``, which must know which frames
+    to redo), never once per step.
 
     Attributes
     ----------
@@ -1379,32 +1423,41 @@ class SpectrumMonitor:
         self.kwargs = spectrum_kwargs
         self.records: list[tuple[int, SpectrumResult]] = []
         self.calls = 0
-        self.spectrum_seconds = 0.0
-        self.training_seconds = 0.0
-        self._last = time.perf_counter()
+        self._clock = _Clock(rnn.weight_hh_l0.device)
+        self._last = self._clock.mark()
+
+    @property
+    def spectrum_seconds(self) -> float:
+        return self._clock.read("spectrum")
+
+    @property
+    def training_seconds(self) -> float:
+        return self._clock.read("train")
 
     def start(self) -> None:
         """Restart the training clock (call right before training begins)."""
-        self._last = time.perf_counter()
+        self._last = self._clock.mark()
 
     def step(self) -> SpectrumResult | None:
         """Count one unit of training; compute the spectrum if it is due."""
-        now = time.perf_counter()
-        self.training_seconds += now - self._last
+        now = self._clock.mark()
+        self._clock.add("train", self._last, now)
         res = None
         if self.calls % self.every == 0:
             res = lyapunov_spectrum(self.rnn, self.inputs, **self.kwargs)
             self.records.append((self.calls, res))
         self.calls += 1
-        end = time.perf_counter()
-        self.spectrum_seconds += end - now
+        end = self._clock.mark() if res is not None else now
+        if res is not None:
+            self._clock.add("spectrum", now, end)
         self._last = end
         return res
 
     @property
     def overhead(self) -> float:
         """Spectrum time as a fraction of training time (the paper reports about 0.04)."""
-        return self.spectrum_seconds / self.training_seconds if self.training_seconds else math.inf
+        train = self.training_seconds
+        return self.spectrum_seconds / train if train else math.inf
 
     def exponents(self) -> np.ndarray:
         """Batch-mean spectra of all records, array (n_records, k)."""

@@ -342,6 +342,31 @@ def test_monitor_records_and_times():
     assert mon.overhead == mon.spectrum_seconds / mon.training_seconds
 
 
+def test_monitor_does_nothing_on_the_calls_that_are_not_due(monkeypatch):
+    # on a GPU every host read (.numpy(), .item(), bool()) is a synchronisation: the calls
+    # that compute no spectrum must not make any, and recorded results stay unread tensors
+    m = make("gru", H=4, seed=1, dtype=torch.float32)
+    X = torch.randn(10, 2, 3)
+    mon = R.SpectrumMonitor(m, X, every=3)
+    calls = []
+    real = R.lyapunov_spectrum
+    monkeypatch.setattr(R, "lyapunov_spectrum", lambda *a, **k: calls.append(1) or real(*a, **k))
+
+    def no_read(self):
+        raise AssertionError("the monitor read a result inside the step loop")
+
+    monkeypatch.setattr(R.SpectrumResult, "numpy", no_read)
+    for i in range(7):
+        res = mon.step()
+        assert (res is not None) == (i % 3 == 0)
+    assert len(calls) == 3 and all(isinstance(r.exponents, torch.Tensor) for _, r in mon.records)
+    monkeypatch.undo()
+    assert mon.exponents().shape == (3, 4)
+    clock = R._Clock(torch.device("cpu"))
+    clock.add("train", 1.0, 3.5)
+    assert clock.read("train") == 2.5 and not clock.cuda
+
+
 def test_init_uniform_bounds():
     m = R.init_uniform(make("gru"), 0.1, seed=3)
     for p in m.parameters():
