@@ -249,6 +249,19 @@ def grade_notebook(submission, autograder_zip, master=None) -> Graded:
     return g
 
 
+def _unmarkable(nb: Path, name: str, master, exc: Exception) -> Graded:
+    g = Graded(notebook=nb.name, assignment=name)
+    if master is not None:
+        g.manual = manual_questions(master)
+        for c in _config_blocks(master):
+            if not c.get("manual"):
+                g.scores[c["name"]], g.possible[c["name"]] = 0.0, float(c.get("points", 0))
+    g.feedback = (f"{nb.name}  ({name})\n{'=' * 60}\nCould not be marked: {type(exc).__name__}: {exc}\n"
+                  "Every auto-graded question scores 0; check that the file is the notebook "
+                  "handed out, saved from Jupyter.\n")
+    return g
+
+
 def grade(submissions, autograders="_build/assignments/autograder", masters_dir=MASTERS) -> list[Graded]:
     """Mark every ``*.ipynb`` in the folder ``submissions``.
 
@@ -264,7 +277,9 @@ def grade(submissions, autograders="_build/assignments/autograder", masters_dir=
     Returns
     -------
     list of Graded
-        One entry per notebook, in file-name order. Also writes
+        One entry per notebook, in file-name order; a file that cannot be
+        marked at all (not a notebook, say) scores 0 with the reason in its
+        feedback. Also writes
         ``submissions/grades.csv`` (columns: notebook, assignment, one column per
         auto-graded question with the points scored, total, possible) and
         ``submissions/feedback/<notebook>.txt``.
@@ -281,7 +296,10 @@ def grade(submissions, autograders="_build/assignments/autograder", masters_dir=
         zp = ag / f"{name}-autograder.zip"
         if not zp.is_file():
             raise ValueError(f"no autograder for {nb.name!r} ({name}): {str(zp)!r} is missing; run `make assignments`")
-        marks.append(grade_notebook(nb, zp, known.get(name)))
+        try:
+            marks.append(grade_notebook(nb, zp, known.get(name)))
+        except Exception as exc:            # one broken file must not stop the marking of the rest
+            marks.append(_unmarkable(nb, name, known.get(name), exc))
     fb = folder / "feedback"
     fb.mkdir(exist_ok=True)
     for g in marks:

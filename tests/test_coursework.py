@@ -183,6 +183,7 @@ def test_make_grade_marks_a_folder_with_fresh_kernels(made, tmp_path, monkeypatc
     _, q, old, new = WRONG["transposed-jacobian"]
     _with_line_replaced(made["ch02"]["solutions"], old, new, subs / "ada_ch02.ipynb")
     (subs / "bob_ch01.ipynb").write_bytes(made["ch01"]["student"].read_bytes())
+    (subs / "eve_ch01.ipynb").write_text("not a notebook")            # must not stop the others
     monkeypatch.setenv("OMP_NUM_THREADS", "1")
     marks = cw.grade(subs, made["ch01"]["autograder"].parent)
     auto1, manual1 = _points(cw.masters()["ch01"])
@@ -192,7 +193,9 @@ def test_make_grade_marks_a_folder_with_fresh_kernels(made, tmp_path, monkeypatc
     header = list(rows[0])
     assert header[:2] == ["notebook", "assignment"] and header[-2:] == ["total", "possible"]
     assert sorted(header[2:-2]) == sorted(set(auto1) | set(auto2))
-    ada, bob = rows
+    ada, bob, eve = rows
+    assert eve["assignment"] == "ch01" and float(eve["total"]) == 0 and float(eve["possible"]) == sum(auto1.values())
+    assert "Could not be marked" in (subs / "feedback" / "eve_ch01.txt").read_text(encoding="utf-8")
     assert ada["notebook"] == "ada_ch02.ipynb" and ada["assignment"] == "ch02"
     assert {k: float(ada[k]) for k in auto2} == {k: (0.0 if k == q else p) for k, p in auto2.items()}
     assert float(ada["total"]) == sum(auto2.values()) - auto2[q] and float(ada["possible"]) == sum(auto2.values())
@@ -200,7 +203,7 @@ def test_make_grade_marks_a_folder_with_fresh_kernels(made, tmp_path, monkeypatc
     fb = (subs / "feedback" / "bob_ch01.txt").read_text(encoding="utf-8")
     assert "Traceback" not in fb and "returned None" in fb
     assert all(f"{m}: ... / " in fb for m in manual1), "hand-marked questions must be listed"
-    assert [g.notebook for g in marks] == ["ada_ch02.ipynb", "bob_ch01.ipynb"]
+    assert [g.notebook for g in marks] == ["ada_ch02.ipynb", "bob_ch01.ipynb", "eve_ch01.ipynb"]
 
 
 def test_bad_input_raises_clear_errors(tmp_path, made):
