@@ -187,7 +187,15 @@ def _cut(n: int, fractions) -> tuple[int, int]:
 
 
 def encode(text: str, vocab: str) -> np.ndarray:
-    """Character codes (int64) of ``text`` in ``vocab``."""
+    """Character codes (int64) of ``text`` in ``vocab``.
+
+    Examples
+    --------
+    >>> encode("abba", "ab")
+    array([0, 1, 1, 0])
+    >>> decode([1, 0], "ab")
+    'ba'
+    """
     table = {c: i for i, c in enumerate(vocab)}
     try:
         return np.fromiter((table[c] for c in text), dtype=np.int64, count=len(text))

@@ -253,7 +253,13 @@ def _ranks(x: np.ndarray) -> np.ndarray:
 
 
 def spearman(x, y) -> float:
-    """Spearman's rank correlation (Pearson correlation of the ranks, ties averaged)."""
+    """Spearman's rank correlation (Pearson correlation of the ranks, ties averaged).
+
+    Examples
+    --------
+    >>> round(spearman([1, 2, 3, 4], [10, 20, 40, 30]), 6)
+    0.8
+    """
     x, y = np.asarray(x, float), np.asarray(y, float)
     if x.shape != y.shape or x.ndim != 1 or len(x) < 3:
         raise ValueError("x and y must be 1-D arrays of the same length >= 3")

@@ -110,8 +110,15 @@ class RunConfig:
         return asdict(self)
 
     def lr_at(self, epoch: int) -> float:
-        """Learning rate during epoch ``epoch`` (1-based)."""
-        return self.lr * self.decay ** max(0, epoch - 1 - self.decay_after)
+        """Learning rate during epoch ``epoch`` (1-based).
+
+        Examples
+        --------
+        >>> cfg = RunConfig(lr=0.01, decay_after=2, decay=0.5)
+        >>> [cfg.lr_at(e) for e in (1, 2, 3, 4)]
+        [0.01, 0.01, 0.005, 0.0025]
+        """
+        return self.lr * self.decay ** max(0, epoch - self.decay_after)
 
 
 class CharLSTM(nn.Module):
