@@ -4,7 +4,7 @@
 VENV := .venv/bin
 BUILD := $(VENV)/jupyter-book build . --all -W -n --keep-going
 
-.PHONY: book test site
+.PHONY: book test site assignments grade
 
 NBVAL := --nbval-lax --nbval-current-env --nbval-cell-timeout=120 -p no:cacheprovider
 
@@ -26,7 +26,7 @@ site:
 	$(BUILD)
 
 test:
-	bash scripts/setup_env.sh book test
+	bash scripts/setup_env.sh book test coursework
 	bash scripts/ensure_chromium.sh
 	$(VENV)/python scripts/fp_fingerprint.py
 	$(VENV)/python -m pytest tests --ignore=tests/site --durations=10
@@ -34,3 +34,14 @@ test:
 	bash scripts/fp_matrix.sh      # the same again under other floating-point configurations
 	$(MAKE) --no-print-directory site
 	$(VENV)/python -m pytest tests/site
+
+# Coursework (book/teaching.md): student notebooks and the grader's files from
+# book/assignments/masters/, then local marking of a folder of submitted notebooks.
+assignments:
+	bash scripts/setup_env.sh coursework
+	$(VENV)/python -m lyaplearn.coursework generate --out _build/assignments
+
+grade:
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=<folder of .ipynb>"; exit 2; }
+	@test -d _build/assignments/autograder || $(MAKE) --no-print-directory assignments
+	$(VENV)/python -m lyaplearn.coursework grade "$(SUBMISSIONS)" --autograders _build/assignments/autograder

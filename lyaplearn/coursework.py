@@ -1,6 +1,6 @@
 """Coursework: one assignment per chapter, made and marked with otter-grader.
 
-A teacher's *master* notebook per chapter lives in ``assignments/masters/chNN.ipynb``
+A teacher's *master* notebook per chapter lives in ``book/assignments/masters/chNN.ipynb``
 (questions, reference solutions, public checks and hidden tests, in otter-grader's
 master format). Two entry points, used by ``make assignments`` and ``make grade``:
 
@@ -27,7 +27,7 @@ its file name. Questions marked ``manual: true`` in a master (free-text
 interpretations) are not auto-graded; the feedback files list them with their
 points for marking by hand.
 
-A new chapter needs one new master ``assignments/masters/chNN.ipynb`` and nothing
+A new chapter needs one new master ``book/assignments/masters/chNN.ipynb`` and nothing
 else: both entry points discover the masters by their file names.
 
 Command line::
@@ -65,7 +65,7 @@ OTTER_VERSION = "7.0.0"
 
 ROOT = Path(__file__).resolve().parents[1]
 # Where the teacher's master notebooks live (in the repository, not in the package).
-MASTERS = ROOT / "assignments" / "masters"
+MASTERS = ROOT / "book" / "assignments" / "masters"
 _NAME = re.compile(r"ch\d\d")
 
 
@@ -84,7 +84,7 @@ def masters(masters_dir=MASTERS) -> dict[str, Path]:
     Parameters
     ----------
     masters_dir : str or pathlib.Path
-        Folder of the masters, ``assignments/masters`` of the repository by default.
+        Folder of the masters, ``book/assignments/masters`` of the repository by default.
         Every file named ``chNN.ipynb`` in it is a master.
 
     Examples
