@@ -48,6 +48,20 @@ def find_recurrent(module: nn.Module, rnn: Any = None) -> nn.Module:
 
     ``rnn`` is ``None`` (the first such submodule, in ``named_modules`` order),
     an attribute path such as ``"encoder.lstm"``, or the module itself.
+
+    Examples
+    --------
+    >>> from torch import nn
+    >>> class Net(nn.Module):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.encoder = nn.GRU(3, 8)
+    ...         self.head = nn.Linear(8, 3)
+    >>> net = Net()
+    >>> find_recurrent(net) is net.encoder
+    True
+    >>> find_recurrent(net, "encoder").hidden_size
+    8
     """
     if isinstance(rnn, nn.Module):
         found = rnn

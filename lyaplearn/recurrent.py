@@ -1409,8 +1409,6 @@ class SpectrumMonitor:
     ----------
     records
         List of ``(call_index, SpectrumResult)``.
-    spectrum_seconds, training_seconds
-        Accumulated times.
     """
 
     def __init__(self, rnn: nn.Module, inputs: Any, *, every: int = 1, **spectrum_kwargs: Any):
@@ -1428,10 +1426,12 @@ class SpectrumMonitor:
 
     @property
     def spectrum_seconds(self) -> float:
+        """Accumulated time of the spectrum computations, in seconds."""
         return self._clock.read("spectrum")
 
     @property
     def training_seconds(self) -> float:
+        """Accumulated time between calls (training), in seconds."""
         return self._clock.read("train")
 
     def start(self) -> None:
