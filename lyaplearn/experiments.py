@@ -297,51 +297,70 @@ def reduced_change(spectra: np.ndarray) -> np.ndarray:
     return ((s[1:] - s[:-1]) ** 2).sum(1) / (s[1:] ** 2).sum(1)
 
 
-def readout_prediction(results: dict, family: str, epoch: int, *,
-                       features=FEATURES, n_boot: int = 2000, seed: int = 0) -> dict:
-    """How well the spectrum after ``epoch`` epochs predicts each run's final (best) loss.
+def _fit_predict(X: np.ndarray, y: np.ndarray, fit: np.ndarray, new: np.ndarray) -> np.ndarray:
+    """Least squares of ``y`` on the columns of ``X`` (plus a constant) over runs ``fit``; predict ``new``."""
+    A = np.column_stack([np.ones(len(y)), X])
+    coef, *_ = np.linalg.lstsq(A[fit], y[fit], rcond=None)
+    return A[new] @ coef
 
-    A least-squares line of the final loss on ``features`` at ``epoch`` is fitted
-    on all runs but one and predicts the one left out (leave-one-out, so every
-    prediction is for a held-out run). Reports Spearman's rank correlation of
-    held-out predictions with the true final losses, with a bootstrap interval,
-    for the spectrum, for the validation loss at the same epoch (the obvious
-    baseline), and for both together.
-    """
-    y = final_losses(results, family)
 
-    def loo(X):
-        X = np.column_stack([np.ones(len(y)), X])
-        pred = np.empty(len(y))
-        for i in range(len(y)):
-            m = np.arange(len(y)) != i
-            coef, *_ = np.linalg.lstsq(X[m], y[m], rcond=None)
-            pred[i] = X[i] @ coef
-        return pred
-
+def _readout_matrix(results: dict, family: str, epoch: int, name: str, features=FEATURES):
     spec = np.column_stack([feature_at(results, family, f, epoch) for f in features])
     val = feature_at(results, family, "val_loss", epoch)[:, None]
+    return {"spectrum": spec, "val_loss": val, "both": np.hstack([spec, val])}[name]
+
+
+def readout_prediction(results: dict, family: str, epoch: int, *, features=FEATURES,
+                       n_splits: int = 200, seed: int = 0) -> dict:
+    """How well the spectrum after ``epoch`` epochs predicts each run's final (best) loss.
+
+    The runs are split at random into two halves, many times: a least-squares
+    line of the final loss on the readout is fitted on one half (the
+    calibration runs, as from an earlier search) and predicts the other half
+    (the held-out runs), where Spearman's rank correlation of prediction and
+    true final loss is measured. Readouts: the spectrum ``features``, the
+    validation loss at the same epoch (the obvious baseline), and both.
+    Returns, per readout, the median correlation over the splits and the
+    2.5 and 97.5 percentiles (``r``, ``low``, ``high``) and ``n`` runs.
+    """
+    y = final_losses(results, family)
+    n = len(y)
+    if n < 6:
+        raise ValueError(f"need at least 6 runs to split into halves, got {n}")
+    rng = np.random.default_rng(seed)
+    splits = [rng.permutation(n) for _ in range(n_splits)]
     out = {}
-    for name, X in (("spectrum", spec), ("val_loss", val), ("both", np.hstack([spec, val]))):
-        out[name] = correlation(loo(X), y, method="spearman", n_boot=n_boot, seed=seed)
+    for name in ("spectrum", "val_loss", "both"):
+        X = _readout_matrix(results, family, epoch, name, features)
+        rs = []
+        for perm in splits:
+            fit, held = perm[: n // 2], perm[n // 2:]
+            pred = _fit_predict(X, y, fit, held)
+            if np.ptp(pred) > 0:
+                rs.append(spearman(pred, y[held]))
+        lo, med, hi = np.quantile(rs, [0.025, 0.5, 0.975])
+        out[name] = {"r": float(med), "low": float(lo), "high": float(hi), "n": n}
     return out
 
 
 def search_replay(results: dict, family: str, *, rung: int = 1, keep: float = 0.25,
-                  pool: int | None = None, n_pools: int = 500, seed: int = 0) -> dict:
+                  n_pools: int = 500, seed: int = 0) -> dict:
     """Successive halving replayed on the recorded runs: best loss found and epochs spent.
 
-    Each search draws ``pool`` configurations (default: half the runs) from
-    the family, trains all of them for ``rung`` epochs, keeps the best fraction
-    ``keep`` by a score and trains those to the end; ``none`` trains every
-    configuration to the end. Scores: ``spectrum`` (the paper's readout:
-    -lambda_max for text, -mean exponent for regression, lower is better),
-    ``val_loss`` (the validation loss at the rung: what a standard pruner
-    uses) and ``random``. Training is seeded, so a run stopped at the rung
-    has exactly the first epochs of its full run: the replay is what the
-    search would have found. Returns, per strategy, the mean best loss, its
-    regret (best found minus the pool's best) and the epochs spent, averaged
-    over ``n_pools`` random pools.
+    Each search takes a random half of the family's runs as its pool of
+    configurations, trains all of them for ``rung`` epochs, keeps the best
+    fraction ``keep`` by a score and trains those to the end; ``none`` trains
+    every configuration to the end. Scores (lower is better): ``spectrum``
+    (the paper's sign rule: -lambda_max for text, -mean exponent for
+    regression), ``spectrum_fit`` (the final loss predicted from the three
+    spectrum features by a line fitted on the *other* half of the runs, as if
+    calibrated on an earlier search), ``val_loss`` (the validation loss at the
+    rung: what a standard pruner uses) and ``random``. Training is seeded, so
+    a run stopped at the rung has exactly the first epochs of its full run:
+    the replay is what the search would have found. Returns, per strategy,
+    the mean best loss, its regret (best found minus the pool's best) with
+    its standard error, how often the pool's best was found, and the epochs
+    spent, averaged over ``n_pools`` pools.
     """
     runs = _family(results, family)
     task = runs[0]["config"]["task"]
@@ -351,22 +370,32 @@ def search_replay(results: dict, family: str, *, rung: int = 1, keep: float = 0.
     if not 0 < keep <= 1:
         raise ValueError(f"keep must be in (0, 1], got {keep!r}")
     n = len(runs)
-    pool = pool or max(2, n // 2)
+    pool = max(2, n // 2)
     final = final_losses(results, family)
     feat, sign = SIGN_RULE[task]
-    scores = {"spectrum": sign * feature_at(results, family, feat, rung),
-              "val_loss": feature_at(results, family, "val_loss", rung)}
+    rule = sign * feature_at(results, family, feat, rung)
+    spec = _readout_matrix(results, family, rung, "spectrum")
+    val = feature_at(results, family, "val_loss", rung)
     rng = np.random.default_rng(seed)
-    out = {s: {"best": [], "regret": [], "epochs": []} for s in ("none", "spectrum", "val_loss", "random")}
+    names = ("none", "spectrum", "spectrum_fit", "val_loss", "random")
+    out = {s: {"best": [], "regret": [], "epochs": []} for s in names}
+    n_keep = max(1, int(round(keep * pool)))
     for _ in range(n_pools):
-        idx = rng.choice(n, size=pool, replace=False)
+        perm = rng.permutation(n)
+        idx, other = perm[:pool], perm[pool:]
         best_pool = final[idx].min()
-        n_keep = max(1, int(round(keep * pool)))
-        for s in out:
+        for s in names:
             if s == "none":
                 kept, spent = idx, pool * E
             else:
-                sc = rng.permutation(pool).astype(float) if s == "random" else scores[s][idx]
+                if s == "random":
+                    sc = rng.permutation(pool).astype(float)
+                elif s == "spectrum":
+                    sc = rule[idx]
+                elif s == "spectrum_fit":
+                    sc = _fit_predict(spec, final, other, idx)
+                else:
+                    sc = val[idx]
                 kept = idx[np.argsort(sc, kind="stable")[:n_keep]]
                 spent = pool * rung + n_keep * (E - rung)
             b = final[kept].min()
@@ -580,7 +609,7 @@ def plot_readout(results: dict, *, epochs=None, figsize=(11.0, 3.8)):
         E = len(_family(results, family)[0]["records"]) - 1
         ep = list(epochs or range(0, E))
         for j, name in enumerate(("spectrum", "val_loss", "both")):
-            cs = [readout_prediction(results, family, e, n_boot=500)[name] for e in ep]
+            cs = [readout_prediction(results, family, e, n_splits=100)[name] for e in ep]
             x = np.array(ep) + (j - 1) * 0.1
             r = np.array([c["r"] for c in cs])
             err = np.array([[c["r"] - c["low"], c["high"] - c["r"]] for c in cs]).T
@@ -590,7 +619,7 @@ def plot_readout(results: dict, *, epochs=None, figsize=(11.0, 3.8)):
         ax.axhline(0, color="k", lw=0.8)
         ax.set_ylim(-1.05, 1.05)
         ax.set_xlabel("epoch of the readout")
-        ax.set_ylabel("Spearman ρ, held-out (1)")
+        ax.set_ylabel("Spearman ρ on held-out runs (1)")
         ax.set_title(family)
     axes[0].legend(fontsize=8)
     return fig
@@ -600,8 +629,9 @@ def plot_readout(results: dict, *, epochs=None, figsize=(11.0, 3.8)):
 def plot_search(results: dict, *, rung: int = 1, keep: float = 0.25, figsize=(11.0, 3.8)):
     """Successive halving with and without the spectrum readout: regret against epochs spent."""
     fig, axes = style.figure(1, 2, figsize=figsize)
-    labels = {"none": "no early stopping", "spectrum": "stop on spectrum",
-              "val_loss": "stop on validation loss", "random": "stop at random"}
+    labels = {"none": "no early stopping", "spectrum": "spectrum, paper's sign rule",
+              "spectrum_fit": "spectrum, calibrated readout",
+              "val_loss": "validation loss", "random": "random"}
     for ax, family in zip(axes, ("char", "regression")):
         s = search_replay(results, family, rung=rung, keep=keep)
         for name, lab in labels.items():

@@ -1,0 +1,112 @@
+"""Chapter 7's experiment driver and analysis, on synthetic records with known answers."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from lyaplearn import data as D
+from lyaplearn import experiments as X
+from lyaplearn import training as T
+
+
+def fake_results(final, feats, E=4, task="char", family="char"):
+    """Runs whose validation loss falls to `final` and whose spectrum features are `feats` at every epoch."""
+    runs = {}
+    for i, (f, ft) in enumerate(zip(final, feats)):
+        recs = [{"epoch": e, "val_loss": f + (E - e) * 0.5, "train_loss": 0.0,
+                 "spectrum": [ft, ft - 1], "features": {"max": ft, "mean": ft - 0.5, "variance": 0.25},
+                 "train_seconds": float(e), "spectrum_seconds": 0.1} for e in range(E + 1)]
+        runs[f"{family}/{i}"] = {"config": {"task": task, "epochs": E}, "records": recs,
+                                 "complete": True}
+    return {"runs": runs, "timing": {}}
+
+
+def test_spearman_closed_forms():
+    x = np.arange(10.0)
+    assert X.spearman(x, x ** 3) == pytest.approx(1.0)
+    assert X.spearman(x, -np.exp(x)) == pytest.approx(-1.0)
+    # one swap of neighbours among n: 1 - 6*2/(n(n^2-1))
+    y = x.copy(); y[[3, 4]] = y[[4, 3]]
+    assert X.spearman(x, y) == pytest.approx(1 - 12 / (10 * 99))
+
+
+def test_correlation_interval_contains_r_and_shrinks_with_n():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=400); y = x + rng.normal(size=400)
+    big = X.correlation(x, y, n_boot=300)
+    small = X.correlation(x[:40], y[:40], n_boot=300)
+    assert big["low"] < big["r"] < big["high"]
+    assert abs(big["r"] - 1 / math.sqrt(2)) < 0.1
+    assert big["high"] - big["low"] < small["high"] - small["low"]
+
+
+def test_reduced_change_closed_form():
+    s = np.array([[1.0, 2.0], [2.0, 2.0], [2.0, 4.0]])
+    np.testing.assert_allclose(X.reduced_change(s), [1 / 8, 4 / 20])
+
+
+def test_search_replay_with_a_perfect_readout():
+    final = np.linspace(1, 2, 12)
+    # the paper's text readout: larger lambda_max is better; here it orders runs exactly
+    res = fake_results(final, -final)
+    s = X.search_replay(res, "char", rung=1, keep=0.25, n_pools=50)
+    assert s["settings"]["pool"] == 6
+    for name in ("none", "spectrum", "spectrum_fit"):
+        assert s[name]["regret"] == 0 and s[name]["found_best"] == 1
+    assert s["spectrum"]["epochs"] == 6 * 1 + 2 * 3 and s["none"]["epochs"] == 6 * 4
+    assert s["random"]["regret"] > 0
+    bad = X.search_replay(fake_results(final, final), "char", rung=1, keep=0.25, n_pools=50)
+    assert bad["spectrum"]["regret"] > s["random"]["regret"] > 0
+    assert bad["spectrum_fit"]["regret"] == 0      # a fitted readout learns the sign
+    with pytest.raises(ValueError, match="rung"):
+        X.search_replay(res, "char", rung=4)
+
+
+def test_readout_prediction_of_a_linear_relation_is_perfect():
+    rng = np.random.default_rng(0)
+    feats = rng.normal(size=15)
+    res = fake_results(2.0 - 0.3 * feats, feats)
+    out = X.readout_prediction(res, "char", 1, features=("max",), n_splits=50)
+    assert out["spectrum"]["low"] == pytest.approx(1.0)
+
+
+def test_plan_sizes_and_bad_size():
+    p = X.plan("quick")
+    s = X.SIZES["quick"]
+    assert len(p) == len(s["conv_ps"]) + s["n_char"] + s["n_reg"]
+    assert all(c.p == 0.08 for k, c in p.items() if k.startswith("char/"))
+    assert X.plan("medium") == X.plan("medium")
+    with pytest.raises(ValueError, match="size"):
+        X.plan("huge")
+
+
+def test_run_experiments_writes_and_resumes(tmp_path, monkeypatch):
+    text = "".join(np.random.default_rng(0).choice(list("ab c"), 3000))
+    rng = np.random.default_rng(1)
+    series = np.cumsum(rng.normal(size=(600, 12)), 0)
+    data = {"char": D.text_splits(text), "regression": D.regression_splits(series, n_out=4)}
+    tiny = dict(hidden=4, batch=2, steps_per_epoch=2, epochs=2, conv_epochs=2, conv_ps=(0.1,),
+                n_char=2, n_reg=2, eval_len=100, probe_steps=10, probe_warmup=5)
+    monkeypatch.setitem(X.SIZES, "tiny", tiny)
+    out = tmp_path / "r.json"
+    res = X.run_experiments("tiny", out, data=data, progress=False)
+    assert len(res["runs"]) == 5 and all(r["complete"] for r in res["runs"].values())
+    assert json.loads(out.read_text())["size"] == "tiny"
+
+    def boom(*a, **k):
+        raise AssertionError("a finished run was trained again")
+
+    monkeypatch.setattr(X, "train_run", boom)
+    again = X.run_experiments("tiny", out, data=data, progress=False)
+    assert again["runs"].keys() == res["runs"].keys()
+
+
+def test_committed_results_file_is_small_and_labelled():
+    path = X.RESULTS_DIR / "ch07_medium.json"
+    assert path.stat().st_size < 1_000_000
+    res = X.load_results(path)
+    assert res["size"] == "medium"
+    assert res["settings"] == json.loads(json.dumps(X.SIZES["medium"]))
+    assert set(res["runs"]) == set(X.plan("medium"))
