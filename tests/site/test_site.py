@@ -4,12 +4,16 @@ For every page of the table of contents we check what a reader would notice:
 the title and headings render, MathJax has typeset every formula (we look for
 its rendered output, not the TeX source), every image has loaded, solution
 dropdowns open on click, widgets saved on the page render from the locally
-served embed script, nothing was requested from another host (the site must
-work offline), and the browser console stayed free of errors.
+served embed script, every control button of the precomputed animations shows
+a visible label (an icon or a character the fonts have, not an empty box),
+nothing was requested from another host (the site must work offline), and the
+browser console stayed free of errors.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import pytest
@@ -32,10 +36,92 @@ PAGES = _toc_files()
 CHAPTERS = [f for f in PAGES if Path(f).name[:2].isdigit()]
 
 
+def _shows_an_animation(doc: str) -> bool:
+    """Does a code cell of this notebook call one of the ``*animation`` functions?"""
+    path = ROOT / f"{doc}.ipynb"
+    if not path.is_file():
+        return False
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    return any(re.search(r"animation\(", "".join(c["source"]))
+               for c in cells if c["cell_type"] == "code")
+
+
 def _wait_for_mathjax(page) -> None:
     page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise",
                            timeout=30_000)
     page.evaluate("() => MathJax.startup.promise.then(() => true)")
+
+
+# Which control buttons of the precomputed animations (matplotlib's to_jshtml,
+# made by lyaplearn.widgets.sweep_animation) show nothing a reader can see?
+# A label counts if it is a visible inline SVG icon with a drawn path (what the
+# theme's Font Awesome script puts in place of an <i> icon), or a visible
+# character (text, or an icon font's ::before content) whose glyph differs from
+# the empty box a font draws for a character it lacks (the .notdef glyph, drawn
+# here for U+0378, which Unicode leaves unassigned) and from blank. Characters
+# that render as such a box are reported too, even next to a good label.
+BUTTON_LABELS_JS = r"""
+async (selector) => {
+  await document.fonts.ready;
+  const canvas = document.createElement('canvas');
+  canvas.width = 96; canvas.height = 96;
+  const g = canvas.getContext('2d', {willReadFrequently: true});
+  const ink = (text, cs) => {
+    g.clearRect(0, 0, 96, 96);
+    g.font = `${cs.fontStyle} ${cs.fontWeight} 48px ${cs.fontFamily}`;
+    g.textBaseline = 'middle'; g.fillStyle = '#000';
+    g.fillText(text, 8, 48);
+    const a = g.getImageData(0, 0, 96, 96).data;
+    let s = '';
+    for (let i = 3; i < a.length; i += 4) s += a[i] > 96 ? '1' : '0';
+    return s;
+  };
+  const shown = (el) => {
+    const cs = getComputedStyle(el);
+    return el.getClientRects().length > 0 && cs.visibility === 'visible'
+           && parseFloat(cs.opacity) > 0;
+  };
+  const glyphs = (text, cs, out, where) => {
+    const box = ink('\u0378', cs), blank = ink(' ', cs);
+    for (const ch of text.replace(/\s+/g, '')) {
+      const img = ink(ch, cs);
+      if (img === box) out.bad.push(`${where}: U+${ch.codePointAt(0).toString(16).toUpperCase()} `
+                                    + `is missing from ${cs.fontFamily}`);
+      else if (img !== blank) out.good += 1;
+    }
+  };
+  return Array.from(document.querySelectorAll(selector)).map((button) => {
+    const where = button.getAttribute('title') || button.outerHTML.slice(0, 60);
+    const out = {where, good: 0, bad: []};
+    if (!shown(button)) { out.bad.push(`${where}: button not visible`); return out; }
+    for (const svg of button.querySelectorAll('svg')) {
+      const r = svg.getBoundingClientRect();
+      const drawn = Array.from(svg.querySelectorAll('path'))
+                         .some((p) => (p.getAttribute('d') || '').length > 10);
+      if (shown(svg) && r.width >= 4 && r.height >= 4 && drawn) out.good += 1;
+    }
+    for (const el of [button, ...button.querySelectorAll('*')]) {
+      // Text inside an <svg> is not a label; SVG elements draw no ::before.
+      if (!(el instanceof HTMLElement) || !shown(el)) continue;
+      for (const pseudo of ['::before', '::after']) {
+        const cs = getComputedStyle(el, pseudo);
+        const c = cs.content;
+        if (cs.display !== 'none' && c && c.startsWith('"'))
+          glyphs(JSON.parse(c), cs, out, where);
+      }
+      for (const node of el.childNodes)
+        if (node.nodeType === Node.TEXT_NODE) glyphs(node.data, getComputedStyle(el), out, where);
+    }
+    if (out.good === 0) out.bad.push(`${where}: no visible label`);
+    return out;
+  });
+}
+"""
+
+
+def unlabelled_buttons(page, selector: str = ".animation .anim-buttons button") -> list[str]:
+    """Problems of the buttons matching ``selector``: one line per defect."""
+    return [msg for b in page.evaluate(BUTTON_LABELS_JS, selector) for msg in b["bad"]]
 
 
 def test_every_chapter_is_in_the_toc():
@@ -103,6 +189,16 @@ def test_page_renders(site_url, visit, doc):
         page.wait_for_selector(".jupyter-widgets", timeout=30_000)
         assert page.locator(".jupyter-widgets").count() >= 1
 
+    # Animations: every control button shows a label (an icon or a character
+    # the fonts have), not an empty box.
+    n_buttons = page.locator(".animation .anim-buttons button").count()
+    if _shows_an_animation(doc):
+        assert n_buttons >= 9, f"{doc}: expected a precomputed animation with its controls"
+    if n_buttons:
+        page.locator(".animation").first.scroll_into_view_if_needed()
+        problems = unlabelled_buttons(page)
+        assert problems == [], f"{doc}: animation buttons without a visible label: {problems[:5]}"
+
     # Solutions are folded and open on click.
     if doc in CHAPTERS:
         solutions = page.locator(".solution.dropdown")
@@ -118,3 +214,26 @@ def test_page_renders(site_url, visit, doc):
 
     assert v.offsite == [], f"{doc}: requests to other hosts: {v.offsite[:5]}"
     assert v.console_errors == [], f"{doc}: console errors: {v.console_errors[:5]}"
+
+
+def test_label_check_flags_empty_boxes_and_empty_buttons(browser):
+    """The check above fails on what it must: a glyph no font has (U+0380 is
+    unassigned, so it renders as the empty box), a button with nothing in it,
+    and a label hidden by CSS. Plain text passes."""
+    page = browser.new_page()
+    try:
+        page.set_content(
+            '<div class="animation"><div class="anim-buttons">'
+            '<button title="text">&gt;|</button>'
+            '<button title="box">\u0380</button>'
+            '<button title="empty"><i class="fa-solid fa-play"></i></button>'
+            '<button title="hidden"><span style="display:none">&gt;</span></button>'
+            '</div></div>')
+        problems = unlabelled_buttons(page)
+    finally:
+        page.close()
+    assert any(p.startswith("box: U+380 is missing") for p in problems), problems
+    assert "box: no visible label" in problems
+    assert "empty: no visible label" in problems
+    assert "hidden: no visible label" in problems
+    assert not any(p.startswith("text") for p in problems), problems
