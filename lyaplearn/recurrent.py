@@ -37,7 +37,14 @@ Main entry points
 :func:`lyapunov_spectrum_step`
     the same algorithm for any ``step(state, x) -> state`` via ``torch.func``.
 :class:`SpectrumMonitor`
-    record spectra while a model trains and report the cost.
+    record spectra while a model trains and report the cost (for PyTorch
+    Lightning: :class:`lyaplearn.lightning.LyapunovCallback`).
+
+The frame is re-orthonormalised by Householder QR or, with ``qr="cholesky"``
+(the default on CUDA), by CholeskyQR2 built from matrix products, with every
+frame where it breaks down redone by Householder. NaN or infinite arguments
+are refused, and a trajectory that overflows on the way is reported with its
+time step.
 """
 
 from __future__ import annotations
