@@ -188,6 +188,21 @@ def condition_number(M) -> float:
     Returns
     -------
     float
+
+    Examples
+    --------
+    The singular values of a diagonal matrix are the moduli of its entries,
+    and an orthogonal matrix (here a rotation) is perfectly conditioned:
+
+    >>> import numpy as np
+    >>> from lyaplearn.conditioning import condition_number, singular_values
+    >>> np.round(singular_values(np.diag([3.0, -2.0])), 12).tolist()
+    [3.0, 2.0]
+    >>> round(condition_number(np.diag([3.0, -2.0])), 12)
+    1.5
+    >>> c, s = np.cos(0.3), np.sin(0.3)
+    >>> round(condition_number([[c, -s], [s, c]]), 12)
+    1.0
     """
     s = singular_values(M)
     if s[-1] == 0.0:

@@ -381,7 +381,20 @@ def product_bound(jacobians: Sequence[ArrayLike], delta_norm: float = 1.0) -> np
 
 
 def end_to_end_jacobian(jacobians: Sequence[ArrayLike]) -> np.ndarray:
-    """The input–output Jacobian :math:`J_L \\cdots J_2 J_1` of shape ``(n_L, n_0)``."""
+    """The input–output Jacobian :math:`J_L \\cdots J_2 J_1` of shape ``(n_L, n_0)``.
+
+    Examples
+    --------
+    At ``x = 0`` with no biases every ``tanh'`` is 1, so the layer Jacobians are
+    the weights and the product is ``W_2 W_1``:
+
+    >>> import numpy as np
+    >>> from lyaplearn.jacobians import end_to_end_jacobian, mlp_jacobians
+    >>> W1, W2 = np.array([[2.0, 0.0], [0.0, 0.5]]), np.array([[1.0, 1.0]])
+    >>> jacobians = mlp_jacobians([W1, W2], None, np.zeros(2), "tanh")
+    >>> end_to_end_jacobian(jacobians).tolist()
+    [[2.0, 0.5]]
+    """
     js = _check_jacobians(jacobians)
     out = js[0]
     for j in js[1:]:

@@ -210,6 +210,19 @@ def gd_trajectory(eta: float, a: float, theta0: float, steps: int) -> np.ndarray
     -------
     numpy.ndarray
         Shape ``(steps + 1,)``: :math:`\\theta_0, \\theta_1, \\dots, \\theta_{\\text{steps}}`.
+
+    Examples
+    --------
+    With ``eta * a = 0.5`` every step halves theta (``r = 0.5``); with
+    ``eta * a = 1.5`` it halves theta and flips its sign (``r = -0.5``):
+
+    >>> from lyaplearn.scalar import gd_trajectory, regime
+    >>> gd_trajectory(eta=0.5, a=1.0, theta0=1.0, steps=3).tolist()
+    [1.0, 0.5, 0.25, 0.125]
+    >>> gd_trajectory(eta=1.5, a=1.0, theta0=1.0, steps=3).tolist()
+    [1.0, -0.5, 0.25, -0.125]
+    >>> regime(1.5, 1.0)
+    'oscillating shrinking'
     """
     r = contraction_factor(eta, a)
     theta = _real("theta0", theta0)

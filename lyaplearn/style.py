@@ -86,6 +86,15 @@ def figure(nrows: int = 1, ncols: int = 1, *, figsize: tuple[float, float] | Non
 
     The figure has an Agg canvas but is not managed by pyplot.
     Returns ``(fig, axes)``.
+
+    Examples
+    --------
+    >>> from lyaplearn.style import figure
+    >>> fig, axes = figure(1, 2)
+    >>> fig.get_facecolor()          # opaque white, readable in dark mode
+    (1.0, 1.0, 1.0, 1.0)
+    >>> len(axes)
+    2
     """
     if figsize is None:
         figsize = (5.2 * ncols, 3.6 * nrows)
