@@ -110,3 +110,22 @@ def test_committed_results_file_is_small_and_labelled():
     assert res["size"] == "medium"
     assert res["settings"] == json.loads(json.dumps(X.SIZES["medium"]))
     assert set(res["runs"]) == set(X.plan("medium"))
+
+
+def test_optuna_search_prunes_after_the_rung_and_shares_its_storage(tmp_path):
+    pytest.importorskip("optuna")
+    text = "".join(np.random.default_rng(0).choice(["the ", "cat ", "sat ", "on ", "a "], 1500))
+    d = D.text_splits(text)
+    base = T.RunConfig(hidden=6, batch=4, seq_len=20, steps_per_epoch=2, epochs=3, eval_len=150,
+                       probe_n=2, probe_warmup=5, probe_steps=20)
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    study = X.optuna_search(d, base, n_trials=6, readout="spectrum", storage=url, study_name="s")
+    states = [t.state.name for t in study.trials]
+    epochs = [t.user_attrs["epochs"] for t in study.trials]
+    assert set(states) <= {"COMPLETE", "PRUNED"} and "COMPLETE" in states
+    assert all(e == (3 if s == "COMPLETE" else 1) for s, e in zip(states, epochs))
+    # a second process pointed at the same storage and study name continues the same study
+    again = X.optuna_search(d, base, n_trials=1, readout=None, storage=url, study_name="s")
+    assert len(again.trials) == 7
+    with pytest.raises(ValueError, match="readout"):
+        X.optuna_search(d, base, readout="loss")
