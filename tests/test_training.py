@@ -106,11 +106,11 @@ def test_resumed_run_gives_the_records_of_an_uninterrupted_one(text_data, tmp_pa
 
 
 def test_training_learns_the_synthetic_text(text_data):
-    cfg = T.RunConfig(hidden=32, batch=8, seq_len=30, steps_per_epoch=25, epochs=4, lr=1e-2,
+    cfg = T.RunConfig(hidden=16, batch=8, seq_len=30, steps_per_epoch=20, epochs=3, lr=2e-2,
                       eval_len=1000, probe_n=2, probe_warmup=10, probe_steps=20)
     run = T.train_run(cfg, text_data)
     first, last = run["records"][0]["val_loss"], T.best_val_loss(run)
-    assert first > np.log(text_data.n_vocab) - 0.1   # uniform guess at the start
+    assert first > 0.9 * np.log(text_data.n_vocab)   # close to a uniform guess at the start
     assert last < 0.6 * first                        # wide margin: it learns the words
 
 
