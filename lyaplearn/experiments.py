@@ -76,7 +76,8 @@ RESULTS_DIR = Path(__file__).resolve().parent / "results"
 SIGN_RULE = {"char": ("max", -1.0), "regression": ("mean", -1.0)}
 """The paper's readout per task: feature, and the sign that makes 'larger is better' a low score."""
 
-# Settings of the three sizes. "full" is meant to take about an hour on 2 cores.
+# Settings of the three sizes. "medium" took 7.4 min on one thread of a shared 2-core
+# machine; "full" is about eight times its work (roughly an hour, estimated, not measured).
 SIZES = {
     "quick": dict(hidden=16, batch=16, steps_per_epoch=4, epochs=3, conv_epochs=3,
                   conv_ps=(0.04, 0.2, 0.5), n_char=6, n_reg=6, eval_len=1000, probe_steps=40,
