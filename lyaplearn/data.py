@@ -56,10 +56,12 @@ __all__ = [
 
 NOVELS = ("sensesensibility", "prideprejudice", "mansfieldpark", "emma",
           "northangerabbey", "persuasion")
+#: The 20 'L' stations whose daily entries are the ridership columns.
 STATIONS = ("Austin", "Quincy_Wells", "Belmont", "Archer_35th", "Oak_Park", "Western",
             "Clark_Lake", "Clinton", "Merchandise_Mart", "Irving_Park", "Washington_Wells",
             "Harlem", "Monroe", "Polk", "Ashland", "Kedzie", "Addison", "Jefferson_Park",
             "Montrose", "California")
+#: The 18 daily weather measurements that follow the station columns.
 WEATHER = ("temp_min", "temp", "temp_max", "temp_change", "dew", "humidity", "pressure",
            "pressure_change", "wind", "wind_max", "gust", "gust_max", "percip", "percip_max",
            "weather_rain", "weather_snow", "weather_cloud", "weather_storm")

@@ -201,6 +201,7 @@ class Streams:
         self.cursor = 0
 
     def next(self):
+        """The next window ``(x, y, reset)`` of every stream."""
         reset = False
         if self.cursor + self.seq_len > self.L:
             self.cursor, reset = 0, True
