@@ -1,12 +1,11 @@
 # The two commands of the README:
 #   make book   set up .venv, build the website (every notebook executed)
-#   make test   set up .venv, run every test: library, notebooks, build, browser
+#   make test   set up .venv, run every test: library, notebooks under three floating-point
+#               configurations, the build, the browser (scripts/test_all.sh)
 VENV := .venv/bin
 BUILD := $(VENV)/jupyter-book build . --all -W -n --keep-going
 
 .PHONY: book test site assignments grade
-
-NBVAL := --nbval-lax --nbval-current-env --nbval-cell-timeout=120 -p no:cacheprovider
 
 book:
 	bash scripts/setup_env.sh book
@@ -28,12 +27,7 @@ site:
 test:
 	bash scripts/setup_env.sh book test coursework
 	bash scripts/ensure_chromium.sh
-	$(VENV)/python scripts/fp_fingerprint.py
-	$(VENV)/python -m pytest tests --ignore=tests/site --durations=10
-	$(VENV)/python -m pytest $(NBVAL) book
-	bash scripts/fp_matrix.sh      # the same again under other floating-point configurations
-	$(MAKE) --no-print-directory site
-	$(VENV)/python -m pytest tests/site
+	bash scripts/test_all.sh
 
 # Coursework (book/teaching.md): student notebooks and the grader's files from
 # book/assignments/masters/, then local marking of a folder of submitted notebooks.

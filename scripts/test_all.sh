@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Every test of `make test`, after the setup (called by the Makefile).
+#
+# The parts that do not depend on one another run side by side, each writing
+# to its own log, because much of their time is single-threaded (kernel
+# start-up, imports, small tensors) and the machine has two cores:
+#   - the library tests, default configuration;
+#   - the trajectory tests and every notebook under two other floating-point
+#     configurations (scripts/fp_matrix.sh);
+#   - the website build with warnings as errors, which executes every notebook
+#     in the default configuration (an exception in a cell fails the build).
+# Then the browser tests of the built site. A failing part fails the whole run,
+# after every log has been printed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+LOGS=_build/test-logs
+mkdir -p "$LOGS"
+# keep idle OpenMP threads from spinning while other processes need the cores
+export OMP_WAIT_POLICY=PASSIVE
+
+$PY scripts/fp_fingerprint.py || exit 1
+
+declare -A jobs
+run() {  # run NAME COMMAND...: in the background, output to $LOGS/NAME.log
+    local name=$1; shift
+    ( "$@" ) > "$LOGS/$name.log" 2>&1 &
+    jobs[$name]=$!
+}
+run library        $PY -m pytest tests --ignore=tests/site -p no:cacheprovider --durations=10
+run vectorised-off bash scripts/fp_matrix.sh vectorised-off
+run mkl-compatible bash scripts/fp_matrix.sh mkl-compatible
+run site           make --no-print-directory site
+
+failed=()
+for name in library vectorised-off mkl-compatible site; do
+    if wait "${jobs[$name]}"; then status=ok; else status=FAILED; failed+=("$name"); fi
+    echo
+    echo "======== $name: $status ========"
+    if [ "$name" = site ] && [ "$status" = ok ]; then
+        grep -E "Executing|finished|Website|warning" "$LOGS/$name.log" | grep -v "Location 'file" || true
+    else
+        cat "$LOGS/$name.log"
+    fi
+done
+if [ ${#failed[@]} -gt 0 ]; then
+    echo "make test: FAILED: ${failed[*]} (logs in $LOGS/)"
+    exit 1
+fi
+$PY -m pytest tests/site -p no:cacheprovider
