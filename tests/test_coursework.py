@@ -48,6 +48,14 @@ WRONG = {
                       "math.log2(g) + float(np.mean(np.sum(np.log2("),
     "log2-cell-sum": ("ch06", "q3", "q3_cell_sum = 64 * math.log(0.9)", "q3_cell_sum = 64 * math.log2(0.9)"),
     "log2-memory": ("ch06", "q4", "-math.log(factor) / horizon", "-math.log2(factor) / horizon"),
+    "sample-variance-features": ("ch07", "q1", '"variance": float(np.var(lam))', '"variance": float(np.var(lam, ddof=1))'),
+    "pearson-of-values-not-ranks": ("ch07", "q2", "return float(np.corrcoef(rx, ry)[0, 1])",
+                                    "return float(np.corrcoef(x, y)[0, 1])"),
+    "halving-retrains-survivors": ("ch07", "q3", "spent += alive * (epochs - last)", "spent += alive * epochs"),
+    "transposed-residual-jacobian": ("ch08", "q1", "alpha * (1.0 - t**2)[:, None] * W",
+                                     "alpha * ((1.0 - t**2)[:, None] * W).T"),
+    "sample-std-layer-norm": ("ch08", "q2", "s = float(np.std(z))", "s = float(np.std(z, ddof=1))"),
+    "log2-horizon": ("ch08", "q4", "math.log(tolerance / eps) / lambda_max", "math.log2(tolerance / eps) / lambda_max"),
 }
 
 
@@ -117,6 +125,20 @@ def test_master_shape(chapter):
     assert f'otter-grader=={cw.OTTER_VERSION}' in text, "the install cell must pin the otter version"
     assert "lyaplearn @ git+" in text and 'find_spec("lyaplearn")' in text, "the install cell must install lyaplearn"
     assert f'name: {chapter}\n' in text
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_teaching_page_table_matches_the_master(chapter):
+    """The teacher's page lists every assignment with the questions and points of its master."""
+    page = (ROOT / "book" / "teaching.md").read_text(encoding="utf-8")
+    row = re.search(rf"^\| `{chapter}` \|.*$", page, flags=re.M)
+    assert row, f"book/teaching.md has no row for {chapter} in its table of assignments"
+    auto, manual = _points(cw.masters()[chapter])
+
+    def cell(n, p):
+        return f"{n} question{'s' if n > 1 else ''}, {p:g} point{'s' if p != 1 else ''}"
+
+    assert f"| {cell(len(auto), sum(auto.values()))} | {cell(len(manual), sum(manual.values()))} |" in row.group(0)
 
 
 def test_otter_version_is_pinned_once():
