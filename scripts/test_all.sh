@@ -38,7 +38,7 @@ for name in library vectorised-off mkl-compatible site; do
     echo
     echo "======== $name: $status ========"
     if [ "$name" = site ] && [ "$status" = ok ]; then
-        grep -E "Executing|finished|Website|warning" "$LOGS/$name.log" | grep -v "Location 'file" || true
+        grep -E "Executing notebook|build succeeded|WARNING" "$LOGS/$name.log" || true
     else
         cat "$LOGS/$name.log"
     fi
