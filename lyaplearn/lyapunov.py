@@ -34,7 +34,7 @@ import matplotlib.patches  # noqa: F401  (mpl.patches.Rectangle)
 import numpy as np
 
 from . import style
-from .maps import _finite, _first_bad, _rng  # one seed-or-rng rule, one finiteness check
+from .maps import _bad_entry, _finite, _rng  # one seed-or-rng rule, one finiteness check
 
 __all__ = [
     "kaplan_yorke_dimension",
@@ -246,11 +246,10 @@ class QRAccumulator:
         if jac.shape[-2:] != (n, n) or jac.ndim > self.q.ndim:
             raise ValueError(f"jacobian must have shape ({n}, {n}) or (B, {n}, {n}) matching the "
                              f"frame {self.q.shape}, got shape {jac.shape}")
-        idx = _first_bad(jac)
-        if idx is not None:
+        bad = _bad_entry(jac, "jacobian")
+        if bad is not None:
             raise ValueError(f"jacobian must contain only finite numbers, but the one pushed at "
-                             f"step {self.t + 1} has jacobian[{', '.join(map(str, idx))}] = "
-                             f"{jac[idx]}")
+                             f"step {self.t + 1} has {bad}")
         self.q = np.matmul(jac, self.q)
         self.t += 1
         if self.t % self.reortho_every == 0:
@@ -448,20 +447,19 @@ def map_spectrum(step, jacobian, x0, steps: int, *, inputs=None, warmup: int = 0
         if new.shape != x.shape:
             raise ValueError(f"step must return states of shape {x.shape}; at step {t + 1} it "
                              f"returned shape {new.shape}")
-        idx = _first_bad(new)
-        if idx is not None:
+        bad = _bad_entry(new, "state")
+        if bad is not None:
             raise ValueError(f"step must return finite states, but the state became non-finite at "
-                             f"step {t + 1}: state[{', '.join(map(str, idx))}] = {new[idx]} (x0 "
-                             "is probably outside the basin of the attractor)")
+                             f"step {t + 1}: {bad} (x0 is probably outside the basin of the "
+                             "attractor)")
         return new
 
     def jac(t):
         with np.errstate(over="ignore", invalid="ignore"):
             out = np.asarray(jacobian(*args(t)), dtype=float)
-        idx = _first_bad(out)
-        if idx is not None:
-            raise ValueError(f"jacobian must return finite matrices, but at step {t + 1} "
-                             f"jacobian[{', '.join(map(str, idx))}] = {out[idx]}")
+        bad = _bad_entry(out, "jacobian")
+        if bad is not None:
+            raise ValueError(f"jacobian must return finite matrices, but at step {t + 1} {bad}")
         return out
 
     for t in range(warmup):

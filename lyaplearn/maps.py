@@ -58,13 +58,21 @@ def _first_bad(arr: np.ndarray) -> tuple | None:
     return tuple(int(i) for i in np.unravel_index(int(np.argmax(bad)), arr.shape))
 
 
+def _bad_entry(arr: np.ndarray, name: str) -> str | None:
+    """``"name[i, j] = value"`` for the first non-finite entry of ``arr``, or ``None``."""
+    idx = _first_bad(arr)
+    if idx is None:
+        return None
+    where = f"{name}[{', '.join(map(str, idx))}]" if idx else name
+    return f"{where} = {arr[idx]}"
+
+
 def _finite(arr, name: str) -> np.ndarray:
     """``arr`` as a float array; a ValueError names ``name`` and the first NaN/inf entry."""
     arr = np.asarray(arr, dtype=float)
-    idx = _first_bad(arr)
-    if idx is not None:
-        where = f"{name}[{', '.join(map(str, idx))}]" if idx else name
-        raise ValueError(f"{name} must contain only finite numbers, but {where} = {arr[idx]}")
+    bad = _bad_entry(arr, name)
+    if bad is not None:
+        raise ValueError(f"{name} must contain only finite numbers, but {bad}")
     return arr
 
 
