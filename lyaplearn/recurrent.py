@@ -737,9 +737,11 @@ class _HouseholderQR:
 
     name = "householder"
     syncs = False
+    can_defer = False
 
     def __init__(self):
         self.fallbacks = 0
+        self.defer = False
 
     def __call__(self, QT: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         return _qr_logs(QT)
@@ -765,14 +767,24 @@ class _CholeskyQR:
     result is never less accurate than Householder's; ``fallbacks`` counts
     them. Deciding which frames to redo reads one boolean per sequence on the
     host: one synchronisation per QR.
+
+    With ``defer = True`` (set by :meth:`_Benettin.chunk`) it reads nothing:
+    the breakdown flags are or-ed into one device flag, ``broken``, that the
+    caller reads once per chunk of time steps and, if set, redoes the chunk
+    with ``defer = False``. While deferred, ``log|r_ii|`` of a broken frame is
+    reported as 0 so that nothing downstream mistakes the throw-away values
+    for an overflow.
     """
 
     name = "cholesky"
     syncs = True
+    can_defer = True
 
     def __init__(self, tol: float = 0.5):
         self.tol = tol
         self.fallbacks = 0
+        self.defer = False
+        self.broken: torch.Tensor | None = None
 
     @staticmethod
     def _pass(QT: torch.Tensor):
@@ -788,6 +800,10 @@ class _CholeskyQR:
         eye = torch.eye(G2.shape[-1], dtype=G2.dtype, device=G2.device)
         orth = (G2 - eye).norm(dim=(-2, -1))
         ok = (info1 == 0) & (info2 == 0) & (orth <= self.tol) & torch.isfinite(logs).all(-1)
+        if self.defer:                                                # no host sync
+            bad = ~ok.all()
+            self.broken = bad if self.broken is None else self.broken | bad
+            return Q2, torch.where(ok.unsqueeze(-1), logs, torch.zeros_like(logs))
         bad = torch.nonzero(~ok).flatten()                            # the one host sync
         if bad.numel():
             self.fallbacks += bad.numel()
@@ -795,6 +811,11 @@ class _CholeskyQR:
             Q2 = Q2.index_copy(0, bad, Qh)
             logs = logs.index_copy(0, bad, lh)
         return Q2, logs
+
+    def take_broken(self) -> bool:
+        """Whether a deferred QR broke down since the last call (one host read); resets."""
+        broken, self.broken = self.broken, None
+        return broken is not None and bool(broken)
 
 
 _QR_METHODS = {"householder": _HouseholderQR, "cholesky": _CholeskyQR}
@@ -924,13 +945,15 @@ class _Benettin:
         self.hist: list[torch.Tensor] | None = [] if history else None
         self.hist_steps: list[int] = []
         self.qr = _QR_METHODS[_pick_qr(qr, device)]()
+        self.optimistic = True   # see chunk()
+        self.redone = 0
         self.watch = _NonFinite(B, device)
         self.watch.every = every
 
     def _qr(self, QT: torch.Tensor, record: bool) -> torch.Tensor:
         QT, logs = self.qr(QT)
         self.watch.logs(self.t, logs)
-        if self.qr.syncs:        # the QR read its result on the host anyway
+        if self.qr.syncs and not self.qr.defer:   # the QR read its result on the host anyway
             self.watch.check()
         self.since = 0
         if record:
@@ -950,6 +973,38 @@ class _Benettin:
     def end_warmup(self, QT: torch.Tensor) -> torch.Tensor:
         """Close the frame warm-up with a QR, so recording starts orthonormal."""
         return self._qr(QT, False) if self.since else QT
+
+    def chunk(self, QT: torch.Tensor, advance: Callable[[torch.Tensor], torch.Tensor]
+              ) -> torch.Tensor:
+        """Run ``advance(QT) -> QT``, the tangent steps of one chunk of time, optimistically.
+
+        A QR that can defer its breakdown check (CholeskyQR2) runs the whole
+        chunk without reading anything on the host; the breakdown flag is read
+        once at the end. If some frame broke down, the bookkeeping is rolled
+        back to the start of the chunk and the chunk is redone with the
+        checked QR and its per-sequence Householder fallback, so the result is
+        exactly what the checked QR gives. After one such redo the run is
+        evidently ill-conditioned and every later chunk is checked at once.
+        """
+        if not (self.optimistic and self.qr.can_defer):
+            return advance(QT)
+        saved = (QT, self.gamma.clone(), self.steps, self.since, self.t,
+                 len(self.hist_steps), self.watch.frame_at.clone())
+        self.qr.defer = True
+        try:
+            QT = advance(QT)
+        finally:
+            self.qr.defer = False
+        if not self.qr.take_broken():
+            return QT
+        QT, gamma, self.steps, self.since, self.t, n, self.watch.frame_at = saved
+        self.gamma.copy_(gamma)
+        del self.hist_steps[n:]
+        if self.hist is not None:
+            del self.hist[n:]
+        self.optimistic = False
+        self.redone += 1
+        return advance(QT)
 
     def finish(self, QT: torch.Tensor) -> torch.Tensor:
         """Count the last, possibly partial, interval, and check for non-finite values."""
@@ -1046,7 +1101,10 @@ def lyapunov_spectrum(rnn: nn.Module, inputs: Any, *, k: int | None = None, warm
         redone with Householder, so the exponents are as accurate as
         Householder's) or ``"auto"`` (``"cholesky"`` on CUDA, where it is many
         times faster, ``"householder"`` elsewhere). ``result.qr_fallbacks``
-        counts the redone frames.
+        counts the redone frames. CholeskyQR2 reads its breakdown flag on the
+        host once per chunk, not once per QR: a chunk runs optimistically and,
+        if a frame broke down in it, is rolled back and redone with the
+        per-frame check, giving exactly the checked result.
     progress
         Show a tqdm progress bar.
 
@@ -1115,15 +1173,18 @@ def lyapunov_spectrum(rnn: nn.Module, inputs: Any, *, k: int | None = None, warm
             recording = t >= warmup + frame_warmup
             st, co, ok = eng.run(X[t:t1], st, finite=True)
             book.watch.states(t, ok)
-            for s in range(t1 - t):
-                if formed:
-                    QT = eng.tangent_formed(eng.formed(co, s), QT)
-                else:
-                    QT = eng.tangent(co, s, QT)
-                QT = book.step(QT, recording)
-            if not recording:
-                QT = book.end_warmup(QT)
-            book.watch.check()       # once per chunk, not per step
+
+            def advance(QT, co=co, n=t1 - t, recording=recording):
+                for s in range(n):
+                    if formed:
+                        QT = eng.tangent_formed(eng.formed(co, s), QT)
+                    else:
+                        QT = eng.tangent(co, s, QT)
+                    QT = book.step(QT, recording)
+                return QT if recording else book.end_warmup(QT)
+
+            QT = book.chunk(QT, advance)   # CholeskyQR2: one host read per chunk
+            book.watch.check()             # once per chunk, not per step
             if bar is not None:
                 bar.update(t1 - t)
             t = t1

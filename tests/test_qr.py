@@ -141,3 +141,78 @@ def test_auto_is_householder_on_cpu_and_bad_choices_are_refused():
         R.lyapunov_spectrum(m, X, qr="givens")
     with pytest.raises(ValueError, match="chunk must be a positive integer"):
         R.lyapunov_spectrum(m, X, chunk=0)
+
+
+# --- the deferred check: one host read per chunk, the chunk redone on breakdown ----------
+
+def _spy(monkeypatch):
+    """Record every CholeskyQR call (deferred or checked) and every read of the flag."""
+    calls = {"deferred": 0, "checked": 0, "reads": [], "chunks": 0}
+    call, take, chunk = R._CholeskyQR.__call__, R._CholeskyQR.take_broken, R._Benettin.chunk
+
+    def spy_call(self, QT):
+        calls["deferred" if self.defer else "checked"] += 1
+        return call(self, QT)
+
+    def spy_take(self):
+        calls["reads"].append(take(self))
+        return calls["reads"][-1]
+
+    def spy_chunk(self, QT, advance):
+        calls["chunks"] += 1
+        return chunk(self, QT, advance)
+
+    monkeypatch.setattr(R._CholeskyQR, "__call__", spy_call)
+    monkeypatch.setattr(R._CholeskyQR, "take_broken", spy_take)
+    monkeypatch.setattr(R._Benettin, "chunk", spy_chunk)
+    return calls
+
+
+def _eager(monkeypatch, m, X, **kw):
+    """The same spectrum with every chunk checked QR by QR (no optimism)."""
+    with monkeypatch.context() as mp:
+        mp.setattr(R._Benettin, "chunk", lambda self, QT, advance: advance(QT))
+        return R.lyapunov_spectrum(m, X, qr="cholesky", history=True, **kw)
+
+
+def test_well_conditioned_run_reads_the_host_once_per_chunk(monkeypatch):
+    m = make("lstm", L=2, seed=7, scale=1.0)
+    X = torch.randn(50, 3, 3, generator=torch.Generator().manual_seed(4), dtype=torch.float64)
+    ref = _eager(monkeypatch, m, X, frame_warmup=5, chunk=8)
+    calls = _spy(monkeypatch)
+    res = R.lyapunov_spectrum(m, X, qr="cholesky", history=True, frame_warmup=5, chunk=8)
+    # chunks: the frame warm-up [0, 5), then [5, 13), ..., [37, 45), [45, 50): 1 + 5 + 1
+    assert calls["chunks"] == 7 and calls["reads"] == [False] * 7
+    assert calls["deferred"] == 50 and calls["checked"] == 0   # one QR per step, none checked
+    assert res.qr_fallbacks == 0
+    torch.testing.assert_close(res.exponents, ref.exponents, rtol=0, atol=0)
+    torch.testing.assert_close(res.history, ref.history, rtol=0, atol=0)
+    assert res.history_steps.tolist() == ref.history_steps.tolist() == list(range(1, 46))
+
+
+@pytest.mark.parametrize("case", ["reortho25", "dead_relu", "burst_gru", "burst_tanh"])
+def test_breakdown_redoes_the_chunk_and_matches_the_checked_run(monkeypatch, case):
+    X = torch.randn(200, 3, 3, generator=torch.Generator().manual_seed(4), dtype=torch.float64)
+    if case == "reortho25":    # every frame breaks down, from the first QR on
+        m, kw = make("gru", L=2, H=8, seed=7, scale=1.0), dict(reortho_every=25, chunk=40)
+    elif case == "dead_relu":
+        m, kw = make("rnn_relu", H=8, seed=7, scale=1.0), dict(chunk=16)
+    else:                      # a saturating burst in sequence 0 at steps 100-102 only
+        m = make("gru" if case == "burst_gru" else "rnn_tanh", H=8, seed=7, scale=1.0)
+        kw = dict(chunk=16)
+        X[100:103, 0] = 20.0 * torch.tensor([1.0, -1.0, 1.0], dtype=torch.float64)
+    ref = _eager(monkeypatch, m, X, **kw)
+    calls = _spy(monkeypatch)
+    res = R.lyapunov_spectrum(m, X, qr="cholesky", history=True, **kw)
+    # the first chunk that breaks down is read once and redone checked; every later
+    # chunk is checked at once, without a deferred pass
+    first_bad = 6 if case.startswith("burst") else 0   # [96, 112) holds step 100
+    assert calls["reads"] == [False] * first_bad + [True]
+    assert calls["checked"] > 0 and res.qr_fallbacks == ref.qr_fallbacks > 0
+    if case.startswith("burst"):
+        assert ref.qr_fallbacks == 3 and calls["deferred"] == 112
+    # bit for bit the checked run: the rollback restored the sums, counters and history
+    torch.testing.assert_close(res.exponents, ref.exponents, rtol=0, atol=0, equal_nan=True)
+    torch.testing.assert_close(res.history, ref.history, rtol=0, atol=0, equal_nan=True)
+    assert res.history_steps.tolist() == ref.history_steps.tolist()
+    assert res.steps == ref.steps == 200
