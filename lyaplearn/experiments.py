@@ -1,6 +1,6 @@
 """Section 5 of Vogt et al. on real data, and the spectrum as an early readout (chapter 7).
 
-Run it as ``python -m lyaplearn.experiments [--size quick|medium|full]``. It
+Run it as ``python -m lyaplearn.experiments [--size quick|medium|full]`` (default full). It
 trains three families of runs with :func:`lyaplearn.training.train_run`, each
 recording validation loss and Lyapunov spectrum before training and after every
 epoch, and writes everything to one small JSON file (default
@@ -76,8 +76,8 @@ RESULTS_DIR = Path(__file__).resolve().parent / "results"
 SIGN_RULE = {"char": ("max", -1.0), "regression": ("mean", -1.0)}
 """The paper's readout per task: feature, and the sign that makes 'larger is better' a low score."""
 
-# Settings of the three sizes. "medium" took 7.4 min on one thread of a shared 2-core
-# machine; "full" is about eight times its work (roughly an hour, estimated, not measured).
+# Settings of the three sizes, timed on one thread of a 2-core machine whose other core was
+# busy: "medium" took 7.4 min, "full" (the committed results of chapter 7) 18.5 min.
 SIZES = {
     "quick": dict(hidden=16, batch=16, steps_per_epoch=4, epochs=3, conv_epochs=3,
                   conv_ps=(0.04, 0.2, 0.5), n_char=6, n_reg=6, eval_len=1000, probe_steps=40,
@@ -137,7 +137,7 @@ def _write(path: Path, results: dict) -> None:
     os.replace(tmp, path)
 
 
-def load_results(path: str | os.PathLike | None = None, size: str = "medium") -> dict:
+def load_results(path: str | os.PathLike | None = None, size: str = "full") -> dict:
     """Read a results file (default: the committed ``lyaplearn/results/ch07_<size>.json``)."""
     path = Path(path) if path is not None else RESULTS_DIR / f"ch07_{size}.json"
     if not path.is_file():
@@ -653,7 +653,7 @@ def plot_search(results: dict, *, rung: int = 1, keep: float = 0.25, figsize=(11
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m lyaplearn.experiments",
                                  description="Chapter 7: train the runs of section 5 and record spectra.")
-    ap.add_argument("--size", choices=tuple(SIZES), default="medium")
+    ap.add_argument("--size", choices=tuple(SIZES), default="full")
     ap.add_argument("--quick", action="store_true", help="same as --size quick")
     ap.add_argument("--out", help="results file (default lyaplearn/results/ch07_<size>.json)")
     ap.add_argument("--only", choices=("convergence", "char", "regression"))

@@ -103,13 +103,17 @@ def test_run_experiments_writes_and_resumes(tmp_path, monkeypatch):
     assert again["runs"].keys() == res["runs"].keys()
 
 
-def test_committed_results_file_is_small_and_labelled():
-    path = X.RESULTS_DIR / "ch07_medium.json"
+@pytest.mark.parametrize("size", ["medium", "full"])
+def test_committed_results_file_is_small_labelled_and_complete(size):
+    path = X.RESULTS_DIR / f"ch07_{size}.json"
     assert path.stat().st_size < 1_000_000
     res = X.load_results(path)
-    assert res["size"] == "medium"
-    assert res["settings"] == json.loads(json.dumps(X.SIZES["medium"]))
-    assert set(res["runs"]) == set(X.plan("medium"))
+    assert res["size"] == size
+    assert res["settings"] == json.loads(json.dumps(X.SIZES[size]))
+    assert set(res["runs"]) == set(X.plan(size))
+    assert all(r["complete"] for r in res["runs"].values())
+    for run_id, r in res["runs"].items():   # one record before training and one per epoch
+        assert len(r["records"]) == r["config"]["epochs"] + 1, run_id
 
 
 def test_optuna_search_prunes_after_the_rung_and_shares_its_storage(tmp_path):
