@@ -206,6 +206,41 @@ def test_formed_and_direct_agree_with_reference(arch, state, L):
         np.testing.assert_allclose(res.numpy(), lam_ref, rtol=1e-9, atol=1e-9)
 
 
+def _leaves(x):
+    if x is None:
+        return []
+    if isinstance(x, (list, tuple)):
+        return [y for e in x for y in _leaves(e)]
+    return [x]
+
+
+@pytest.mark.parametrize("arch,state", [("gru", "full"), ("lstm", "hidden"), ("lstm", "full")])
+def test_formed_blocks_built_across_time_are_the_per_step_blocks(arch, state, monkeypatch):
+    m = make(arch, L=2, seed=11, scale=0.9)
+    eng = R._Engine(m, state, None)
+    X = torch.randn(7, 2, 3, generator=torch.Generator().manual_seed(5), dtype=torch.float64)
+    _, co = eng.run(X, R._state_list(eng, None, 2, False))
+    steps = eng.formed(co, slice(2, 7))
+    assert len(steps) == 5
+    for j, mats in enumerate(steps):
+        got, want = _leaves(mats), _leaves(eng.formed(co, 2 + j))
+        assert len(got) == len(want) == (7 if arch == "lstm" and state == "full" else 3)
+        for a, b in zip(got, want):
+            torch.testing.assert_close(a, b, rtol=1e-15, atol=1e-15)
+    # the memory budget counts the elements of the blocks; three steps' worth splits a
+    # chunk of 8 steps into builds of 3 + 3 + 2
+    per_step = sum(x.numel() for x in _leaves(eng.formed(co, 0)))
+    assert eng.formed_steps(2, per_step) == 1 and eng.formed_steps(2, 3 * per_step + 1) == 3
+    assert R._formed_budget(torch.device("cpu")) == 0              # per step on the CPU
+    assert R._formed_budget(torch.device("cuda")) >= 1 << 20
+    monkeypatch.setitem(R._FORMED_BUDGET, "cpu", 3 * per_step)    # as on an accelerator
+    Q0 = _frame(eng.D, eng.D)
+    X = torch.randn(20, 2, 3, generator=torch.Generator().manual_seed(6), dtype=torch.float64)
+    lam_ref, _ = reference_spectrum(m, X, Q0, hidden_only=state == "hidden")
+    res = R.lyapunov_spectrum(m, X, frame0=Q0, sort=False, state=state, method="formed", chunk=8)
+    np.testing.assert_allclose(res.numpy(), lam_ref, rtol=1e-9, atol=1e-9)
+
+
 def test_float32_module_float64_request_and_unchanged():
     m = make("lstm", L=2, dtype=torch.float32, scale=0.5)
     before = {n: p.detach().clone() for n, p in m.named_parameters()}
