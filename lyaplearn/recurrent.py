@@ -489,7 +489,10 @@ class _Engine:
         """
         if not isinstance(t, slice):
             return self._build([{key: v[t] for key, v in c.items()} for c in co])
-        n = len(range(*t.indices(co[0][next(iter(co[0]))].shape[0])))
+        steps = range(*t.indices(co[0][next(iter(co[0]))].shape[0]))
+        n = len(steps)
+        if n == 1:                 # the CPU's case: no flattening and splitting
+            return [self.formed(co, steps[0])]
         mats = self._build([{key: v[t].flatten(0, 1) for key, v in c.items()} for c in co])
         B = mats[0][1].shape[0] // n
 
