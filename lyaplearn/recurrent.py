@@ -472,7 +472,7 @@ class _Engine:
                        for l in range(self.L))
         return max(1, budget // per_step)
 
-    def formed(self, co: list, t: int | slice) -> list:
+    def formed(self, co: list, t: int) -> list:
         """Per-layer dense blocks of the step-t Jacobian, built by row-scaling the weights.
 
         No diagonal matrix is formed: every block is a sum of weight blocks whose
@@ -482,22 +482,22 @@ class _Engine:
         first layer) to the layer's new state; for a full-state LSTM the rows are
         ``(h', c')`` and ``diag_terms = (eta * f, f)`` are the diagonal
         couplings of the old cell state to ``h'`` and ``c'``.
-
-        With a slice ``t`` the blocks of all its steps are built at once (time
-        and batch flattened into one batch axis: a few large kernels instead of
-        a few small ones per step) and returned as a list over the steps.
         """
-        if not isinstance(t, slice):
-            return self._build([{key: v[t] for key, v in c.items()} for c in co])
-        steps = range(*t.indices(co[0][next(iter(co[0]))].shape[0]))
-        n = len(steps)
-        if n == 1:                 # the CPU's case: no flattening and splitting
-            return [self.formed(co, steps[0])]
-        mats = self._build([{key: v[t].flatten(0, 1) for key, v in c.items()} for c in co])
-        B = mats[0][1].shape[0] // n
+        return self._build([{key: v[t] for key, v in c.items()} for c in co])
 
-        def split(x):
-            return [None] * n if x is None else x.view(n, B, *x.shape[1:]).unbind(0)
+    def formed_span(self, co: list, t0: int, t1: int) -> list:
+        """:meth:`formed` of the steps ``t0 .. t1-1``, built at once: a list over the steps.
+
+        Time and batch are flattened into one batch axis, so the build is a few
+        large kernels instead of a few small ones per step.
+        """
+        n = t1 - t0
+        if n == 1:                 # the CPU's case: no flattening and splitting
+            return [self.formed(co, t0)]
+        mats = self._build([{key: v[t0:t1].flatten(0, 1) for key, v in c.items()} for c in co])
+
+        def split(x):              # (n * B, ...) -> n tensors (B, ...), views
+            return [None] * n if x is None else x.unflatten(0, (n, -1)).unbind(0)
 
         per = [(split(a), split(b), None if d is None else list(zip(split(d[0]), split(d[1]))))
                for a, b, d in mats]
@@ -989,7 +989,6 @@ class _Benettin:
         self.hist_steps: list[int] = []
         self.qr = _QR_METHODS[_pick_qr(qr, device)]()
         self.optimistic = True   # see chunk()
-        self.redone = 0
         self.watch = _NonFinite(B, device)
         self.watch.every = every
 
@@ -1028,6 +1027,8 @@ class _Benettin:
         checked QR and its per-sequence Householder fallback, so the result is
         exactly what the checked QR gives. After one such redo the run is
         evidently ill-conditioned and every later chunk is checked at once.
+        ``advance`` must not modify its argument in place: the rollback
+        restarts from it.
         """
         if not (self.optimistic and self.qr.can_defer):
             return advance(QT)
@@ -1046,7 +1047,6 @@ class _Benettin:
         if self.hist is not None:
             del self.hist[n:]
         self.optimistic = False
-        self.redone += 1
         return advance(QT)
 
     def finish(self, QT: torch.Tensor) -> torch.Tensor:
@@ -1221,7 +1221,7 @@ def lyapunov_spectrum(rnn: nn.Module, inputs: Any, *, k: int | None = None, warm
             def advance(QT, co=co, n=t1 - t, recording=recording):
                 if formed:     # blocks of per_build steps built at once (see _FORMED_BUDGET)
                     for s0 in range(0, n, per_build):
-                        for mats in eng.formed(co, slice(s0, min(n, s0 + per_build))):
+                        for mats in eng.formed_span(co, s0, min(n, s0 + per_build)):
                             QT = book.step(eng.tangent_formed(mats, QT), recording)
                 else:
                     for s in range(n):

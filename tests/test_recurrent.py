@@ -220,7 +220,7 @@ def test_formed_blocks_built_across_time_are_the_per_step_blocks(arch, state, mo
     eng = R._Engine(m, state, None)
     X = torch.randn(7, 2, 3, generator=torch.Generator().manual_seed(5), dtype=torch.float64)
     _, co = eng.run(X, R._state_list(eng, None, 2, False))
-    steps = eng.formed(co, slice(2, 7))
+    steps = eng.formed_span(co, 2, 7)
     assert len(steps) == 5
     for j, mats in enumerate(steps):
         got, want = _leaves(mats), _leaves(eng.formed(co, 2 + j))
