@@ -41,8 +41,8 @@ Main entry points
     Lightning: :class:`lyaplearn.lightning.LyapunovCallback`).
 
 The frame is re-orthonormalised by Householder QR or, with ``qr="cholesky"``
-(the default on CUDA), by CholeskyQR2 built from matrix products, with every
-frame where it breaks down redone by Householder. NaN or infinite arguments
+(the default on data-centre GPUs), by CholeskyQR2 built from matrix products in
+float64, with every frame where it breaks down redone by Householder. NaN or infinite arguments
 are refused, and a trajectory that overflows on the way is reported with its
 time step.
 """
@@ -866,7 +866,7 @@ class _HouseholderQR:
 
 
 class _CholeskyQR:
-    """CholeskyQR2 from matrix products, with a per-sequence Householder fallback.
+    """CholeskyQR2 from matrix products, in float64, with a per-sequence Householder fallback.
 
     For a frame ``V`` (D x k): ``G = V^T V = L L^T``, ``Q1 = V L^{-T}``, and the
     same again on ``Q1``, so ``V = Q2 R`` with ``R = L2^T L1^T`` and
@@ -875,16 +875,26 @@ class _CholeskyQR:
     GPU runs far faster than Householder reflections.
 
     CholeskyQR2 is accurate while the frame's condition number stays below
-    about ``eps**-1/2`` (1e8 in float64, 3e3 in float32). Beyond that the first
-    Cholesky factor is wrong or the factorisation breaks down. Both are
-    detected per sequence: ``cholesky_ex``'s ``info`` (breakdown), non-finite
-    factors, and the orthogonality of the first pass, ``||Q1^T Q1 - I||_F``,
-    which is read off the second Gram matrix at no extra cost (above
-    ``tol`` the second pass is no longer guaranteed to restore
-    orthogonality). Exactly those frames are redone with Householder, so the
-    result is never less accurate than Householder's; ``fallbacks`` counts
-    them. Deciding which frames to redo reads one boolean per sequence on the
-    host: one synchronisation per QR.
+    about ``eps**-1/2`` of the arithmetic: 7e7 in float64 but 3e3 in float32,
+    and one step of a full-state LSTM has frames of condition 1e6-3e7 (the
+    ``LSTM full`` cases of the GPU benchmark, measured). So it always computes
+    in float64, and a float32 frame is cast up and its ``Q`` cast back
+    (mixed-precision CholeskyQR, Yamazaki, Tomov and Dongarra, SIAM J. Sci.
+    Comput. 37, 2015). On those frames float32 CholeskyQR2 broke down on every
+    frame, while in float64 none did and ``log r_ii`` matched a float64
+    Householder QR of the same float32 data to 1e-11, closer than a float32
+    Householder QR (2e-3). This pays where float64 products run at the float32
+    rate, as on data-centre GPUs (see :func:`_pick_qr`).
+
+    Beyond that the first Cholesky factor is wrong or the factorisation breaks
+    down. Both are detected per sequence: ``cholesky_ex``'s ``info``
+    (breakdown), non-finite factors, and the orthogonality of the first pass,
+    ``||Q1^T Q1 - I||_F``, which is read off the second Gram matrix at no
+    extra cost (above ``tol`` the second pass is no longer guaranteed to
+    restore orthogonality). Exactly those frames are redone with Householder,
+    so the result is never less accurate than Householder's; ``fallbacks``
+    counts them. Deciding which frames to redo reads one boolean per sequence
+    on the host: one synchronisation per QR.
 
     With ``defer = True`` (set by :meth:`_Benettin.chunk`) it reads nothing:
     the breakdown flags are or-ed into one device flag, ``broken``, that the
@@ -912,12 +922,14 @@ class _CholeskyQR:
         return Qn, torch.diagonal(L, dim1=-2, dim2=-1), info, G
 
     def __call__(self, QT: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        Q1, d1, info1, _ = self._pass(QT)
+        wide = torch.promote_types(QT.dtype, torch.float64)
+        Q1, d1, info1, _ = self._pass(QT.to(wide))
         Q2, d2, info2, G2 = self._pass(Q1)
         logs = d1.log() + d2.log()
         eye = torch.eye(G2.shape[-1], dtype=G2.dtype, device=G2.device)
         orth = (G2 - eye).norm(dim=(-2, -1))
         ok = (info1 == 0) & (info2 == 0) & (orth <= self.tol) & torch.isfinite(logs).all(-1)
+        Q2, logs = Q2.to(QT.dtype), logs.to(QT.dtype)
         if self.defer:                                                # no host sync
             bad = ~ok.all()
             self.broken = bad if self.broken is None else self.broken | bad
@@ -940,17 +952,30 @@ _QR_METHODS = {"householder": _HouseholderQR, "cholesky": _CholeskyQR}
 _QRS = ("auto", "householder", "cholesky")
 
 
+_FULL_RATE_FLOAT64 = {(6, 0), (7, 0), (8, 0), (9, 0), (10, 0)}
+"""CUDA compute capabilities whose float64 matrix products run at half the float32 rate or
+better: P100, V100, A100, H100/H200, B200. The others (T4, A10, L4, L40, the RTX cards)
+run float64 at 1/32-1/64 of float32, where the float64 CholeskyQR2 would lose to
+Householder."""
+
+
+def _full_rate_float64(device: torch.device) -> bool:
+    return torch.cuda.get_device_capability(device) in _FULL_RATE_FLOAT64
+
+
 def _pick_qr(qr: str, device: torch.device) -> str:
-    """``"auto"``: matrix products (CholeskyQR2) on CUDA, Householder elsewhere.
+    """``"auto"``: CholeskyQR2 on a CUDA device with fast float64, Householder elsewhere.
 
     On CPU LAPACK's blocked Householder costs about as much as CholeskyQR2's
     products (see ``python -m lyaplearn.bench``), so the always-stable one is
-    kept; on a GPU cuSOLVER's batched Householder is many times slower than
-    the products.
+    kept. On a GPU cuSOLVER's batched Householder is many times slower than
+    the products, but :class:`_CholeskyQR` computes in float64, which only
+    data-centre GPUs run at speed (:data:`_FULL_RATE_FLOAT64`).
     """
     _check_choice(qr, _QRS, "qr")
     if qr == "auto":
-        return "cholesky" if device.type == "cuda" else "householder"
+        fast = device.type == "cuda" and _full_rate_float64(device)
+        return "cholesky" if fast else "householder"
     return qr
 
 
@@ -1215,10 +1240,12 @@ def lyapunov_spectrum(rnn: nn.Module, inputs: Any, *, k: int | None = None, warm
     qr
         How the frame is re-orthonormalised: ``"householder"`` (LAPACK/cuSOLVER,
         stable for any frame), ``"cholesky"`` (CholeskyQR2 from matrix
-        products; every frame where it breaks down or loses orthogonality is
-        redone with Householder, so the exponents are as accurate as
-        Householder's) or ``"auto"`` (``"cholesky"`` on CUDA, where it is many
-        times faster, ``"householder"`` elsewhere). ``result.qr_fallbacks``
+        products, computed in float64 even for a float32 model; every frame
+        where it breaks down or loses orthogonality is redone with
+        Householder, so the exponents are as accurate as Householder's) or
+        ``"auto"`` (``"cholesky"`` on a CUDA GPU with fast float64, such as
+        an A100 or H100, where it is many times faster, ``"householder"``
+        elsewhere). ``result.qr_fallbacks``
         counts the redone frames. CholeskyQR2 reads its breakdown flag on the
         host once per chunk, not once per QR: a chunk runs optimistically and,
         if a frame broke down in it, is rolled back and redone with the
@@ -1568,9 +1595,9 @@ class SpectrumMonitor:
     :attr:`spectrum_seconds`, :attr:`training_seconds` or :attr:`overhead` is
     asked for) and the recorded exponents stay on the model's device until
     they are read. A call that computes a spectrum synchronises a few times
-    (the argument checks, the non-finite checks once per chunk of time
-    steps, and once per QR with ``qr="cholesky"``, which must know which frames
-    to redo), never once per step.
+    (the argument checks, then once per chunk of time steps: the non-finite
+    checks and, with ``qr="cholesky"``, whether a frame broke down and the
+    chunk must be redone), never once per step.
 
     Attributes
     ----------

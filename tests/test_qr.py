@@ -73,6 +73,34 @@ def test_fallback_engages_per_sequence_up_to_condition_1e14():
     torch.testing.assert_close(Q[[1, 3, 5]], hq, rtol=0, atol=0)
 
 
+def test_float32_frames_are_factored_in_float64_without_breakdown():
+    # float32 CholeskyQR2 breaks down beyond condition ~3e3; one step of a full-state LSTM
+    # has frames of 1e6-3e7. Computed in float64 (limit ~7e7) none of these falls back, and
+    # log|r_ii| is that of the float32 data itself, to float32's resolution of the logs.
+    for D, k in [(12, 6), (64, 64)]:
+        QT, _ = _frames([1e2, 1e4, 1e5, 1e6, 1e7], D=D, k=k, seed=2)
+        V = QT.float()
+        qr = R._CholeskyQR()
+        Q, logs = qr(V)
+        assert qr.fallbacks == 0 and Q.dtype == logs.dtype == torch.float32
+        np.testing.assert_allclose(logs.double().numpy(), _numpy_logs(V.double()), rtol=0,
+                                   atol=5e-6)
+        orth = (Q @ Q.transpose(1, 2) - torch.eye(k)).norm(dim=(-2, -1))
+        assert orth.max() < 1e-5
+
+
+def test_float32_full_state_lstm_runs_without_fallback():
+    # a saturated 2-layer LSTM, full state, k = D: in float32 arithmetic CholeskyQR2 failed
+    # on about half of these frames; the leading exponents match the float64 engine
+    m = make("lstm", L=2, H=16, seed=7, scale=1.0, dtype=torch.float32)
+    X = torch.randn(300, 4, 3, generator=torch.Generator().manual_seed(4))
+    Q0 = _frame(64, 64)
+    ref = R.lyapunov_spectrum(m, X.double(), dtype=torch.float64, frame0=Q0, sort=False)
+    res = R.lyapunov_spectrum(m, X, qr="cholesky", frame0=Q0.float(), sort=False)
+    assert res.qr_fallbacks == 0 and res.exponents.dtype == torch.float32
+    np.testing.assert_allclose(res.numpy()[:, :4], ref.numpy()[:, :4], rtol=0, atol=2e-5)
+
+
 def test_singular_frame_falls_back_and_gives_minus_infinity():
     QT, _ = _frames([1.0, 1.0])
     QT[1, 3] = 0.0                                   # a zero column: r_44 = 0 exactly
@@ -131,12 +159,17 @@ def test_generic_path_accepts_qr():
     torch.testing.assert_close(c.exponents, ref.exponents, rtol=0, atol=1e-10)
 
 
-def test_auto_is_householder_on_cpu_and_bad_choices_are_refused():
+def test_auto_is_householder_on_cpu_and_bad_choices_are_refused(monkeypatch):
     m = make("lstm", seed=1)
     X = torch.zeros(5, 1, 3, dtype=torch.float64)
     assert R.lyapunov_spectrum(m, X).qr == "householder"
-    assert R._pick_qr("auto", torch.device("cuda")) == "cholesky"
     assert R._pick_qr("auto", torch.device("cpu")) == "householder"
+    # on CUDA, CholeskyQR2 (computed in float64) only where float64 runs at speed
+    for cap, want in [((9, 0), "cholesky"), ((8, 0), "cholesky"), ((8, 6), "householder"),
+                      ((8, 9), "householder"), ((7, 5), "householder"), ((10, 3), "householder")]:
+        monkeypatch.setattr(torch.cuda, "get_device_capability", lambda device=None, c=cap: c)
+        assert R._pick_qr("auto", torch.device("cuda")) == want, cap
+    assert R._pick_qr("cholesky", torch.device("cpu")) == "cholesky"
     with pytest.raises(ValueError, match="qr must be one of 'auto', 'householder', 'cholesky'"):
         R.lyapunov_spectrum(m, X, qr="givens")
     with pytest.raises(ValueError, match="chunk must be a positive integer"):
