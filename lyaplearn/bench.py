@@ -27,8 +27,9 @@ jacrev
 Times are per time step (best of ``repeats``); the ratios are what to read.
 The jacrev baseline is timed on fewer steps when it is slow (per-step times
 are comparable because every step does the same work). The engine runs with
-``qr="auto"`` (Householder on the CPU, CholeskyQR2 on CUDA) unless ``--qr``
-says otherwise.
+``qr="auto"`` (Householder on the CPU, CholeskyQR2 in float64 on a GPU with fast
+float64) unless ``--qr`` says otherwise; ``fallbk`` is the share of the engine's
+frames that CholeskyQR2 handed to Householder (0 with Householder).
 """
 
 from __future__ import annotations
@@ -332,8 +333,10 @@ def run_case(c: Case, repeats: int = 3, jacrev: bool = True, device="cpu",
     ours = per["ours"]
     jr = time_jacrev(c) if jacrev else math.nan
     used = recurrent._pick_qr(qr, _device(device))
+    frames = c.batch * -(-c.steps // c.reortho)           # QRs of one run, one per sequence
+    fallback = works["ours"]().qr_fallbacks / frames
     return {"case": c, "D": _d(c), "k": c.k or _d(c), **per, "train": best["train"],
-            "qr": used, "jacrev": jr, "vs_floor": ours / per["floor"],
+            "qr": used, "fallback": fallback, "jacrev": jr, "vs_floor": ours / per["floor"],
             "vs_chol": ours / per["floor_chol"], "vs_mm": ours / per["floor_mm"],
             "chol_vs_hh": per["floor_chol"] / per["floor"],
             "le_in_train_steps": best["ours"] / best["train"], "jacrev_speedup": jr / ours}
@@ -364,7 +367,7 @@ def run(cases: list[Case], repeats: int = 3, jacrev: bool = True, out=print,
     head = (f"{'case':<28}{'H':>5}{'B':>4}{'D':>6}{'k':>6}{'r':>4}"
             f"{'ours ms/step':>13}{'HH':>9}{'chol':>9}{'matmul':>9}{'train ms':>10}"
             f"{'jacrev':>9}{'ours/HH':>9}{'ours/mm':>9}{'chol/HH':>9}{'LE/train':>10}"
-            f"{'jacrev/ours':>12}{'target':>8}")
+            f"{'jacrev/ours':>12}{'fallbk':>8}{'target':>8}")
     out(head)
     out("-" * len(head))
     rows = []
@@ -377,7 +380,8 @@ def run(cases: list[Case], repeats: int = 3, jacrev: bool = True, out=print,
             f"{1e3 * r['ours']:>13.2f}{1e3 * r['floor']:>9.2f}{1e3 * r['floor_chol']:>9.2f}"
             f"{1e3 * r['floor_mm']:>9.2f}{1e3 * r['train']:>10.1f}{1e3 * r['jacrev']:>9.2f}"
             f"{r['vs_floor']:>9.2f}{r['vs_mm']:>9.1f}{r['chol_vs_hh']:>9.2f}"
-            f"{r['le_in_train_steps']:>10.1f}{r['jacrev_speedup']:>12.1f}  {mark}")
+            f"{r['le_in_train_steps']:>10.1f}{r['jacrev_speedup']:>12.1f}"
+            f"{100 * r['fallback']:>7.0f}%  {mark}")
     return rows
 
 
