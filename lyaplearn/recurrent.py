@@ -883,8 +883,8 @@ class _CholeskyQR:
     Comput. 37, 2015). On those frames float32 CholeskyQR2 broke down on every
     frame, while in float64 none did and ``log r_ii`` matched a float64
     Householder QR of the same float32 data to 1e-11, closer than a float32
-    Householder QR (2e-3). This pays where float64 products run at the float32
-    rate, as on data-centre GPUs (see :func:`_pick_qr`).
+    Householder QR (2e-3). ``"auto"`` picks it only on GPUs whose float64
+    products have the float32 peak rate (see :func:`_pick_qr`).
 
     Beyond that the first Cholesky factor is wrong or the factorisation breaks
     down. Both are detected per sequence: ``cholesky_ex``'s ``info``
