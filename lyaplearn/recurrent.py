@@ -42,9 +42,14 @@ Main entry points
 
 The frame is re-orthonormalised by Householder QR or, with ``qr="cholesky"``
 (the default on data-centre GPUs), by CholeskyQR2 built from matrix products in
-float64, with every frame where it breaks down redone by Householder. NaN or infinite arguments
-are refused, and a trajectory that overflows on the way is reported with its
-time step.
+float64, with every frame where it breaks down redone by Householder. NaN or
+infinite arguments are refused, and a trajectory that overflows on the way is
+reported with its time step.
+
+Inside, each architecture is one small class (``_LSTMLayer``, ``_GRULayer``,
+``_ElmanLayer``: trajectory, tangent map, Jacobian blocks) and each QR method
+one class (``_HouseholderQR``, ``_CholeskyQR``); ``_Engine`` and ``_Benettin``
+loop over them without branching on which one they have.
 """
 
 from __future__ import annotations
