@@ -90,9 +90,11 @@ def test_float32_frames_are_factored_in_float64_without_breakdown():
 
 
 def test_float32_full_state_lstm_runs_without_fallback():
-    # a saturated 2-layer LSTM, full state, k = D: in float32 arithmetic CholeskyQR2 failed
-    # on about half of these frames; the leading exponents match the float64 engine
-    m = make("lstm", L=2, H=16, seed=7, scale=1.0, dtype=torch.float32)
+    # a saturated 2-layer LSTM, full state, k = D: 79% of its frames have condition numbers
+    # above float32 CholeskyQR2's limit (~3e3), and the largest, 2.6e6, is 27 times below the
+    # float64 limit (~7e7), so no other CPU's rounding brings a frame near it. The leading
+    # exponents match the float64 engine.
+    m = make("lstm", L=2, H=16, seed=7, scale=0.8, dtype=torch.float32)
     X = torch.randn(300, 4, 3, generator=torch.Generator().manual_seed(4))
     Q0 = _frame(64, 64)
     ref = R.lyapunov_spectrum(m, X.double(), dtype=torch.float64, frame0=Q0, sort=False)
