@@ -22,7 +22,9 @@ print('device', torch.cuda.get_device_name(0), torch.cuda.get_device_capability(
 
 echo "== which primitives of the QR step synchronise with the host (sync debug mode)"
 timeout 60 "$py" - <<'PY' 2>&1 | tee "$out/syncs.txt"
-import warnings, torch
+import sys, torch
+sys.path.insert(0, "tests")
+from test_cuda import _syncs          # the tests' own counter (torch's sync debug mode)
 print("preferred linalg library:", torch.backends.cuda.preferred_linalg_library())
 for dt in (torch.float32, torch.float64):
     V = torch.randn(10, 64, 512, device="cuda", dtype=dt)
@@ -36,14 +38,7 @@ for dt in (torch.float32, torch.float64):
            "isfinite.all": lambda: torch.isfinite(V).all(-1)}
     for name, fn in ops.items():
         fn()
-        torch.cuda.synchronize()
-        with warnings.catch_warnings(record=True) as seen:
-            warnings.simplefilter("always")
-            torch.cuda.set_sync_debug_mode("warn")
-            fn()
-            torch.cuda.set_sync_debug_mode("default")
-        n = sum("called a synchronizing" in str(w.message) for w in seen)
-        print(f"{str(dt):14s} {name:18s} synchronisations: {n}")
+        print(f"{str(dt):14s} {name:18s} synchronisations: {_syncs(fn)}")
 PY
 
 echo "== tests/test_cuda.py"
