@@ -22,6 +22,7 @@ import torch
 from torch import nn
 
 from lyaplearn import recurrent as R
+from lyaplearn.recurrent import _qr  # private files, for white-box tests
 from test_recurrent import _frame, make, reference_spectrum
 
 DEVICE = torch.device(os.environ.get("LYAPLEARN_TEST_DEVICE", "cuda"))
@@ -59,8 +60,8 @@ def test_float64_on_the_device_matches_the_autograd_reference(arch, state, qr, m
 
 
 def test_auto_picks_cholesky_on_cuda_and_the_fallback_engages_there():
-    fast = CUDA and R._full_rate_float64(DEVICE)          # an H100/H200: yes
-    assert R._pick_qr("auto", DEVICE) == ("cholesky" if fast else "householder")
+    fast = CUDA and _qr._full_rate_float64(DEVICE)          # an H100/H200: yes
+    assert _qr._pick_qr("auto", DEVICE) == ("cholesky" if fast else "householder")
     # a QR every 25 steps: the frames reach condition numbers far beyond CholeskyQR2's reach
     m = on(make("gru", L=2, H=8, seed=7, scale=1.0))
     X = _x(200, 3).to(DEVICE)

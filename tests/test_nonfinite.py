@@ -19,6 +19,7 @@ from torch import nn
 from lyaplearn import lyapunov as L
 from lyaplearn import maps as M
 from lyaplearn import recurrent as R
+from lyaplearn.recurrent import _nonfinite  # private files, for white-box tests
 
 torch.set_num_threads(1)
 
@@ -209,7 +210,7 @@ def test_lyapunov_spectrum_step_refuses_non_finite_arguments():
 def watch_mode(request, monkeypatch):
     """Run each test with immediate checks (CPU) and with the accelerator's deferred checks."""
     if request.param == "deferred":
-        monkeypatch.setattr(R._NonFinite, "EAGER_DEVICES", ())
+        monkeypatch.setattr(_nonfinite._NonFinite, "EAGER_DEVICES", ())
     return request.param
 
 
@@ -237,10 +238,10 @@ def test_engine_reports_the_time_step_where_the_state_overflows(watch_mode, kw):
 
 
 def test_deferred_checks_do_not_sync_every_step(monkeypatch):
-    monkeypatch.setattr(R._NonFinite, "EAGER_DEVICES", ())
+    monkeypatch.setattr(_nonfinite._NonFinite, "EAGER_DEVICES", ())
     reads = []
-    orig = R._NonFinite.check
-    monkeypatch.setattr(R._NonFinite, "check", lambda self: reads.append(1) or orig(self))
+    orig = _nonfinite._NonFinite.check
+    monkeypatch.setattr(_nonfinite._NonFinite, "check", lambda self: reads.append(1) or orig(self))
     m, x, h0 = _doubling_relu()
     with pytest.raises(ValueError, match="time step 127 of sequence 1"):
         R.lyapunov_spectrum(m, x, h0=h0)

@@ -14,6 +14,7 @@ import pytest
 import torch
 
 from lyaplearn import recurrent as R
+from lyaplearn.recurrent import _benettin, _qr  # private files, for white-box tests
 from test_recurrent import _frame, make, reference_spectrum
 
 torch.set_num_threads(1)
@@ -40,7 +41,7 @@ def _numpy_logs(QT):
 
 def test_cholesky_qr_on_well_conditioned_frames_equals_householder():
     QT, _ = _frames([1.0, 10.0, 1e3, 1e5])
-    qr = R._CholeskyQR()
+    qr = _qr._CholeskyQR()
     Q, logs = qr(QT)
     assert qr.fallbacks == 0
     np.testing.assert_allclose(logs.numpy(), _numpy_logs(QT), rtol=0, atol=1e-11)
@@ -56,7 +57,7 @@ def test_cholesky_qr_on_well_conditioned_frames_equals_householder():
 def test_fallback_engages_per_sequence_up_to_condition_1e14():
     conds = [1e2, 1e10, 1e4, 1e14, 1e6, 1e12]
     QT, S = _frames(conds, seed=1)
-    qr = R._CholeskyQR()
+    qr = _qr._CholeskyQR()
     Q, logs = qr(QT)
     # CholeskyQR2 is safe below cond ~ eps**-1/2 ~ 7e7 and breaks down far above it
     assert qr.fallbacks == 3
@@ -68,7 +69,7 @@ def test_fallback_engages_per_sequence_up_to_condition_1e14():
     eye = torch.eye(6, dtype=torch.float64)
     torch.testing.assert_close(Q @ Q.transpose(1, 2), eye.expand(6, 6, 6), rtol=0, atol=1e-13)
     # the redone frames are exactly Householder's
-    hq, hl = R._qr_logs(QT[[1, 3, 5]])
+    hq, hl = _qr._qr_logs(QT[[1, 3, 5]])
     torch.testing.assert_close(logs[[1, 3, 5]], hl, rtol=0, atol=0)
     torch.testing.assert_close(Q[[1, 3, 5]], hq, rtol=0, atol=0)
 
@@ -80,7 +81,7 @@ def test_float32_frames_are_factored_in_float64_without_breakdown():
     for D, k in [(12, 6), (64, 64)]:
         QT, _ = _frames([1e2, 1e4, 1e5, 1e6, 1e7], D=D, k=k, seed=2)
         V = QT.float()
-        qr = R._CholeskyQR()
+        qr = _qr._CholeskyQR()
         Q, logs = qr(V)
         assert qr.fallbacks == 0 and Q.dtype == logs.dtype == torch.float32
         np.testing.assert_allclose(logs.double().numpy(), _numpy_logs(V.double()), rtol=0,
@@ -106,7 +107,7 @@ def test_float32_full_state_lstm_runs_without_fallback():
 def test_singular_frame_falls_back_and_gives_minus_infinity():
     QT, _ = _frames([1.0, 1.0])
     QT[1, 3] = 0.0                                   # a zero column: r_44 = 0 exactly
-    qr = R._CholeskyQR()
+    qr = _qr._CholeskyQR()
     _, logs = qr(QT)
     assert qr.fallbacks == 1
     assert torch.isneginf(logs[1, 3]) and torch.isfinite(logs[0]).all()
@@ -165,13 +166,13 @@ def test_auto_is_householder_on_cpu_and_bad_choices_are_refused(monkeypatch):
     m = make("lstm", seed=1)
     X = torch.zeros(5, 1, 3, dtype=torch.float64)
     assert R.lyapunov_spectrum(m, X).qr == "householder"
-    assert R._pick_qr("auto", torch.device("cpu")) == "householder"
+    assert _qr._pick_qr("auto", torch.device("cpu")) == "householder"
     # on CUDA, CholeskyQR2 (computed in float64) only where float64 runs at speed
     for cap, want in [((9, 0), "cholesky"), ((8, 0), "cholesky"), ((8, 6), "householder"),
                       ((8, 9), "householder"), ((7, 5), "householder"), ((10, 3), "householder")]:
         monkeypatch.setattr(torch.cuda, "get_device_capability", lambda device=None, c=cap: c)
-        assert R._pick_qr("auto", torch.device("cuda")) == want, cap
-    assert R._pick_qr("cholesky", torch.device("cpu")) == "cholesky"
+        assert _qr._pick_qr("auto", torch.device("cuda")) == want, cap
+    assert _qr._pick_qr("cholesky", torch.device("cpu")) == "cholesky"
     with pytest.raises(ValueError, match="qr must be one of 'auto', 'householder', 'cholesky'"):
         R.lyapunov_spectrum(m, X, qr="givens")
     with pytest.raises(ValueError, match="chunk must be a positive integer"):
@@ -183,7 +184,7 @@ def test_auto_is_householder_on_cpu_and_bad_choices_are_refused(monkeypatch):
 def _spy(monkeypatch):
     """Record every CholeskyQR call (deferred or checked) and every read of the flag."""
     calls = {"deferred": 0, "checked": 0, "reads": [], "chunks": 0}
-    call, take, chunk = R._CholeskyQR.__call__, R._CholeskyQR.take_broken, R._Benettin.chunk
+    call, take, chunk = _qr._CholeskyQR.__call__, _qr._CholeskyQR.take_broken, _benettin._Benettin.chunk
 
     def spy_call(self, QT):
         calls["deferred" if self.defer else "checked"] += 1
@@ -197,16 +198,16 @@ def _spy(monkeypatch):
         calls["chunks"] += 1
         return chunk(self, QT, advance)
 
-    monkeypatch.setattr(R._CholeskyQR, "__call__", spy_call)
-    monkeypatch.setattr(R._CholeskyQR, "take_broken", spy_take)
-    monkeypatch.setattr(R._Benettin, "chunk", spy_chunk)
+    monkeypatch.setattr(_qr._CholeskyQR, "__call__", spy_call)
+    monkeypatch.setattr(_qr._CholeskyQR, "take_broken", spy_take)
+    monkeypatch.setattr(_benettin._Benettin, "chunk", spy_chunk)
     return calls
 
 
 def _eager(monkeypatch, m, X, **kw):
     """The same spectrum with every chunk checked QR by QR (no optimism)."""
     with monkeypatch.context() as mp:
-        mp.setattr(R._Benettin, "chunk", lambda self, QT, advance: advance(QT))
+        mp.setattr(_benettin._Benettin, "chunk", lambda self, QT, advance: advance(QT))
         return R.lyapunov_spectrum(m, X, qr="cholesky", history=True, **kw)
 
 

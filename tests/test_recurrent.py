@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from lyaplearn import recurrent as R
+from lyaplearn.recurrent import _engine, _monitor, _states  # private files, for white-box tests
 
 torch.set_num_threads(1)
 
@@ -217,9 +218,9 @@ def _leaves(x):
 @pytest.mark.parametrize("arch,state", [("gru", "full"), ("lstm", "hidden"), ("lstm", "full")])
 def test_formed_blocks_built_across_time_are_the_per_step_blocks(arch, state, monkeypatch):
     m = make(arch, L=2, seed=11, scale=0.9)
-    eng = R._Engine(m, state, None)
+    eng = _engine._Engine(m, state, None)
     X = torch.randn(7, 2, 3, generator=torch.Generator().manual_seed(5), dtype=torch.float64)
-    _, co = eng.run(X, R._state_list(eng, None, 2, False))
+    _, co = eng.run(X, _states._state_list(eng, None, 2, False))
     steps = eng.formed_span(co, 2, 7)
     assert len(steps) == 5
     for j, mats in enumerate(steps):
@@ -231,9 +232,9 @@ def test_formed_blocks_built_across_time_are_the_per_step_blocks(arch, state, mo
     # chunk of 8 steps into builds of 3 + 3 + 2
     per_step = sum(x.numel() for x in _leaves(eng.formed(co, 0)))
     assert eng.formed_steps(2, per_step) == 1 and eng.formed_steps(2, 3 * per_step + 1) == 3
-    assert R._formed_budget(torch.device("cpu")) == 0              # per step on the CPU
-    assert R._formed_budget(torch.device("cuda")) >= 1 << 20
-    monkeypatch.setitem(R._FORMED_BUDGET, "cpu", 3 * per_step)    # as on an accelerator
+    assert _engine._formed_budget(torch.device("cpu")) == 0              # per step on the CPU
+    assert _engine._formed_budget(torch.device("cuda")) >= 1 << 20
+    monkeypatch.setitem(_engine._FORMED_BUDGET, "cpu", 3 * per_step)    # as on an accelerator
     Q0 = _frame(eng.D, eng.D)
     X = torch.randn(20, 2, 3, generator=torch.Generator().manual_seed(6), dtype=torch.float64)
     lam_ref, _ = reference_spectrum(m, X, Q0, hidden_only=state == "hidden")
@@ -385,7 +386,7 @@ def test_monitor_does_nothing_on_the_calls_that_are_not_due(monkeypatch):
     mon = R.SpectrumMonitor(m, X, every=3)
     calls = []
     real = R.lyapunov_spectrum
-    monkeypatch.setattr(R, "lyapunov_spectrum", lambda *a, **k: calls.append(1) or real(*a, **k))
+    monkeypatch.setattr(_monitor, "lyapunov_spectrum", lambda *a, **k: calls.append(1) or real(*a, **k))
 
     def no_read(self):
         raise AssertionError("the monitor read a result inside the step loop")
@@ -397,7 +398,7 @@ def test_monitor_does_nothing_on_the_calls_that_are_not_due(monkeypatch):
     assert len(calls) == 3 and all(isinstance(r.exponents, torch.Tensor) for _, r in mon.records)
     monkeypatch.undo()
     assert mon.exponents().shape == (3, 4)
-    clock = R._Clock(torch.device("cpu"))
+    clock = _monitor._Clock(torch.device("cpu"))
     clock.add("train", 1.0, 3.5)
     assert clock.read("train") == 2.5 and not clock.cuda
 

@@ -1,0 +1,131 @@
+"""Lyapunov spectra of trained ``torch.nn.RNN``, ``GRU`` and ``LSTM`` networks.
+
+This is the book's torch engine (chapter 6). It runs the QR (Benettin)
+algorithm of chapter 5 on the state dynamics of a recurrent module driven by
+real input sequences, one spectrum per sequence, without ever building a
+dense diagonal matrix: the one-step Jacobian is applied to the orthonormal
+frame :math:`Q` (``D x k``) by row scaling and matrix products with the
+module's own weight blocks, so a partial spectrum of ``k`` exponents costs
+:math:`O(k \\cdot \\text{hidden}^2)` per step.
+
+State and conventions
+---------------------
+The state of a network with ``L`` layers of ``H`` units is
+
+* RNN and GRU: ``(h^1, ..., h^L)``, ``D = L*H``;
+* LSTM, ``state="full"`` (default, the true dynamical system):
+  ``(h^1, c^1, h^2, c^2, ..., h^L, c^L)``, ``D = 2*L*H``;
+* LSTM, ``state="hidden"``: ``(h^1, ..., h^L)`` with the cell states held
+  fixed, i.e. the paper's :math:`\\partial h_t / \\partial h_{t-1}`
+  (Vogt et al., 2022, appendix B). It is offered to compare with
+  published spectra; it is not the Jacobian of any dynamical system.
+
+In a stacked network layer ``l`` reads the *new* hidden state of layer
+``l-1`` at the same time step, so the Jacobian is block lower-triangular by
+layer. Exponents are natural-log rates, nats per step, of the forward
+product :math:`J_T \\cdots J_1` (the frame is updated as :math:`J Q`). The
+paper's public code multiplies by :math:`J^\\top` and reports ``log2``; pass
+``units="bits"`` for the second convention (the first changes only
+finite-time estimates, not the asymptotic exponents of an invertible map).
+
+Main entry points
+-----------------
+:func:`lyapunov_spectrum`
+    spectra of an ``nn.RNN``/``GRU``/``LSTM`` driven by a batch of sequences.
+:func:`jacobian`
+    the analytic one-step Jacobian (B, D, D).
+:func:`lyapunov_spectrum_step`
+    the same algorithm for any ``step(state, x) -> state`` via ``torch.func``.
+:class:`SpectrumMonitor`
+    record spectra while a model trains and report the cost (for PyTorch
+    Lightning: :class:`lyaplearn.lightning.LyapunovCallback`).
+
+The frame is re-orthonormalised by Householder QR or, with ``qr="cholesky"``
+(the default on data-centre GPUs), by CholeskyQR2 built from matrix products in
+float64, with every frame where it breaks down redone by Householder. NaN or
+infinite arguments are refused, and a trajectory that overflows on the way is
+reported with its time step.
+
+Where each piece lives
+----------------------
+One concept per file; the names above are imported from them, and only
+those names (``__all__``) are the public interface.
+
+====================  ======================================================  ==================================
+file                  what it holds                                           read in (chapter 6 unless stated)
+====================  ======================================================  ==================================
+``_spectrum.py``      :func:`lyapunov_spectrum`, the main loop                From the Jacobian to the spectrum
+``_cells.py``         one class per architecture (``_LSTMLayer``,             The Jacobian of one LSTM step
+                      ``_GRULayer``, ``_ElmanLayer``): trajectory, tangent
+                      map, formed Jacobian blocks
+``_engine.py``        ``_Engine``: a module's layers stacked, cast to one     From the Jacobian to the spectrum
+                      dtype and device
+``_states.py``        inputs and states in the module's formats;              Running it on your own model
+                      :func:`state_dim`, :func:`flatten_state`
+``_jacobian.py``      :func:`jacobian`, the dense one-step Jacobian           The Jacobian of one LSTM step
+``_benettin.py``      the QR (Benettin) bookkeeping: initial frame,           chapter 5, Volumes and the QR
+                      optimistic chunks, the result                           algorithm
+``_qr.py``            Householder and CholeskyQR2, and ``"auto"``'s rule      What it costs
+``_nonfinite.py``     the overflow watch, without a sync per step             Running it on your own model
+``_result.py``        :class:`SpectrumResult`                                 Running it on your own model
+``_step.py``          :func:`lyapunov_spectrum_step`, :func:`make_step`       Running it on your own model
+                      (any cell, through ``torch.func``)
+``_monitor.py``       :class:`SpectrumMonitor` and its clock                  What it costs
+``_experiments.py``   :func:`make_rnn`, :func:`init_sweep`,                   Initialisation scale
+                      :func:`train_with_monitor`
+``_plots.py``         the chapter's figures (``plot_*``)                      every figure of the chapter
+====================  ======================================================  ==================================
+
+Each architecture is one small class and each QR method one class;
+``_Engine`` and ``_Benettin`` loop over them without branching on which one
+they have, so a new cell is one new class in ``_cells.py``.
+
+Examples
+--------
+A one-unit tanh RNN without bias, recurrent weight ``w`` and no input, sits
+at its fixed point 0, where the Jacobian is ``w * tanh'(0) = w``: the only
+exponent is ``ln |w|``, here ``ln 0.5``.
+
+>>> import math, torch
+>>> from lyaplearn.recurrent import lyapunov_spectrum
+>>> rnn = torch.nn.RNN(1, 1, bias=False, dtype=torch.float64)
+>>> with torch.no_grad():
+...     _ = rnn.weight_hh_l0.fill_(0.5)
+>>> res = lyapunov_spectrum(rnn, torch.zeros(10, 1, 1, dtype=torch.float64))
+>>> math.isclose(res.exponents.item(), math.log(0.5), rel_tol=1e-12)
+True
+"""
+
+from __future__ import annotations
+
+from ._experiments import init_sweep, init_uniform, make_rnn, one_hot_inputs, train_with_monitor
+from ._jacobian import jacobian
+from ._monitor import SpectrumMonitor
+from ._plots import draw_spectrum, plot_convergence, plot_full_vs_hidden, plot_init_sweep, plot_spectra
+from ._qr import _CholeskyQR, _pick_qr, _qr_logs  # noqa: F401  (lyaplearn.bench times them)
+from ._result import SpectrumResult
+from ._spectrum import lyapunov_spectrum
+from ._states import flatten_state, state_dim, unflatten_state
+from ._step import lyapunov_spectrum_step, make_step
+
+__all__ = [
+    "SpectrumResult",
+    "lyapunov_spectrum",
+    "lyapunov_spectrum_step",
+    "jacobian",
+    "state_dim",
+    "make_step",
+    "flatten_state",
+    "unflatten_state",
+    "init_uniform",
+    "make_rnn",
+    "one_hot_inputs",
+    "init_sweep",
+    "train_with_monitor",
+    "SpectrumMonitor",
+    "draw_spectrum",
+    "plot_spectra",
+    "plot_convergence",
+    "plot_full_vs_hidden",
+    "plot_init_sweep",
+]

@@ -1,0 +1,157 @@
+"""The QR (Benettin) loop shared by the analytic and the generic paths (chapters 5 and 6).
+
+The initial frame, the bookkeeping of ``log|diag R|`` between re-orthonormalisations, the
+optimistic chunks of CholeskyQR2, and the result.
+
+References
+----------
+.. [1] Benettin, G., Galgani, L., Giorgilli, A., Strelcyn, J.-M. (1980). Lyapunov characteristic
+   exponents for smooth dynamical systems and for Hamiltonian systems. Meccanica 15.
+.. [2] Vogt, R., Puelma Touzel, M., Shlizerman, E., Lajoie, G. (2022). On Lyapunov exponents for
+   RNNs. Front. Appl. Math. Stat. 8:818799, Algorithm 1.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+import torch
+
+from ._checks import _require_finite
+from ._nonfinite import _NonFinite
+from ._qr import _QR_METHODS, _pick_qr
+from ._result import LN2, SpectrumResult
+
+
+def _initial_frame(frame0, B, D, k, seed, dtype, device) -> torch.Tensor:
+    """Orthonormal starting frame as QT (B, k, D)."""
+    if frame0 is None:
+        if k == D:
+            # any orthonormal basis spans the whole space: the identity, as in the paper
+            return torch.eye(D, dtype=dtype, device=device).expand(B, D, D).contiguous()
+        g = torch.Generator().manual_seed(int(seed))
+        A = torch.randn(k, D, generator=g, dtype=dtype)
+        Q = torch.linalg.qr(A.t())[0].to(device=device)
+        return Q.t().unsqueeze(0).expand(B, k, D).contiguous()
+    if not isinstance(frame0, torch.Tensor) or frame0.shape[-2:] != (D, k) or \
+            frame0.ndim not in (2, 3) or (frame0.ndim == 3 and frame0.shape[0] != B):
+        shape = tuple(frame0.shape) if isinstance(frame0, torch.Tensor) else type(frame0).__name__
+        raise ValueError(f"frame0 must be a tensor ({D}, {k}) or ({B}, {D}, {k}) "
+                         f"(state dim, k), got {shape}")
+    Q = frame0.detach().to(dtype=dtype, device=device)
+    _require_finite([("frame0", Q)])
+    if Q.ndim == 2:
+        Q = Q.unsqueeze(0).expand(B, D, k)
+    return Q.transpose(1, 2).contiguous()
+
+
+class _Benettin:
+    """Bookkeeping of the QR method shared by the analytic and generic paths.
+
+    Counts steps since the last QR, re-orthonormalises every ``every`` steps
+    with the QR object ``qr`` (one small object per QR method), and, while
+    recording, sums ``log|diag R|`` and keeps the running estimate for the
+    convergence history. ``steps`` is the number of recorded steps. ``t`` is
+    the time step (index into the inputs) of the last tangent step, so that
+    a non-finite frame is reported with its time step (see :class:`_NonFinite`).
+    """
+
+    def __init__(self, B: int, k: int, every: int, history: bool, dtype, device,
+                 qr: str = "householder", t0: int = 0):
+        device = torch.device(device)
+        self.gamma = torch.zeros(B, k, dtype=dtype, device=device)
+        self.every = every
+        self.since = 0
+        self.steps = 0
+        self.t = t0 - 1
+        self.hist: list[torch.Tensor] | None = [] if history else None
+        self.hist_steps: list[int] = []
+        self.qr = _QR_METHODS[_pick_qr(qr, device)]()
+        self.optimistic = True   # see chunk()
+        self.watch = _NonFinite(B, device)
+        self.watch.every = every
+
+    def _qr(self, QT: torch.Tensor, record: bool) -> torch.Tensor:
+        QT, logs = self.qr(QT)
+        self.watch.logs(self.t, logs)
+        if self.qr.syncs and not self.qr.defer:   # the QR read its result on the host anyway
+            self.watch.check()
+        self.since = 0
+        if record:
+            self.gamma += logs
+            if self.hist is not None:
+                self.hist.append(self.gamma / self.steps)
+                self.hist_steps.append(self.steps)
+        return QT
+
+    def step(self, QT: torch.Tensor, recording: bool) -> torch.Tensor:
+        """Count one tangent step of the frame ``QT``; QR when the interval is full."""
+        self.since += 1
+        self.t += 1
+        self.steps += recording
+        return self._qr(QT, recording) if self.since == self.every else QT
+
+    def end_warmup(self, QT: torch.Tensor) -> torch.Tensor:
+        """Close the frame warm-up with a QR, so recording starts orthonormal."""
+        return self._qr(QT, False) if self.since else QT
+
+    def chunk(self, QT: torch.Tensor, advance: Callable[[torch.Tensor], torch.Tensor]
+              ) -> torch.Tensor:
+        """Run ``advance(QT) -> QT``, the tangent steps of one chunk of time, optimistically.
+
+        A QR that can defer its breakdown check (CholeskyQR2) runs the whole
+        chunk without reading anything on the host; the breakdown flag is read
+        once at the end. If some frame broke down, the bookkeeping is rolled
+        back to the start of the chunk and the chunk is redone with the
+        checked QR and its per-sequence Householder fallback, so the result is
+        exactly what the checked QR gives. After one such redo the run is
+        evidently ill-conditioned and every later chunk is checked at once.
+        ``advance`` must not modify its argument in place: the rollback
+        restarts from it.
+        """
+        if not (self.optimistic and self.qr.can_defer):
+            return advance(QT)
+        saved = (QT, self.gamma.clone(), self.steps, self.since, self.t,
+                 len(self.hist_steps), self.watch.frame_at.clone())
+        self.qr.defer = True
+        try:
+            QT = advance(QT)
+        finally:
+            self.qr.defer = False
+        if not self.qr.take_broken():
+            return QT
+        QT, gamma, self.steps, self.since, self.t, n, self.watch.frame_at = saved
+        self.gamma.copy_(gamma)
+        del self.hist_steps[n:]
+        if self.hist is not None:
+            del self.hist[n:]
+        self.optimistic = False
+        return advance(QT)
+
+    def finish(self, QT: torch.Tensor) -> torch.Tensor:
+        """Count the last, possibly partial, interval, and check for non-finite values."""
+        QT = self._qr(QT, True) if self.since else QT
+        self.watch.check()
+        return QT
+
+
+def _progress(total: int, enabled: bool):
+    if not enabled:
+        return None
+    from tqdm.auto import tqdm
+    return tqdm(total=total, desc="Lyapunov spectrum", unit="step")
+
+
+def _finish(book: _Benettin, units: str, convention: str, sort: bool, t0: float) -> SpectrumResult:
+    gamma, steps, hist, hist_steps = book.gamma, book.steps, book.hist, book.hist_steps
+    lam = gamma / steps
+    if sort:
+        lam = torch.sort(lam, dim=-1, descending=True).values
+    f = 1.0 / LN2 if units == "bits" else 1.0
+    history = history_steps = None
+    if hist is not None:
+        history = torch.stack(hist) * f if hist else None
+        history_steps = torch.tensor(hist_steps)
+    return SpectrumResult(lam * f, units, steps, convention, history, history_steps,
+                          time.perf_counter() - t0, book.qr.name, book.qr.fallbacks)

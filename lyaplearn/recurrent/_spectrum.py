@@ -1,0 +1,179 @@
+"""Spectra of ``nn.RNN``, ``GRU`` and ``LSTM`` modules: the engine's main entry point (chapter 6)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from ._benettin import _Benettin, _finish, _initial_frame, _progress
+from ._checks import _check_choice, _check_k, _check_steps
+from ._engine import _Engine, _formed_budget
+from ._qr import _pick_qr
+from ._result import _UNITS, SpectrumResult
+from ._states import _inputs_tbi, _state_list
+
+_METHODS = ("auto", "direct", "formed")
+
+
+def lyapunov_spectrum(rnn: nn.Module, inputs: Any, *, k: int | None = None, warmup: int = 0,
+                      frame_warmup: int = 0, reortho_every: int = 1, state: str = "full",
+                      h0: Any = None, units: str = "nats", dtype: torch.dtype | None = None,
+                      history: bool = False, frame0: torch.Tensor | None = None, seed: int = 0,
+                      sort: bool = True, method: str = "auto", chunk: int = 128,
+                      qr: str = "auto", progress: bool = False) -> SpectrumResult:
+    """Lyapunov spectra of a recurrent module driven by a batch of input sequences.
+
+    Parameters
+    ----------
+    rnn
+        ``torch.nn.RNN`` (tanh or relu), ``GRU`` or ``LSTM``: any ``num_layers``,
+        bias on or off, ``batch_first`` either way. Not bidirectional, no ``proj_size``.
+        The module and its parameters are never modified.
+    inputs
+        As the module takes them: (T, B, input_size), or (B, T, input_size) if
+        ``batch_first``; a 2-D (T, input_size) tensor is one sequence.
+    k
+        Number of exponents (default: all ``D``; see :func:`state_dim`).
+    warmup
+        Steps that evolve only the state (no frame, no QR) before anything else.
+    frame_warmup
+        Then steps that evolve the frame (with its QRs) without recording.
+        The exponents are averaged over the remaining ``T - warmup - frame_warmup`` steps.
+    reortho_every
+        QR every this many steps; a final QR closes the last, possibly partial, interval.
+    state
+        ``"full"`` (true dynamical system, default) or ``"hidden"`` (the paper's
+        ``dh_t/dh_{t-1}`` with the LSTM cell state held fixed).
+    h0
+        Initial state as the module takes it (default zeros).
+    units
+        ``"nats"`` (default) or ``"bits"`` per step.
+    dtype
+        Compute in this dtype, e.g. ``torch.float64`` (default: the module's).
+        Parameters are cast as copies; the module is untouched.
+    history
+        Record the running estimate after every QR (``result.history``).
+    frame0
+        Initial orthonormal frame (D, k) or (B, D, k); default: the identity
+        for the full spectrum, a random orthonormal frame drawn with ``seed``
+        for a partial one.
+    seed
+        Seed of the default initial frame.
+    sort
+        Sort each spectrum in descending order.
+    method
+        ``"direct"`` applies the Jacobian to the frame through the stacked
+        weight blocks and scales rows afterwards (cost ~ gates*hidden^2*k per
+        layer, best for small ``k``); ``"formed"`` first builds the dense
+        Jacobian blocks by row-scaling the weights (an O(gates*hidden^2) build,
+        then ~ hidden^2*k for a GRU or hidden-only LSTM and 2*hidden^2*k for a
+        full-state LSTM, half of a dense (2H x 2H)(2H x k) product; GRU and LSTM
+        only); ``"auto"`` picks ``"formed"`` for those when k >= 32.
+    chunk
+        Time steps whose trajectory is computed ahead of the frame updates.
+    qr
+        How the frame is re-orthonormalised: ``"householder"`` (LAPACK/cuSOLVER,
+        stable for any frame), ``"cholesky"`` (CholeskyQR2 from matrix
+        products, computed in float64 even for a float32 model; every frame
+        where it breaks down or loses orthogonality is redone with
+        Householder, so the exponents are as accurate as Householder's) or
+        ``"auto"`` (``"cholesky"`` on a CUDA GPU with fast float64, such as
+        an A100 or H100, where it is many times faster, ``"householder"``
+        elsewhere). ``result.qr_fallbacks``
+        counts the redone frames. CholeskyQR2 reads its breakdown flag on the
+        host once per chunk, not once per QR: a chunk runs optimistically and,
+        if a frame broke down in it, is rolled back and redone with the
+        per-frame check, giving exactly the checked result.
+    progress
+        Show a tqdm progress bar.
+
+    Returns
+    -------
+    SpectrumResult
+        ``.exponents`` (B, k) and the batch statistics.
+
+    Raises
+    ------
+    ValueError
+        For invalid arguments; for a NaN or infinity in ``inputs``, ``h0``,
+        ``frame0`` or a parameter of ``rnn`` (naming it and the first bad
+        index); and when the trajectory or the tangent frame becomes
+        non-finite on the way (naming the time step and the sequence), at
+        the latest at the next reorthonormalisation on the CPU and at the end
+        of the chunk on an accelerator, without a host synchronisation per step.
+
+    Examples
+    --------
+    With no input and no bias the zero state is a fixed point of a tanh RNN,
+    where the Jacobian is ``W_hh`` itself (``tanh'(0) = 1``). For a diagonal
+    ``W_hh`` the exponents are the logarithms of its entries' moduli:
+
+    >>> import numpy as np, torch
+    >>> from lyaplearn.recurrent import lyapunov_spectrum
+    >>> rnn = torch.nn.RNN(input_size=1, hidden_size=2, dtype=torch.float64)
+    >>> with torch.no_grad():
+    ...     for p in rnn.parameters():
+    ...         _ = p.zero_()
+    ...     _ = rnn.weight_hh_l0.copy_(torch.diag(torch.tensor([0.5, -0.25])))
+    >>> res = lyapunov_spectrum(rnn, torch.zeros(20, 1, 1, dtype=torch.float64))
+    >>> np.round(res.numpy(), 6).tolist()             # ln 0.5, ln 0.25
+    [[-0.693147, -1.386294]]
+    """
+    t0 = time.perf_counter()
+    eng = _Engine(rnn, state, dtype)
+    _check_choice(units, _UNITS, "units")
+    _check_choice(method, _METHODS, "method")
+    X, unbatched = _inputs_tbi(eng, inputs)
+    T, B = X.shape[0], X.shape[1]
+    k = _check_k(k, eng.D)
+    _check_steps(warmup, frame_warmup, reortho_every, T)
+    can_form = eng.formable
+    if method == "formed" and not can_form:
+        raise ValueError(f"method='formed' needs a GRU or an LSTM, got {eng.arch}")
+    formed = method == "formed" or (method == "auto" and can_form and k >= 32)
+    if isinstance(chunk, bool) or not isinstance(chunk, (int, np.integer)) or chunk < 1:
+        raise ValueError(f"chunk must be a positive integer, got {chunk!r}")
+    qr = _pick_qr(qr, eng.device)
+    per_build = eng.formed_steps(B, _formed_budget(eng.device)) if formed else 1
+    with torch.no_grad():
+        st = _state_list(eng, h0, B, unbatched)
+        book = _Benettin(B, k, reortho_every, history, eng.dtype, eng.device, qr, t0=warmup)
+        for t in range(0, warmup, chunk):
+            t1 = min(warmup, t + chunk)
+            st, _, ok = eng.run(X[t:t1], st, need_coef=False, finite=True)
+            book.watch.states(t, ok)
+        book.watch.check()
+        QT = _initial_frame(frame0, B, eng.D, k, seed, eng.dtype, eng.device)
+        bar = _progress(T - warmup, progress)
+        t = warmup
+        while t < T:
+            t1 = min(T, t + chunk)
+            if t < warmup + frame_warmup:
+                t1 = min(t1, warmup + frame_warmup)
+            recording = t >= warmup + frame_warmup
+            st, co, ok = eng.run(X[t:t1], st, finite=True)
+            book.watch.states(t, ok)
+
+            def advance(QT, co=co, n=t1 - t, recording=recording):
+                if formed:     # blocks of per_build steps built at once (see _FORMED_BUDGET)
+                    for s0 in range(0, n, per_build):
+                        for mats in eng.formed_span(co, s0, min(n, s0 + per_build)):
+                            QT = book.step(eng.tangent_formed(mats, QT), recording)
+                else:
+                    for s in range(n):
+                        QT = book.step(eng.tangent(co, s, QT), recording)
+                return QT if recording else book.end_warmup(QT)
+
+            QT = book.chunk(QT, advance)   # CholeskyQR2: one host read per chunk
+            book.watch.check()             # once per chunk, not per step
+            if bar is not None:
+                bar.update(t1 - t)
+            t = t1
+        QT = book.finish(QT)
+        if bar is not None:
+            bar.close()
+    return _finish(book, units, state, sort, t0)
