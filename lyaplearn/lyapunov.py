@@ -700,10 +700,6 @@ def gradient_norms_vs_lag(rnn, *, steps: int = 60, trajectories: int = 8, warmup
 # Figures
 # ----------------------------------------------------------------------------
 
-def _unit_label(units: str) -> str:
-    return style.NATS_PER_STEP if units == "nats" else "bits per step"
-
-
 @style.styled
 def plot_convergence(ensemble: SpectrumEnsemble, *, every: int = 1, title: str | None = None):
     """Running estimates per step and the final mean spectrum (the paper's Fig. 2).
@@ -715,7 +711,7 @@ def plot_convergence(ensemble: SpectrumEnsemble, *, every: int = 1, title: str |
     if not isinstance(ensemble, SpectrumEnsemble) or ensemble.history is None:
         raise ValueError("ensemble must be a SpectrumEnsemble computed with history=True")
     every = _check_int(every, "every", 1)
-    unit = _unit_label(ensemble.units)
+    unit = style.unit_label(ensemble.units)
     fig, (ax1, ax2) = style.figure(1, 2, figsize=(10, 3.6))
     hist = np.nanmean(ensemble.history, axis=0)          # (T, k)
     t = np.arange(1, hist.shape[0] + 1)

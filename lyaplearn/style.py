@@ -21,10 +21,16 @@ import matplotlib as mpl
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-__all__ = ["RC", "PALETTE", "styled", "figure", "to_png", "NATS_PER_STEP"]
+__all__ = ["RC", "PALETTE", "styled", "figure", "to_png", "NATS_PER_STEP", "unit_label"]
 
 #: Axis label for Lyapunov exponents (the book's default unit).
 NATS_PER_STEP = "nats per step"
+
+
+def unit_label(units: str) -> str:
+    """Axis label of a Lyapunov exponent's units: ``"nats per step"`` or ``"bits per step"``."""
+    return NATS_PER_STEP if units == "nats" else "bits per step"
+
 
 #: Okabe–Ito colour-blind-safe palette.
 PALETTE = [

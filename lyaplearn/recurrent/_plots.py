@@ -9,10 +9,6 @@ from .. import style
 from ._result import SpectrumResult
 
 
-def _unit_label(units: str) -> str:
-    return style.NATS_PER_STEP if units == "nats" else "bits per step"
-
-
 @style.styled
 def plot_spectra(results: dict, *, title: str | None = None, figsize=(6.0, 3.8)):
     """Batch-mean spectra (with standard-error bands) of several results, by index."""
@@ -29,7 +25,7 @@ def plot_spectra(results: dict, *, title: str | None = None, figsize=(6.0, 3.8))
         units = res.units
     ax.axhline(0.0, color="0.4", lw=0.8)
     ax.set_xlabel("exponent index $i$")
-    ax.set_ylabel(f"$\\lambda_i$ ({_unit_label(units)})")
+    ax.set_ylabel(f"$\\lambda_i$ ({style.unit_label(units)})")
     ax.legend()
     if title:
         ax.set_title(title)
@@ -45,7 +41,7 @@ def draw_spectrum(ax, result: SpectrumResult, *, label: str | None = None) -> No
         ax.fill_between(idx, m - se, m + se, alpha=0.25)
     ax.axhline(0.0, color="0.4", lw=0.8)
     ax.set_xlabel("exponent index $i$")
-    ax.set_ylabel(f"$\\lambda_i$ ({_unit_label(result.units)})")
+    ax.set_ylabel(f"$\\lambda_i$ ({style.unit_label(result.units)})")
 
 
 @style.styled
@@ -60,7 +56,7 @@ def plot_convergence(result: SpectrumResult, *, n_show: int = 8, figsize=(6.0, 3
     for j in order:
         ax.plot(steps, hist[:, j], lw=1.2)
     ax.set_xlabel("time step $T$ (after warm-up)")
-    ax.set_ylabel(f"running estimate ({_unit_label(result.units)})")
+    ax.set_ylabel(f"running estimate ({style.unit_label(result.units)})")
     ax.set_title(f"leading {len(order)} exponents, batch mean")
     return fig
 
@@ -76,7 +72,7 @@ def plot_full_vs_hidden(full: SpectrumResult, hidden: SpectrumResult, *, figsize
         ax.plot(idx, m, ".-", ms=3)
         ax.axhline(0.0, color="0.4", lw=0.8)
         ax.set_xlabel("exponent index $i$")
-        ax.set_ylabel(f"$\\lambda_i$ ({_unit_label(res.units)})")
+        ax.set_ylabel(f"$\\lambda_i$ ({style.unit_label(res.units)})")
         ax.set_title(f"{name}: $\\lambda_1$ = {m[0]:+.3f}")
     return fig
 
