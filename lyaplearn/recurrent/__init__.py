@@ -22,11 +22,33 @@ The state of a network with ``L`` layers of ``H`` units is
 
 In a stacked network layer ``l`` reads the *new* hidden state of layer
 ``l-1`` at the same time step, so the Jacobian is block lower-triangular by
-layer. Exponents are natural-log rates, nats per step, of the forward
-product :math:`J_T \\cdots J_1` (the frame is updated as :math:`J Q`). The
-paper's public code multiplies by :math:`J^\\top` and reports ``log2``; pass
-``units="bits"`` for the second convention (the first changes only
-finite-time estimates, not the asymptotic exponents of an invertible map).
+layer. Exponents are natural-log rates, nats per step (``units="bits"`` for
+log2).
+
+Two frame conventions
+---------------------
+By default the frame is updated as :math:`Q \\leftarrow J_t Q`, so the
+exponents are the growth rates of the forward product
+:math:`J_T \\cdots J_1`: those of the network's state map, the ones that
+describe how perturbations of the state grow (Vogt et al., 2022, Algorithms
+1 and 2, write the update this way). The authors' public code instead
+updates :math:`Q \\leftarrow J_t^\\top Q` and reports log2 (its
+``lyapunov.py`` multiplies by ``J.transpose(1, 2)``), which gives the growth
+rates of :math:`(J_1 \\cdots J_T)^\\top`, i.e. of the product in the
+*reverse* order. Their sums agree (both are the mean of
+:math:`\\log|\\det J_t|`), and so do the exponents when the Jacobians are
+i.i.d. random matrices, whose order does not matter in distribution. A
+recurrent network's Jacobians are not: :math:`J_t` depends on the state, so
+even i.i.d. *inputs* can leave a gap that does not close as :math:`T` grows
+(chapter 6 measures one for a chaotic tanh RNN). For a periodic
+input of period 3 with Jacobians :math:`J_a, J_b, J_c` the forward exponents
+are :math:`\\tfrac13 \\log|\\mathrm{eig}(J_c J_b J_a)|` and the transposed
+ones :math:`\\tfrac13 \\log|\\mathrm{eig}(J_a J_b J_c)|`, which can differ by
+nats per step (chapter 6, "Two frame conventions").
+``frame="transpose"`` computes the second; :data:`PAPER_CONVENTION` sets it together with ``state="hidden"`` and
+``units="bits"`` to reproduce the published code's numbers, and the result
+records both choices (``result.frame``, ``result.convention``). Report the
+forward convention unless you compare with those numbers.
 
 Main entry points
 -----------------
@@ -73,6 +95,8 @@ file                  what it holds                                           re
 ``_monitor.py``       :class:`SpectrumMonitor` and its clock                  What it costs
 ``_experiments.py``   :func:`make_rnn`, :func:`init_sweep`,                   Initialisation scale
                       :func:`train_with_monitor`
+``_conventions.py``   :func:`period3_rnn`, :func:`convention_gap`: the two       Two frame conventions
+                      frame conventions side by side
 ``_plots.py``         the chapter's figures (``plot_*``)                      every figure of the chapter
 ====================  ======================================================  ==================================
 
@@ -98,19 +122,22 @@ True
 
 from __future__ import annotations
 
+from ._conventions import convention_gap, convention_gap_rnn, period3_rnn, period_exponents
 from ._experiments import init_sweep, init_uniform, make_rnn, one_hot_inputs, train_with_monitor
 from ._jacobian import jacobian
 from ._monitor import SpectrumMonitor
-from ._plots import draw_spectrum, plot_convergence, plot_full_vs_hidden, plot_init_sweep, plot_spectra
+from ._plots import (draw_spectrum, plot_convergence, plot_frame_conventions, plot_full_vs_hidden,
+                     plot_init_sweep, plot_spectra)
 from ._qr import _CholeskyQR, _pick_qr, _qr_logs  # noqa: F401  (lyaplearn.bench times them)
 from ._result import SpectrumResult
-from ._spectrum import lyapunov_spectrum
+from ._spectrum import PAPER_CONVENTION, lyapunov_spectrum
 from ._states import flatten_state, state_dim, unflatten_state
 from ._step import lyapunov_spectrum_step, make_step
 
 __all__ = [
     "SpectrumResult",
     "lyapunov_spectrum",
+    "PAPER_CONVENTION",
     "lyapunov_spectrum_step",
     "jacobian",
     "state_dim",
@@ -128,4 +155,9 @@ __all__ = [
     "plot_convergence",
     "plot_full_vs_hidden",
     "plot_init_sweep",
+    "period3_rnn",
+    "period_exponents",
+    "convention_gap_rnn",
+    "convention_gap",
+    "plot_frame_conventions",
 ]

@@ -13,7 +13,9 @@ References
 
 from __future__ import annotations
 
+import math
 import time
+import warnings
 from typing import Callable
 
 import torch
@@ -39,8 +41,17 @@ def _initial_frame(frame0, B, D, k, seed, dtype, device) -> torch.Tensor:
         shape = tuple(frame0.shape) if isinstance(frame0, torch.Tensor) else type(frame0).__name__
         raise ValueError(f"frame0 must be a tensor ({D}, {k}) or ({B}, {D}, {k}) "
                          f"(state dim, k), got {shape}")
+    _require_finite([("frame0", frame0.detach())], dtype=dtype)
     Q = frame0.detach().to(dtype=dtype, device=device)
-    _require_finite([("frame0", Q)])
+    # orthonormal columns, to the accuracy of the arithmetic: the exponents are the growth
+    # rates of the volumes the columns span, so a skewed or scaled frame gives wrong ones
+    err = (Q.transpose(-2, -1) @ Q - torch.eye(k, dtype=dtype, device=device)).abs().amax()
+    tol = math.sqrt(torch.finfo(dtype).eps)
+    if not bool(err <= tol):
+        raise ValueError(
+            f"frame0 must have orthonormal columns (Q^T Q = I), but max |Q^T Q - I| = "
+            f"{float(err):.3g} > {tol:.1g}; orthonormalise it first, e.g. "
+            "torch.linalg.qr(frame0).Q")
     if Q.ndim == 2:
         Q = Q.unsqueeze(0).expand(B, D, k)
     return Q.transpose(1, 2).contiguous()
@@ -55,6 +66,12 @@ class _Benettin:
     convergence history. ``steps`` is the number of recorded steps. ``t`` is
     the time step (index into the inputs) of the last tangent step, so that
     a non-finite frame is reported with its time step (see :class:`_NonFinite`).
+
+    ``below`` counts, per sequence and column, the recorded QRs in which
+    ``r_ii`` was below the resolution of the arithmetic: smaller than
+    ``10 * k * eps`` times the largest ``r_jj`` of that QR, where a
+    Householder QR (or CholeskyQR2) returns rounding noise, not a stretch
+    factor. It is updated on the device, without a host read.
     """
 
     def __init__(self, B: int, k: int, every: int, history: bool, dtype, device,
@@ -71,6 +88,9 @@ class _Benettin:
         self.optimistic = True   # see chunk()
         self.watch = _NonFinite(B, device)
         self.watch.every = every
+        self.below = torch.zeros(B, k, dtype=torch.int32, device=device)
+        self.qrs = 0
+        self.floor = math.log(10 * k * torch.finfo(dtype).eps)
 
     def _qr(self, QT: torch.Tensor, record: bool) -> torch.Tensor:
         QT, logs = self.qr(QT)
@@ -80,6 +100,8 @@ class _Benettin:
         self.since = 0
         if record:
             self.gamma += logs
+            self.qrs += 1
+            self.below += logs < logs.max(-1, keepdim=True).values + self.floor
             if self.hist is not None:
                 self.hist.append(self.gamma / self.steps)
                 self.hist_steps.append(self.steps)
@@ -113,7 +135,7 @@ class _Benettin:
         if not (self.optimistic and self.qr.can_defer):
             return advance(QT)
         saved = (QT, self.gamma.clone(), self.steps, self.since, self.t,
-                 len(self.hist_steps), self.watch.frame_at.clone())
+                 len(self.hist_steps), self.watch.frame_at.clone(), self.below.clone(), self.qrs)
         self.qr.defer = True
         try:
             QT = advance(QT)
@@ -121,7 +143,8 @@ class _Benettin:
             self.qr.defer = False
         if not self.qr.take_broken():
             return QT
-        QT, gamma, self.steps, self.since, self.t, n, self.watch.frame_at = saved
+        QT, gamma, self.steps, self.since, self.t, n, self.watch.frame_at, below, self.qrs = saved
+        self.below.copy_(below)
         self.gamma.copy_(gamma)
         del self.hist_steps[n:]
         if self.hist is not None:
@@ -143,7 +166,8 @@ def _progress(total: int, enabled: bool):
     return tqdm(total=total, desc="Lyapunov spectrum", unit="step")
 
 
-def _finish(book: _Benettin, units: str, convention: str, sort: bool, t0: float) -> SpectrumResult:
+def _finish(book: _Benettin, units: str, convention: str, sort: bool, t0: float,
+            frame: str = "forward") -> SpectrumResult:
     gamma, steps, hist, hist_steps = book.gamma, book.steps, book.hist, book.hist_steps
     lam = gamma / steps
     if sort:
@@ -153,5 +177,22 @@ def _finish(book: _Benettin, units: str, convention: str, sort: bool, t0: float)
     if hist is not None:
         history = torch.stack(hist) * f if hist else None
         history_steps = torch.tensor(hist_steps)
+    unresolved = (2 * book.below > book.qrs).sum(-1)
+    _warn_unresolved(unresolved, gamma.shape[-1], gamma.dtype)
     return SpectrumResult(lam * f, units, steps, convention, history, history_steps,
-                          time.perf_counter() - t0, book.qr.name, book.qr.fallbacks)
+                          time.perf_counter() - t0, book.qr.name, book.qr.fallbacks,
+                          frame, unresolved)
+
+
+def _warn_unresolved(unresolved: torch.Tensor, k: int, dtype: torch.dtype) -> None:
+    """Warn (one host read) when some exponents are rounding noise; see :class:`SpectrumResult`."""
+    n = int(unresolved.max())
+    if n:
+        seqs = torch.nonzero(unresolved).flatten().tolist()
+        warnings.warn(
+            f"up to {n} of the k={k} exponents (sequences {seqs[:5]}{'...' if len(seqs) > 5 else ''})"
+            f" sat below the resolution of {str(dtype).replace('torch.', '')} in most QRs: the "
+            "product of Jacobians is numerically rank-deficient (dead ReLU units, zero weight "
+            "rows) or stretched too far between QRs (reortho_every). Those exponents, the last "
+            "ones, are rounding noise, not rates; result.unresolved counts them per sequence",
+            RuntimeWarning, stacklevel=4)

@@ -62,11 +62,9 @@ class _Layer:
         self.W_ih = getattr(rnn, f"weight_ih_l{l}").detach().to(**cast)
         self.W_hh = getattr(rnn, f"weight_hh_l{l}").detach().to(**cast)
         self.WT_ih, self.WT_hh = self.W_ih.t(), self.W_hh.t()
-        self.named = [(f"rnn.weight_ih_l{l}", self.W_ih), (f"rnn.weight_hh_l{l}", self.W_hh)]
         if rnn.bias:
             self.b_ih = getattr(rnn, f"bias_ih_l{l}").detach().to(**cast)
             self.b_hh = getattr(rnn, f"bias_hh_l{l}").detach().to(**cast)
-            self.named += [(f"rnn.bias_ih_l{l}", self.b_ih), (f"rnn.bias_hh_l{l}", self.b_hh)]
         else:
             self.b_ih = self.b_hh = torch.zeros(self.gates * self.H, **cast)
 

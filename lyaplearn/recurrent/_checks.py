@@ -21,24 +21,61 @@ def _fmt_index(idx: Sequence[int]) -> str:
     return "[" + ", ".join(str(int(i)) for i in idx) + "]"
 
 
-def _require_finite(named: Sequence[tuple[str, torch.Tensor]]) -> None:
+def _require_finite(named: Sequence[tuple[str, torch.Tensor]],
+                    dtype: torch.dtype | None = None) -> None:
     """Raise a ValueError naming the first argument with a NaN/inf and its first bad index.
 
-    All tensors are checked on their device with one host synchronisation in
-    the common (all finite) case.
+    Complex tensors are refused (casting them to a real dtype would silently
+    drop the imaginary part). With ``dtype``, a value that is finite as given
+    but overflows when cast to the compute dtype (a float64 1e39 for a float32
+    model) is reported too, with the value the caller gave. All tensors are
+    checked on their device with one host synchronisation in the common (all
+    finite) case.
     """
-    named = [(n, t) for n, t in named if t.is_floating_point() or t.is_complex()]
+    for name, t in named:
+        if t.is_complex():
+            raise ValueError(f"{name} must be real, got a complex tensor ({t.dtype}); the "
+                             "engine would drop the imaginary part, so pass .real if you mean it")
+    named = [(n, t) for n, t in named if t.is_floating_point()]
     if not named:
         return
-    oks = torch.stack([torch.isfinite(t).all() for _, t in named])
+    cast = [t if dtype is None else t.to(dtype) for _, t in named]
+    oks = torch.stack([torch.isfinite(t).all() for _, t in named] +
+                      [torch.isfinite(c).all() for c in cast])
     if bool(oks.all()):
         return
-    for (name, t), ok in zip(named, oks.tolist()):
+    n = len(named)
+    for (name, t), c, ok, ok_cast in zip(named, cast, oks[:n].tolist(), oks[n:].tolist()):
+        if ok and ok_cast:
+            continue
+        idx = tuple(torch.nonzero(~torch.isfinite(c if ok else t))[0].tolist())
+        val = t[idx].item() if idx else t.item()
+        where = name + _fmt_index(idx) if idx else name
         if not ok:
-            idx = tuple(torch.nonzero(~torch.isfinite(t))[0].tolist())
-            val = t[idx].item() if idx else t.item()
-            where = name + _fmt_index(idx) if idx else name
             raise ValueError(f"{name} must contain only finite numbers, but {where} = {val}")
+        raise ValueError(
+            f"{name} must be representable in the compute dtype "
+            f"{str(dtype).replace('torch.', '')}, but {where} = {val} overflows it; "
+            "pass dtype=torch.float64 or scale the values")
+
+
+_DTYPES = (torch.float32, torch.float64)
+
+
+def _check_dtype(dtype: Any, own: torch.dtype, owner: str = "rnn's parameters") -> torch.dtype:
+    """The compute dtype: ``dtype``, else ``own`` (the module's), either float32 or float64."""
+    if dtype is None:
+        if own not in _DTYPES:
+            raise ValueError(
+                f"{owner} must be float32 or float64 to compute a spectrum (the QR "
+                f"re-orthonormalisation needs them), got {str(own).replace('torch.', '')}; "
+                "pass dtype=torch.float32 or torch.float64 (the module itself is not changed)"
+                if owner.startswith("rnn") else
+                f"{owner} must be float32 or float64, got {str(own).replace('torch.', '')}")
+        return own
+    if dtype not in _DTYPES:
+        raise ValueError(f"dtype must be torch.float32 or torch.float64, got {dtype!r}")
+    return dtype
 
 
 def _arch(rnn: Any) -> str:

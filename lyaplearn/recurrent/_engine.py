@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 from ._cells import _LAYERS
-from ._checks import _arch, _check_choice, _require_finite
+from ._checks import _arch, _check_choice, _check_dtype, _require_finite
 
 _CONVENTIONS = ("full", "hidden")
 _FORMED_BUDGET = {"cpu": 0}
@@ -39,7 +39,11 @@ class _Engine:
         _check_choice(convention, _CONVENTIONS, "state")
         self.convention = convention
         p0 = rnn.weight_hh_l0
-        self.dtype = dtype if dtype is not None else p0.dtype
+        self.dtype = _check_dtype(dtype, p0.dtype)
+        # checked as given, and after the cast: a float64 1e300 that becomes inf in float32
+        # is reported with its value (before any copy is made)
+        _require_finite([(f"rnn.{n}", prm.detach()) for n, prm in rnn.named_parameters()],
+                        dtype=self.dtype)
         self.device = torch.device(device) if device is not None else p0.device
         self.L = rnn.num_layers
         self.H = rnn.hidden_size
@@ -52,8 +56,6 @@ class _Engine:
         self.formable = first.formable
         self.blocks = first.blocks            # state blocks per layer: LSTM full has (h, c)
         self.D = self.blocks * self.L * self.H
-        # in the compute dtype: a float64 1e300 that becomes inf in float32 is caught too
-        _require_finite([named for lay in self.layers for named in lay.named])
 
     # -- layer trajectories ------------------------------------------------
     def run(self, X: torch.Tensor, state: list, need_coef: bool = True, finite: bool = False):
@@ -93,6 +95,18 @@ class _Engine:
             if l + 1 < self.L:
                 dx = out[:, :, l * w:l * w + self.H].reshape(B * k, self.H)
         return out
+
+    def tangent_transpose(self, co: list, t: int, QT: torch.Tensor) -> torch.Tensor:
+        """Apply the *transposed* step-t Jacobian to the frame: rows of ``(J^T Q)^T = Q^T J``.
+
+        The tangent map gives ``J`` applied to vectors; its transpose is read off
+        the dense Jacobian, built by applying the map to the identity (a
+        full-spectrum step, whatever ``k``). Used for ``frame="transpose"``.
+        """
+        B, k, D = QT.shape
+        eye = torch.eye(D, dtype=QT.dtype, device=QT.device).expand(B, D, D).contiguous()
+        JT = self.tangent(co, t, eye)              # rows (J e_j)^T: JT[b] = J[b]^T
+        return torch.bmm(QT, JT.transpose(1, 2))
 
     def formed_steps(self, B: int, budget: int) -> int:
         """How many time steps of formed blocks fit in ``budget`` elements (at least 1)."""

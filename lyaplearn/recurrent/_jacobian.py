@@ -43,7 +43,7 @@ def jacobian(rnn: nn.Module, x_t: Any, state: Any = None, *, convention: str = "
     if not isinstance(x_t, torch.Tensor) or x_t.ndim != 2 or x_t.shape[1] != eng.I:
         shape = tuple(x_t.shape) if isinstance(x_t, torch.Tensor) else type(x_t).__name__
         raise ValueError(f"x_t must be a tensor (batch, input_size={eng.I}), got {shape}")
-    _require_finite([("x_t", x_t.detach().to(eng.dtype))])
+    _require_finite([("x_t", x_t.detach())], dtype=eng.dtype)
     B = x_t.shape[0]
     with torch.no_grad():
         st = _state_list(eng, state, B, False, name="state")

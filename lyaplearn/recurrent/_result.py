@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import torch
@@ -29,7 +29,7 @@ class SpectrumResult:
     steps
         Number of time steps averaged over (after the warm-ups).
     convention
-        ``"full"`` or ``"hidden"`` (see the module docstring).
+        ``"full"`` or ``"hidden"``: which state (see the module docstring).
     history
         ``None`` or a tensor (n, B, k): the running estimate after each
         reorthonormalisation, in the same units, unsorted.
@@ -41,6 +41,17 @@ class SpectrumResult:
         With ``qr="cholesky"``: how many frames (one per sequence and QR)
         were redone with Householder because CholeskyQR2 broke down or lost
         orthogonality.
+    frame
+        ``"forward"`` (the frame was updated as ``J Q``, the exponents of
+        the state map) or ``"transpose"`` (``J^T Q``, the convention of the
+        paper's public code; see the module docstring).
+    unresolved
+        ``None`` or a tensor (B,) of integers: how many exponents of each
+        sequence sat below the resolution of the arithmetic in most QRs
+        (``r_ii`` smaller than about ``k * eps`` times the largest). They are
+        rounding noise, not rates: the product of Jacobians is numerically
+        rank-deficient (dead ReLU units, zero weight rows) or stretched too far
+        between re-orthonormalisations. When sorted, they are the last ones.
     """
 
     exponents: torch.Tensor
@@ -52,6 +63,8 @@ class SpectrumResult:
     seconds: float = field(default=0.0, repr=False)
     qr: str = field(default="householder", repr=False)
     qr_fallbacks: int = field(default=0, repr=False)
+    frame: str = "forward"
+    unresolved: torch.Tensor | None = field(default=None, repr=False)
 
     def numpy(self) -> np.ndarray:
         """The exponents as a float64 numpy array (B, k)."""
@@ -88,6 +101,4 @@ class SpectrumResult:
             return self
         f = 1.0 / LN2 if units == "bits" else LN2
         hist = None if self.history is None else self.history * f
-        return SpectrumResult(self.exponents * f, units, self.steps, self.convention,
-                              hist, self.history_steps, self.seconds, self.qr,
-                              self.qr_fallbacks)
+        return replace(self, exponents=self.exponents * f, units=units, history=hist)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -17,6 +18,16 @@ from ._result import _UNITS, SpectrumResult
 from ._states import _inputs_tbi, _state_list
 
 _METHODS = ("auto", "direct", "formed")
+_FRAMES = ("forward", "transpose")
+
+PAPER_CONVENTION = MappingProxyType({"state": "hidden", "frame": "transpose", "units": "bits"})
+"""Keyword arguments that reproduce the convention of Vogt et al.'s public code.
+
+``lyapunov_spectrum(lstm, x, **PAPER_CONVENTION)``: the hidden state only (the
+LSTM's cell state held fixed), the frame updated with the transposed Jacobian,
+``Q <- J^T Q``, and exponents in bits. These are not the exponents of the
+network's state map (see the module docstring, "Two frame conventions").
+"""
 
 
 def lyapunov_spectrum(rnn: nn.Module, inputs: Any, *, k: int | None = None, warmup: int = 0,
@@ -24,8 +35,13 @@ def lyapunov_spectrum(rnn: nn.Module, inputs: Any, *, k: int | None = None, warm
                       h0: Any = None, units: str = "nats", dtype: torch.dtype | None = None,
                       history: bool = False, frame0: torch.Tensor | None = None, seed: int = 0,
                       sort: bool = True, method: str = "auto", chunk: int = 128,
-                      qr: str = "auto", progress: bool = False) -> SpectrumResult:
+                      qr: str = "auto", progress: bool = False,
+                      frame: str = "forward") -> SpectrumResult:
     """Lyapunov spectra of a recurrent module driven by a batch of input sequences.
+
+    The spectrum is that of the deterministic state map: dropout between
+    layers (``rnn.dropout``) is ignored, whether the module is in training
+    or evaluation mode.
 
     Parameters
     ----------
@@ -90,6 +106,16 @@ def lyapunov_spectrum(rnn: nn.Module, inputs: Any, *, k: int | None = None, warm
         per-frame check, giving exactly the checked result.
     progress
         Show a tqdm progress bar.
+    frame
+        ``"forward"`` (default): the frame is updated as ``Q <- J_t Q``, the
+        exponents of the product ``J_T ... J_1``, i.e. of the state map.
+        ``"transpose"``: ``Q <- J_t^T Q``, the convention of Vogt et al.'s
+        public code, whose exponents are those of ``J_1 ... J_T`` and differ
+        from the forward ones for structured (e.g. periodic) inputs, and at
+        finite ``T`` also for i.i.d. ones (module docstring, "Two frame
+        conventions"; :data:`PAPER_CONVENTION` sets it with the paper's other
+        choices). It builds the dense Jacobian at every step, so it costs a
+        full spectrum's work whatever ``k``, and ``method`` does not apply.
 
     Returns
     -------
@@ -99,7 +125,9 @@ def lyapunov_spectrum(rnn: nn.Module, inputs: Any, *, k: int | None = None, warm
     Raises
     ------
     ValueError
-        For invalid arguments; for a NaN or infinity in ``inputs``, ``h0``,
+        For invalid arguments (including complex tensors, a ``frame0`` whose
+        columns are not orthonormal, and a ``dtype`` other than float32 or
+        float64); for a NaN or infinity in ``inputs``, ``h0``,
         ``frame0`` or a parameter of ``rnn`` (naming it and the first bad
         index); and when the trajectory or the tangent frame becomes
         non-finite on the way (naming the time step and the sequence), at
@@ -127,6 +155,10 @@ def lyapunov_spectrum(rnn: nn.Module, inputs: Any, *, k: int | None = None, warm
     eng = _Engine(rnn, state, dtype)
     _check_choice(units, _UNITS, "units")
     _check_choice(method, _METHODS, "method")
+    _check_choice(frame, _FRAMES, "frame")
+    if frame == "transpose" and method == "formed":
+        raise ValueError("method='formed' applies to frame='forward' only; frame='transpose' "
+                         "builds the dense Jacobian at every step (use method='auto')")
     X, unbatched = _inputs_tbi(eng, inputs)
     T, B = X.shape[0], X.shape[1]
     k = _check_k(k, eng.D)
@@ -134,7 +166,9 @@ def lyapunov_spectrum(rnn: nn.Module, inputs: Any, *, k: int | None = None, warm
     can_form = eng.formable
     if method == "formed" and not can_form:
         raise ValueError(f"method='formed' needs a GRU or an LSTM, got {eng.arch}")
-    formed = method == "formed" or (method == "auto" and can_form and k >= 32)
+    formed = frame == "forward" and (method == "formed" or (method == "auto" and can_form
+                                                            and k >= 32))
+    push = eng.tangent if frame == "forward" else eng.tangent_transpose
     if isinstance(chunk, bool) or not isinstance(chunk, (int, np.integer)) or chunk < 1:
         raise ValueError(f"chunk must be a positive integer, got {chunk!r}")
     qr = _pick_qr(qr, eng.device)
@@ -165,7 +199,7 @@ def lyapunov_spectrum(rnn: nn.Module, inputs: Any, *, k: int | None = None, warm
                             QT = book.step(eng.tangent_formed(mats, QT), recording)
                 else:
                     for s in range(n):
-                        QT = book.step(eng.tangent(co, s, QT), recording)
+                        QT = book.step(push(co, s, QT), recording)
                 return QT if recording else book.end_warmup(QT)
 
             QT = book.chunk(QT, advance)   # CholeskyQR2: one host read per chunk
@@ -176,4 +210,4 @@ def lyapunov_spectrum(rnn: nn.Module, inputs: Any, *, k: int | None = None, warm
         QT = book.finish(QT)
         if bar is not None:
             bar.close()
-    return _finish(book, units, state, sort, t0)
+    return _finish(book, units, state, sort, t0, frame)

@@ -37,7 +37,7 @@ def _inputs_tbi(eng: _Engine, inputs: Any, name: str = "inputs") -> tuple[torch.
         raise ValueError(f"{name} must have at least one time step and one sequence, "
                          f"got shape {shape}")
     # checked in the caller's layout, so the reported index is the caller's
-    _require_finite([(name, inputs.to(dtype=eng.dtype))])
+    _require_finite([(name, inputs)], dtype=eng.dtype)
     return X.to(dtype=eng.dtype, device=eng.device), unbatched
 
 
@@ -54,8 +54,8 @@ def _state_list(eng: _Engine, h0: Any, B: int, unbatched: bool, name: str = "h0"
         if tuple(x.shape) != want:
             raise ValueError(f"{name} must have shape {want} (num_layers, batch, hidden) for "
                              f"{what}, got shape {tuple(x.shape)}")
+        _require_finite([(label, x.detach())], dtype=eng.dtype)
         x = x.detach().to(**cast)
-        _require_finite([(label, x)])
         return x.unsqueeze(1) if unbatched else x
 
     if h0 is None:

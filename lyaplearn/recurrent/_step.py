@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from ._benettin import _Benettin, _finish, _initial_frame, _progress
-from ._checks import _check_choice, _check_k, _check_steps, _require_finite
+from ._checks import _check_choice, _check_dtype, _check_k, _check_steps, _require_finite
 from ._engine import _Engine
 from ._qr import _pick_qr
 from ._result import _UNITS, SpectrumResult
@@ -20,12 +20,15 @@ def lyapunov_spectrum_step(step: Callable[[torch.Tensor, torch.Tensor], torch.Te
                            warmup: int = 0, frame_warmup: int = 0, reortho_every: int = 1,
                            units: str = "nats", history: bool = False,
                            frame0: torch.Tensor | None = None, seed: int = 0, sort: bool = True,
-                           qr: str = "auto", progress: bool = False) -> SpectrumResult:
+                           qr: str = "auto", progress: bool = False,
+                           frame: str = "forward") -> SpectrumResult:
     """Lyapunov spectra of any recurrent map ``state' = step(state, x)``.
 
     The frame is pushed forward with forward-mode derivatives
     (``torch.func.jvp`` vectorised over the frame's columns with ``vmap``),
     so no Jacobian matrix is built and a partial spectrum costs ``k`` JVPs.
+    With ``frame="transpose"`` it is pulled back with vector-Jacobian
+    products (``torch.func.vjp``) instead: ``Q <- J^T Q``.
 
     Parameters
     ----------
@@ -37,7 +40,7 @@ def lyapunov_spectrum_step(step: Callable[[torch.Tensor, torch.Tensor], torch.Te
         Initial state (B, D).
     inputs
         Time-major inputs (T, B, ...).
-    k, warmup, frame_warmup, reortho_every, units, history, frame0, seed, sort, qr, progress
+    k, warmup, frame_warmup, reortho_every, units, history, frame0, seed, sort, qr, progress, frame
         As in :func:`lyapunov_spectrum`.
 
     Raises
@@ -49,7 +52,7 @@ def lyapunov_spectrum_step(step: Callable[[torch.Tensor, torch.Tensor], torch.Te
         at once on the CPU; on an accelerator when a QR reads its result or
         every 128 steps, never once per step.
     """
-    from torch.func import jvp, vmap
+    from torch.func import jvp, vjp, vmap
 
     t0 = time.perf_counter()
     if not callable(step):
@@ -62,11 +65,12 @@ def lyapunov_spectrum_step(step: Callable[[torch.Tensor, torch.Tensor], torch.Te
         shape = tuple(inputs.shape) if isinstance(inputs, torch.Tensor) else type(inputs).__name__
         raise ValueError(f"inputs must be a time-major tensor (T, batch={B}, ...), got {shape}")
     _check_choice(units, _UNITS, "units")
+    _check_choice(frame, ("forward", "transpose"), "frame")
     T = inputs.shape[0]
     k = _check_k(k, D)
     _check_steps(warmup, frame_warmup, reortho_every, T)
-    dtype, device = state0.dtype, state0.device
     _require_finite([("state0", state0.detach()), ("inputs", inputs.detach())])
+    dtype, device = _check_dtype(None, state0.dtype, "state0"), state0.device
     qr = _pick_qr(qr, device)
     s = state0.detach()
     book = _Benettin(B, k, reortho_every, history, dtype, device, qr, t0=warmup)
@@ -86,7 +90,11 @@ def lyapunov_spectrum_step(step: Callable[[torch.Tensor, torch.Tensor], torch.Te
         def push(v, s=s, x=x):
             return jvp(lambda z: step(z, x), (s,), (v,))
 
-        s_new, V = vmap(push, in_dims=1, out_dims=(None, 1), randomness="error")(QT)
+        if frame == "forward":
+            s_new, V = vmap(push, in_dims=1, out_dims=(None, 1), randomness="error")(QT)
+        else:
+            s_new, pull = vjp(lambda z, x=x: step(z, x), s)
+            V = vmap(lambda v: pull(v)[0], in_dims=1, out_dims=1, randomness="error")(QT)
         s, QT = s_new.detach(), V.detach()
         with torch.no_grad():
             book.watch.state(t, s)
@@ -101,7 +109,7 @@ def lyapunov_spectrum_step(step: Callable[[torch.Tensor, torch.Tensor], torch.Te
         QT = book.finish(QT)
     if bar is not None:
         bar.close()
-    return _finish(book, units, "full", sort, t0)
+    return _finish(book, units, "full", sort, t0, frame)
 
 
 def make_step(rnn: nn.Module, *, dtype: torch.dtype | None = None) -> Callable:
