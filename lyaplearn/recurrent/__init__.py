@@ -40,7 +40,7 @@ rates of :math:`(J_1 \\cdots J_T)^\\top`, i.e. of the product in the
 i.i.d. random matrices, whose order does not matter in distribution. A
 recurrent network's Jacobians are not: :math:`J_t` depends on the state, so
 even i.i.d. *inputs* can leave a gap that does not close as :math:`T` grows
-(chapter 6 measures one for a chaotic tanh RNN). For a periodic
+(chapter 6 measures one for a random tanh RNN driven by noise). For a periodic
 input of period 3 with Jacobians :math:`J_a, J_b, J_c` the forward exponents
 are :math:`\\tfrac13 \\log|\\mathrm{eig}(J_c J_b J_a)|` and the transposed
 ones :math:`\\tfrac13 \\log|\\mathrm{eig}(J_a J_b J_c)|`, which can differ by

@@ -132,5 +132,5 @@ def plot_frame_conventions(period: dict, closed: dict, gap: dict, *, figsize=(9.
     ax.set_xlabel("time steps $T$")
     ax.set_ylabel(r"$\lambda_1^{\mathrm{fwd}} - \lambda_1^{\mathrm{transp}}$"
                   f" ({style.NATS_PER_STEP})")
-    ax.set_title("i.i.d. input, chaotic tanh RNN: gap ± 2 s.e.", fontsize=9)
+    ax.set_title("i.i.d. input, random tanh RNN: gap ± 2 s.e.", fontsize=9)
     return fig
