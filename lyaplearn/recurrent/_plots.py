@@ -129,7 +129,9 @@ def plot_frame_conventions(period: dict, closed: dict, gap: dict, *, figsize=(9.
     ax.errorbar(gap["T"], gap["gap"], yerr=2 * gap["se"], marker="o", capsize=3)
     ax.axhline(0.0, color="0.4", lw=0.8)
     ax.set_xscale("log")
-    ax.set_xlabel("time steps $T$")
+    ax.set_xticks(gap["T"], [str(int(t)) for t in gap["T"]])
+    ax.minorticks_off()
+    ax.set_xlabel("time steps $T$ (after warm-up)")
     ax.set_ylabel(r"$\lambda_1^{\mathrm{fwd}} - \lambda_1^{\mathrm{transp}}$"
                   f" ({style.NATS_PER_STEP})")
     ax.set_title("i.i.d. input, random tanh RNN: gap ± 2 s.e.", fontsize=9)
