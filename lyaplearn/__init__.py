@@ -15,7 +15,8 @@ chapter                                   module
 
 Interactive explorers live in :mod:`lyaplearn.widgets` (one submodule per
 chapter module, same name) and the shared figure style in
-:mod:`lyaplearn.style`. Submodules are imported explicitly
+:mod:`lyaplearn.style`; :mod:`lyaplearn.prose` glues the numbers the chapters quote into
+their text. Submodules are imported explicitly
 (``from lyaplearn import scalar``) so that ``import lyaplearn`` stays cheap.
 """
 

@@ -92,3 +92,23 @@ def test_vanishing_depth_tanh_decays_slowly():
 def test_vanishing_depth_bad_threshold():
     with pytest.raises(ValueError, match="threshold must be positive"):
         vanishing_depth(1.0, 1.0, threshold=0.0)
+
+
+def test_tanh_tower_needs_about_1_6e11_layers():
+    """Exercise 1.4's solution: a tanh tower (x = 1, w = 0.5) reaches 2**-52 only after ~1.6e11 layers.
+
+    Independent of the solution code: the gradient is prod_k (1 - z_{k+1}^2) with z_{k+1} = tanh z_k,
+    and for large L it behaves like A L^{-3/2} (z_k ~ sqrt(3 / 2k)). Measure A at two depths a
+    decade apart, check it has settled, and solve A L^{-3/2} = 2**-52 for L.
+    """
+    z, log_grad, amplitude = 0.5, 0.0, {}
+    for depth in range(1, 200_001):
+        z = math.tanh(z)
+        log_grad += math.log1p(-z * z)
+        if depth in (20_000, 200_000):
+            amplitude[depth] = log_grad + 1.5 * math.log(depth)
+    assert abs(amplitude[200_000] - amplitude[20_000]) < 2e-3        # the L^{-3/2} law holds
+    assert 13.5 < math.exp(amplitude[200_000]) < 15.0                # the text's A ~ 14
+    depth_needed = math.exp((amplitude[200_000] + 52 * math.log(2)) / 1.5)
+    assert 1.55e11 < depth_needed < 1.65e11                          # "about 1.6e11 layers"
+    assert vanishing_depth(1.0, 0.5, "tanh", max_depth=10_000) is None

@@ -44,8 +44,10 @@ def test_qr_lyapunov_logistic_and_henon():
 
 
 def test_max_reortho_interval():
-    # spread 1 nat per step: 15.95 decimal digits ~ 36.7 nats
+    # spread 1 nat per step: 1/eps = 2**52 = e**36.04 in float64
+    assert ch05.FLOAT64_DIGITS == pytest.approx(-math.log10(np.finfo(np.float64).eps), rel=1e-12)
     assert ch05.max_reortho_interval(0.0, -1.0) == 36
+    assert ch05.max_reortho_interval(0.0, -0.5) == 72          # 72.08, not 73.4 as with 2**53
     assert ch05.max_reortho_interval(0.3, -9.0, digits=8) == math.floor(8 * math.log(10) / 9.3)
 
 

@@ -38,12 +38,17 @@ def lyapunov_1d(derivative, orbit) -> float:
     return float(np.mean(np.log(np.abs(derivative(x)))))
 
 
-def max_reortho_interval(lambda_1: float, lambda_k: float, digits: float = 15.95) -> int:
+# 1 / eps for float64 is 2**52 = 10**15.65 (2**53 = 10**15.95 is 1 / unit roundoff)
+FLOAT64_DIGITS = 52 * math.log10(2)
+
+
+def max_reortho_interval(lambda_1: float, lambda_k: float,
+                         digits: float = FLOAT64_DIGITS) -> int:
     """Largest ``T_ON`` that keeps exponent ``k`` above rounding between QR steps.
 
     Between two QR steps column ``k`` shrinks relative to column 1 by
     ``exp((lambda_1 - lambda_k) T_ON)``; once that ratio passes ``10**digits``
-    (about ``1 / eps`` in double precision) column ``k`` is lost. So
+    (by default ``1 / eps = 2**52``, double precision) column ``k`` is lost. So
     ``T_ON < digits * ln 10 / (lambda_1 - lambda_k)``.
     """
     if not lambda_1 > lambda_k:
