@@ -120,7 +120,7 @@ def gaussian_expectation(f: Callable, q) -> float:
     """``E[f(sqrt(q) z)]`` for a standard normal ``z``: ``f`` averaged over ``N(0, q)``.
 
     The trapezoid rule in ``x = sqrt(q) z`` on ``|x| <= 10 sqrt(q)`` with step
-    ``h = min(0.05, sqrt(q) / 8)``. For an integrand analytic in a strip
+    ``h = min(0.2, sqrt(q) / 8)``. For an integrand analytic in a strip
     ``|Im x| < d`` that decays like a Gaussian, the trapezoid rule's error falls
     like ``exp(-2 pi d / h)``: tanh has its poles at ``x = +-i pi / 2``, so the
     error is below double precision for every ``q``, including the large ``q`` of
@@ -140,7 +140,7 @@ def gaussian_expectation(f: Callable, q) -> float:
     if q == 0:
         return float(f(np.zeros(1))[0])
     s = math.sqrt(q)
-    h = min(0.05, s / 8.0)
+    h = min(0.2, s / 8.0)
     m = int(math.ceil(10.0 * s / h))
     x = h * np.arange(-m, m + 1)
     w = np.exp(-0.5 * (x / s) ** 2) * (h / (s * math.sqrt(2.0 * math.pi)))

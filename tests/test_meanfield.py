@@ -220,3 +220,11 @@ def test_committed_results_follow_theory():
         th = mf.rnn_lambda_max(g, sigma)
         if th > 0.1 and n >= 128:   # near the edge the gap is larger (see the chapter)
             assert abs(v.mean() - th + mf.finite_size_coefficient(g, sigma) / n) < 2.0 / n
+
+
+def test_finite_size_coefficients_quoted_in_the_chapter():
+    # exercise ex-ch9-jensen quotes c = 1.3 at g = 2 and 2.3 at g = 3 without input
+    assert mf.finite_size_coefficient(2.0) == pytest.approx(1.3, abs=0.05)
+    assert mf.finite_size_coefficient(3.0) == pytest.approx(2.3, abs=0.05)
+    # and c -> 1/2 as g -> 1+ (Delta -> 0: tanh' = 1 for every unit, r = 3 - 1 = 2)
+    assert mf.finite_size_coefficient(1.0) == pytest.approx(0.5, abs=1e-12)
