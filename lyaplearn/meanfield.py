@@ -14,7 +14,8 @@ Theory (Gaussian expectations by the trapezoid rule, accurate to rounding)
     recurrent networks ``h_{t+1} = tanh(g W h_t + sigma xi_t)`` (Molgedey et al.
     1992): :func:`rnn_field_variance`, :func:`rnn_lambda_max`,
     :func:`critical_gain`, :func:`finite_size_coefficient`; chapter 6's
-    U(-p, p) networks: :func:`uniform_init_meanfield`, :func:`critical_p`.
+    U(-p, p) networks: :func:`uniform_init_meanfield`, :func:`uniform_init_lambda`,
+    :func:`critical_p`.
 Measurements
     :func:`mlp_growth` (chapter 3's instruments on random tanh MLPs),
     :func:`rnn_lambda_measured` and :func:`rnn_spectra` (chapter 5's engine),
@@ -43,6 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
+import matplotlib as mpl
 import numpy as np
 
 from . import conditioning, lyapunov, maps, style
@@ -60,6 +62,7 @@ __all__ = [
     "finite_size_coefficient",
     "uniform_init_meanfield",
     "critical_p",
+    "uniform_init_lambda",
     "MLPGrowth",
     "mlp_growth",
     "rnn_lambda_measured",
@@ -320,6 +323,19 @@ def uniform_init_meanfield(p, hidden: int) -> tuple[float, float]:
     p = _check_pos(p, "p")
     hidden = _check_int(hidden, "hidden", 1)
     return p * math.sqrt(hidden / 3.0), p
+
+
+def uniform_init_lambda(ps: Sequence[float], hidden: int) -> tuple[np.ndarray, np.ndarray]:
+    """Mean-field ``lambda_max`` of an ``nn.RNN`` with U(-p, p) weights, without and with the 1/N gap.
+
+    Returns ``(wide, finite)``: :func:`rnn_lambda_max` at :func:`uniform_init_meanfield`
+    for each ``p``, and the same minus ``finite_size_coefficient / hidden``.
+    """
+    hidden = _check_int(hidden, "hidden", 1)
+    pairs = [uniform_init_meanfield(p, hidden) for p in np.atleast_1d(ps)]
+    wide = np.array([rnn_lambda_max(g, s) for g, s in pairs])
+    gap = np.array([finite_size_coefficient(g, s) / hidden for g, s in pairs])
+    return wide, wide - gap
 
 
 def critical_p(hidden: int, *, tol: float = 1e-10) -> float:
@@ -622,11 +638,12 @@ def plot_phase_diagram(growth: MLPGrowth, *, sigma_b_line=None, figsize=(11.0, 3
     """
     fig, axes = style.figure(1, 2, figsize=figsize)
     rate = growth.grad_rate.mean(axis=-1)
-    lim = float(np.max(np.abs(rate)))
     ax = axes[0]
     if growth.sigma_b.size > 1:
-        mesh = ax.pcolormesh(growth.sigma_w, growth.sigma_b, rate, cmap="RdBu_r", vmin=-lim,
-                             vmax=lim, shading="nearest")
+        norm = mpl.colors.TwoSlopeNorm(0.0, vmin=min(float(rate.min()), -1e-3),
+                                       vmax=max(float(rate.max()), 1e-3))
+        mesh = ax.pcolormesh(growth.sigma_w, growth.sigma_b, rate, cmap="RdBu_r", norm=norm,
+                             shading="nearest")
         fig.colorbar(mesh, ax=ax, label="measured growth (nats per layer)")
         sb = np.linspace(growth.sigma_b.min(), growth.sigma_b.max(), 40) if sigma_b_line is None \
             else np.asarray(sigma_b_line)
@@ -712,6 +729,8 @@ def plot_finite_size(results: dict, *, sigma: float = 0.0, figsize=(11.0, 3.8)):
         axes[1].loglog(ns, gap, "o-", ms=4, color=style.PALETTE[i % 7], label=f"g = {g:g}")
     ref = np.array(ns, dtype=float)
     axes[1].loglog(ref, 4.0 / ref, color="0.3", ls="--", lw=1, label="4 / N")
+    axes[1].set_xticks(ns, [str(n) for n in ns])
+    axes[1].xaxis.set_minor_formatter(mpl.ticker.NullFormatter())
     axes[1].set_xlabel("network size $N$")
     axes[1].set_ylabel(f"|measured − theory| ({style.NATS_PER_STEP})")
     axes[1].legend()
@@ -748,14 +767,18 @@ def plot_spectrum_collapse(spectra: dict, *, annealed: dict | None = None, figsi
 
 
 @style.styled
-def plot_gated_edge(ps, lam: dict, *, marks: dict | None = None, figsize=(6.4, 4.0)):
+def plot_gated_edge(ps, lam: dict, *, marks: dict | None = None, curves: dict | None = None,
+                    figsize=(6.4, 4.0)):
     """``lambda_max`` against the init scale ``p`` for several architectures.
 
     ``lam`` maps a label to an array ``(len(ps), seeds)``; ``marks`` optionally
     maps a label to ``(p values, y values)`` drawn as crosses (e.g. where
-    chapter 7's runs started).
+    chapter 7's runs started); ``curves`` maps a label to ``(p values, y values)``
+    drawn as dashed lines (e.g. :func:`uniform_init_lambda`).
     """
     fig, ax = style.figure(figsize=figsize)
+    for i, (name, (x, y)) in enumerate((curves or {}).items()):
+        ax.plot(x, y, color=["black", "0.5"][i % 2], lw=1, ls="--", label=name)
     for i, (name, v) in enumerate(lam.items()):
         v = np.asarray(v)
         ax.errorbar(ps, v.mean(axis=1), yerr=v.std(axis=1), marker="o", ms=4, capsize=2,
