@@ -146,7 +146,8 @@ def test_mlp_gradient_growth_follows_chi1_and_its_finite_width_gap_shrinks():
     for width in (32, 128):
         gr = mf.mlp_growth(sw, [0.0, 0.5], depth=40, width=width, skip=10, seeds=3, seed=1)
         gaps[width] = np.abs(gr.grad_rate.mean(axis=-1) - gr.theory)
-        assert np.all(gaps[width] < 3.0 / width + 0.02), gaps[width]
+        # over four seeds the largest gap reached 0.9 of (3 / width + 0.02): allow 5 / width + 0.03
+        assert np.all(gaps[width] < 5.0 / width + 0.03), gaps[width]
         # order and chaos are told apart on either side of the line
         assert np.all(np.sign(gr.grad_rate.mean(axis=-1)[np.abs(gr.theory) > 0.1])
                       == np.sign(gr.theory[np.abs(gr.theory) > 0.1]))
@@ -183,14 +184,16 @@ def test_annealed_model_top_exponent_is_mean_field():
 
 
 def test_spectrum_is_extensive():
-    spectra = mf.rnn_spectra(3.0, 0.0, (32, 64), steps=250, warmup=150, trajectories=2, seed=0)
+    # 64 and 128 units: a network of 32 is sometimes not chaotic at all at this gain
+    spectra = mf.rnn_spectra(3.0, 0.0, (64, 128), steps=250, warmup=150, trajectories=2, seed=0)
     from lyaplearn.lyapunov import kaplan_yorke_dimension
-    frac = [kaplan_yorke_dimension(spectra[n]) / n for n in (32, 64)]
-    assert all(0.1 < f < 0.4 for f in frac)           # a fraction of N, well below N
+    frac = [kaplan_yorke_dimension(spectra[n]) / n for n in (64, 128)]
+    assert all(0.15 < f < 0.4 for f in frac)          # a fraction of N, well below N
     assert abs(frac[0] - frac[1]) < 0.1                # the same fraction for both sizes
-    # the upper half of the spectra against i/N (the lowest few exponents are extremes, not extensive)
-    a, b = spectra[32][:16], spectra[64][1:32:2]
-    assert np.max(np.abs(a - b)) < 0.35
+    # the upper half of the spectra against i/N (the lowest few exponents are extremes, not
+    # extensive); over eight seeds the largest difference was 0.19
+    a, b = spectra[64][:32], spectra[128][1:64:2]
+    assert np.max(np.abs(a - b)) < 0.4
 
 
 def test_torch_rnn_follows_mean_field_and_gates_add_slow_modes():
