@@ -225,9 +225,10 @@ def rnn_lambda_max(g, sigma=0.0) -> float:
 
     The discrete-time annealed approximation (Molgedey, Schuchhardt & Schuster
     1992): a tangent vector ``v`` is multiplied by ``diag(tanh'(a_t)) g W``, whose
-    mean squared gain is ``g^2 E[tanh'^2]``. It is exact as ``N -> infinity``
-    where the exponent is positive, and equals ``ln g`` in the ordered phase
-    without input (``Delta = 0``).
+    mean squared gain is ``g^2 E[tanh'^2]``. In the chaotic phase the measured
+    exponent of a network of ``N`` units approaches it like ``1/N`` (chapter 9,
+    :func:`finite_size_coefficient`); without input and ``g < 1`` it is ``ln g``
+    (``Delta = 0``).
 
     Examples
     --------
