@@ -29,7 +29,8 @@ TRAJECTORY_TESTS=(
     tests/test_qr.py tests/test_nonfinite.py tests/test_lightning.py tests/test_remedies.py
     tests/test_data.py tests/test_training.py tests/test_experiments.py
     tests/test_solutions_ch04.py tests/test_solutions_ch05.py tests/test_solutions_ch06.py
-    tests/test_solutions_ch07.py tests/test_solutions_ch08.py tests/test_widgets_rnn.py
+    tests/test_solutions_ch07.py tests/test_solutions_ch08.py tests/test_edge.py
+    tests/test_solutions_ch09.py tests/test_widgets_rnn.py
     tests/test_widgets_lyapunov.py tests/test_widgets_recurrent.py
     tests/test_widgets_remedies.py tests/test_doctests.py tests/test_frame_convention.py
     tests/test_bad_input.py
