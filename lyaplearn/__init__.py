@@ -2,16 +2,19 @@
 
 Each chapter of the book is backed by one module:
 
-========================================  ==============================
+========================================  ==========================================================
 chapter                                   module
-========================================  ==============================
+========================================  ==========================================================
 1  The tyranny of the product             :mod:`lyaplearn.scalar`
 2  Backpropagation is a product of ...    :mod:`lyaplearn.jacobians`
 3  Stretching and squeezing               :mod:`lyaplearn.conditioning`
 4  Time is depth: recurrent networks      :mod:`lyaplearn.rnn`
 5  Lyapunov exponents                     :mod:`lyaplearn.lyapunov`, :mod:`lyaplearn.maps`
-6  The Lyapunov spectrum of an LSTM       :mod:`lyaplearn.recurrent`
-========================================  ==============================
+6  The Lyapunov spectrum of an LSTM       :mod:`lyaplearn.recurrent` (a package; its docstring is the map)
+7  The spectrum as a readout of training  :mod:`lyaplearn.training`, :mod:`lyaplearn.experiments`, :mod:`lyaplearn.data`
+8  Keeping the product near one           :mod:`lyaplearn.remedies`
+9  The edge of chaos                      :mod:`lyaplearn.meanfield`, :mod:`lyaplearn.edge`
+========================================  ==========================================================
 
 Interactive explorers live in :mod:`lyaplearn.widgets` (one submodule per
 chapter module, same name) and the shared figure style in
