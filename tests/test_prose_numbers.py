@@ -38,7 +38,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-CHAPTERS = ["01", "02", "03", "04", "05", "06", "08"]
+CHAPTERS = ["01", "02", "03", "04", "05", "06", "08", "09"]
 NOTEBOOKS = {p.stem[:2]: p for p in sorted((ROOT / "book").glob("[0-9][0-9]_*.ipynb"))}
 
 # chapter -> {number as typed (without sign): reason}

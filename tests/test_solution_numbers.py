@@ -24,7 +24,7 @@ import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-CHAPTERS = ["01", "02", "03", "04", "05", "06", "08"]
+CHAPTERS = ["01", "02", "03", "04", "05", "06", "08", "09"]
 NOTEBOOKS = {p.stem[:2]: p for p in sorted((ROOT / "book").glob("[0-9][0-9]_*.ipynb"))}
 DECIMAL = re.compile(r"(?<![\w.\\{^_])[-−+]?(\d+\.\d+)(?![\w.])")
 
@@ -52,6 +52,44 @@ def _ky(spectrum) -> float:
     return j + s[j - 1] / abs(spectrum[j])
 
 
+_A = np.linspace(-40.0, 40.0, 80_001)   # pre-activation grid; sech^2 < 1e-33 beyond it
+
+
+def _sech_moment(power: int, delta: float) -> float:
+    """``E[sech(a)^power]`` for ``a ~ N(0, delta)``, by the trapezoid rule over ``a``."""
+    density = np.exp(-_A ** 2 / (2 * delta)) / math.sqrt(2 * math.pi * delta)
+    f = np.cosh(_A) ** -power * density
+    return float((_A[1] - _A[0]) * (f.sum() - 0.5 * (f[0] + f[-1])))
+
+
+def _rnn_delta(g: float, sigma: float) -> float:
+    """Stationary pre-activation variance of a random tanh RNN: ``g^2 E[tanh^2] + sigma^2``."""
+    delta = g * g + sigma * sigma
+    for _ in range(1000):
+        new = g * g * (1 - _sech_moment(2, delta)) + sigma * sigma
+        if abs(new - delta) < 1e-13 * delta:
+            break
+        delta = new
+    return new
+
+
+def _jensen_coefficient(g: float) -> float:
+    """``c = r / 4``, ``r = 3 E[tanh'^4] / E[tanh'^2]^2 - 1`` at the RNN's fixed point, no input."""
+    delta = _rnn_delta(g, 0.0)
+    return (3 * _sech_moment(8, delta) / _sech_moment(4, delta) ** 2 - 1) / 4
+
+
+def _rnn_critical_gain(sigma: float) -> float:
+    """Edge of chaos with input: on it ``g^2 = 1 / E[sech^4]``, and ``Delta`` solves
+    ``Delta - E[tanh^2] / E[sech^4] = sigma^2`` (bisection in ``Delta``)."""
+    lo, hi = sigma ** 2, 10 * sigma ** 2 + 100
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        excess = mid - (1 - _sech_moment(2, mid)) / _sech_moment(4, mid) - sigma ** 2
+        lo, hi = (mid, hi) if excess < 0 else (lo, mid)
+    return 1 / math.sqrt(_sech_moment(4, 0.5 * (lo + hi)))
+
+
 # (chapter, solution label) -> {number as typed: value recomputed here}
 CHECKED = {
     ("01", "ex-ch1-multiplier"): {"0.216": 0.6 ** 3, "2.744": 1.4 ** 3, "1.4": abs(1 - 4 * 0.6)},
@@ -74,6 +112,14 @@ CHECKED = {
     ("06", "ex-ch6-convention"): {"0.035": 0.05 * math.log(2)},
     ("06", "ex-ch6-reortho"): {"2.2": np.finfo(np.float64).eps * 1e16},
     ("08", "ex-ch8-horizon"): {"13.3": math.log(1e4) / math.log(2)},
+    ("09", "ex-ch9-erf"): {"0.886": math.sqrt(math.pi) / 2},
+    ("09", "ex-ch9-jensen"): {"1.3": _jensen_coefficient(2.0), "2.3": _jensen_coefficient(3.0)},
+    ("09", "ex-ch9-input"): {
+        "1.09": _rnn_critical_gain(5.0) / ((9 * math.pi / 8) ** 0.25 * math.sqrt(5.0)),
+        "1.01": _rnn_critical_gain(50.0) / ((9 * math.pi / 8) ** 0.25 * math.sqrt(50.0))},
+    ("09", "ex-ch9-gate"): {"2.13": math.log1p(math.exp(2.0)),     # -ln sigma(-2)
+                            "0.13": math.log1p(math.exp(-2.0)),    # -ln sigma(2)
+                            "0.88": 1 / (1 + math.exp(-2.0))},     # sigma(2)
 }
 
 
