@@ -292,6 +292,32 @@ def _run_cells(nb_text: str, name: str, cells, limits: Limits, isolate: bool, up
     return session, len(todo), None
 
 
+class _Revivable:
+    """Calls into a submission's sandbox, starting a fresh one (cells run again) if a call killed it."""
+
+    def __init__(self, session, start, most: int = 3):
+        self.session, self._start, self._most, self.restarts = session, start, most, 0
+
+    @property
+    def alive(self) -> bool:
+        return self.session is not None and self.session.alive
+
+    def call(self, name, args, kwargs):
+        if not self.alive:
+            if self.restarts >= self._most:
+                raise SandboxError(f"cannot call {name}: the sandbox was restarted {self._most} times already")
+            self.restarts += 1
+            self.close()
+            self.session = self._start()
+            if self.session is None:
+                raise SandboxError(f"cannot call {name}: the notebook did not run again in a fresh sandbox")
+        return self.session.call(name, args, kwargs)
+
+    def close(self):
+        if self.session is not None:
+            self.session.close()
+
+
 def _test_params(source: str) -> list[str]:
     names = []
     for m in re.finditer(r"^def test_\w+\(([^)]*)\)", source, flags=re.M):
@@ -336,28 +362,24 @@ def grade_notebook(submission, autograder_zip, master=None, *, limits: Limits | 
         if session is None:
             g.notes.append("the cells before it did not finish a second time either: nothing could be marked")
     changed, suspicious, results = [], [], {}
+    box = _Revivable(session, lambda: _run_cells(nb_text, name, cells, limits, isolate, upto=ran)[0])
     try:
         if session is not None:
             changed, suspicious = session.integrity()
             wanted = sorted({p for tf in tests.values() for p in _test_params(tf.source)})
-            env = session.values(wanted)
+            env = session.values(wanted, caller=box)
             for q, tf in tests.items():
+                restarts = box.restarts
                 tf.run(env)
                 results[q] = tf
-                if session._proc.poll() is not None:            # a call timed out or crashed it
-                    g.notes.append(f"{q}: a call of the submission's code timed out or crashed; "
-                                   "later questions are marked in a fresh sandbox")
-                    session.close()
-                    session, _, _ = _run_cells(nb_text, name, cells, limits, isolate, upto=ran)
-                    if session is None:
-                        break
-                    env = session.values(wanted)
-            if session is not None:
-                c2, s2 = session.integrity()
+                if box.restarts > restarts or not box.alive:
+                    g.notes.append(f"{q}: a call of the submission's code ran past {limits.call_seconds:g} s "
+                                   "or crashed its sandbox; the sandbox was started afresh")
+            if box.alive:
+                c2, s2 = box.session.integrity()
                 changed, suspicious = sorted(set(changed) | set(c2)), list(dict.fromkeys(suspicious + s2))
     finally:
-        if session is not None:
-            session.close()
+        box.close()
     for q, tf in results.items():
         g.scores[q] = float(tf.score)
     if changed or suspicious:

@@ -128,7 +128,7 @@ def sandbox_command(use_bwrap: bool = True) -> list[str]:
     python = [sys.executable, "-I", "-X", "utf8"]
     if not use_bwrap:
         return [*python, str(WORKER)]
-    cmd = ["bwrap", *_binds(), "--tmpfs", HOME, "--chdir", HOME,
+    cmd = [shutil.which("bwrap") or "bwrap", *_binds(), "--tmpfs", HOME, "--chdir", HOME,
            "--ro-bind", str(WORKER), "/grader/worker.py",
            "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
            "--die-with-parent", "--new-session", "--hostname", "sandbox"]
@@ -156,7 +156,7 @@ def _user_processes() -> int:
 class RemoteFunction:
     """A function of the submission: calling it runs it in the sandbox."""
 
-    def __init__(self, session: "Session", name: str):
+    def __init__(self, session, name: str):
         self._session, self.__name__ = session, name
 
     def __repr__(self):
@@ -202,18 +202,16 @@ class Session:
                "MPLBACKEND": "Agg", "MPLCONFIGDIR": "/tmp/mpl" if use_bwrap else cwd,
                "PYTHONDONTWRITEBYTECODE": "1", "MALLOC_ARENA_MAX": "2"}
         nproc = limits.processes + (0 if os.geteuid() == 0 else _user_processes())
-        mem, fsize = limits.memory_bytes, limits.file_bytes
-
-        def limit():  # in the child, before exec; inherited by everything it starts
-            import resource
-            resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
-            resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
-            resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
-            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-
+        # util-linux's prlimit sets the limits in the new process before bubblewrap starts
+        # (inherited by everything inside); no preexec_fn, which is unsafe in a threaded marker
+        prlimit = shutil.which("prlimit")
+        if prlimit is None:
+            raise SandboxError("prlimit (util-linux) is needed to limit the submission's resources")
+        limit = [prlimit, f"--as={limits.memory_bytes}", f"--nproc={nproc}", f"--fsize={limits.file_bytes}",
+                 "--core=0", "--"]
         try:
-            self._proc = subprocess.Popen(sandbox_command(use_bwrap), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                          stderr=subprocess.DEVNULL, env=env, cwd=cwd, preexec_fn=limit,
+            self._proc = subprocess.Popen([*limit, *sandbox_command(use_bwrap)], stdin=subprocess.PIPE,
+                                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, cwd=cwd,
                                           start_new_session=True)
         except OSError as exc:
             raise SandboxError(f"could not start the sandbox: {exc}") from exc
@@ -258,7 +256,10 @@ class Session:
         if n > wire.MAX_MESSAGE:
             self.close()
             raise SandboxError("the sandbox sent an oversized message")
-        msg = json.loads(self._read_exact(n, deadline))
+        try:
+            msg = json.loads(self._read_exact(n, deadline))
+        except ValueError:
+            msg = None
         if not isinstance(msg, dict) or msg.get("op") != op:
             self.close()
             raise SandboxError(f"the sandbox broke the protocol (expected {op!r})")
@@ -271,9 +272,14 @@ class Session:
         err = self._receive("cell", deadline).get("error")
         return None if err is None else str(err)
 
-    def values(self, names) -> dict:
-        """The submission's variables ``names``: functions as :class:`RemoteFunction`,
-        other values decoded; a missing name is absent from the result."""
+    @property
+    def alive(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def values(self, names, caller=None) -> dict:
+        """The submission's variables ``names``: functions as :class:`RemoteFunction`
+        (whose calls go to ``caller.call``, this session by default), other values
+        decoded; a missing name is absent from the result."""
         self._send({"op": "get", "names": list(names)})
         raw = self._receive("values", time.monotonic() + self.limits.call_seconds)["values"]
         out = {}
@@ -281,7 +287,7 @@ class Session:
             if isinstance(data, dict) and "__missing__" in data:
                 continue
             if isinstance(data, dict) and "__callable__" in data:
-                out[name] = RemoteFunction(self, name)
+                out[name] = RemoteFunction(caller or self, name)
             else:
                 out[name] = wire.decode(data)
         return out
@@ -289,6 +295,8 @@ class Session:
     def call(self, name: str, args, kwargs):
         import numpy as np
 
+        if not self.alive:
+            raise SandboxError(f"cannot call {name}: the sandbox has stopped")
         self._send({"op": "call", "name": name, "args": wire.encode(list(args)), "kwargs": wire.encode(dict(kwargs))})
         try:
             reply = self._receive("result", time.monotonic() + self.limits.call_seconds)

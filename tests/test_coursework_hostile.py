@@ -26,7 +26,7 @@ from lyaplearn.sandbox import Limits, Session, bwrap_usable  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 # Short limits keep the test fast; an honest ch05 notebook needs a few seconds (torch import).
-LIMITS = Limits(notebook_seconds=45, call_seconds=20, memory_bytes=3 * 2**30, processes=64)
+LIMITS = Limits(notebook_seconds=20, call_seconds=10, memory_bytes=3 * 2**30, processes=64)
 
 
 def _points(chapter):
@@ -113,6 +113,11 @@ def marked(tmp_path_factory):
     _edit(sol, subs / "hog_ch05.ipynb", after="def spectrum_sum", cell=MEMORY_HOG)
     _edit(sol, subs / "cara_ch05.ipynb", drop_otter_metadata=True)
     (subs / "dan_homework.ipynb").write_bytes(sol.read_bytes())
+    # a function that hangs when the tests call it, and one that raises
+    _edit(sol, subs / "hang_ch05.ipynb", replace=("    lam = np.sort", "    import time\n    while True:\n"
+                                                   "        time.sleep(0.2)\n    lam = np.sort"))
+    _edit(subs / "hang_ch05.ipynb", subs / "hang_ch05.ipynb",
+          replace=("    Q_new, R = np.linalg.qr", "    raise ValueError('my own bug')\n    Q_new, R = np.linalg.qr"))
     marks = cw.grade(subs, out / "autograder", limits=LIMITS)
     with open(subs / "grades.csv", newline="", encoding="utf-8") as f:
         rows = {r["notebook"].split("_")[0]: r for r in csv.DictReader(f)}
@@ -153,7 +158,7 @@ def test_endless_loop_is_stopped_and_the_cells_before_it_count(marked):
     auto = _points("ch05")
     want = {q: (p if q in ("q1", "q2") else 0.0) for q, p in auto.items()}
     assert _scores(rows["loop"], auto) == want
-    assert "timed out" in rows["loop"]["note"] and "45 s" in rows["loop"]["note"]
+    assert "timed out" in rows["loop"]["note"] and "20 s" in rows["loop"]["note"]
     assert "timed out" in (subs / "feedback" / "loop_ch05.txt").read_text(encoding="utf-8")
 
 
@@ -169,6 +174,15 @@ def test_memory_hog_hits_the_memory_limit_and_the_answers_count(marked):
     auto = _points("ch05")
     assert _scores(rows["hog"], auto) == auto
     assert any("MemoryError" in e for _, e in marks["hog"].cell_errors), marks["hog"].cell_errors
+
+
+def test_a_hanging_or_raising_function_fails_its_tests_only(marked):
+    subs, rows, _ = marked
+    auto = _points("ch05")
+    assert _scores(rows["hang"], auto) == {q: (0.0 if q in ("q1", "q4") else p) for q, p in auto.items()}
+    assert "q4: a call of the submission's code ran past 10 s" in rows["hang"]["note"]
+    fb = (subs / "feedback" / "hang_ch05.txt").read_text(encoding="utf-8")
+    assert "qr_step raised ValueError: my own bug" in fb and "kaplan_yorke(...) ran longer than 10 s" in fb
 
 
 def test_lost_metadata_is_marked_by_file_name_with_a_note(marked):
@@ -222,3 +236,10 @@ def test_stale_graders_are_made_again(tmp_path):
     cw.grade(subs, out / "autograder", masters, limits=Limits(notebook_seconds=30))
     assert not cw._stale("ch01", master, out / "autograder") and stamp.is_file()
     assert "Changed." in made["student"].read_text(encoding="utf-8")
+
+
+def test_marking_refuses_to_run_unisolated_without_being_told(tmp_path, monkeypatch):
+    monkeypatch.setattr(cw, "bwrap_usable", lambda: "bubblewrap (bwrap) is not installed")
+    (tmp_path / "a_ch01.ipynb").write_text("{}")
+    with pytest.raises(RuntimeError, match="cannot isolate the submissions: bubblewrap"):
+        cw.grade(tmp_path, tmp_path / "graders")
