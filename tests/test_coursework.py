@@ -249,3 +249,16 @@ def test_bad_input_raises_clear_errors(tmp_path, made):
         cw.grade(tmp_path, made["ch01"]["autograder"].parent)
     with pytest.raises(ValueError, match="limits"):
         cw.grade(tmp_path, made["ch01"]["autograder"].parent, limits=300)
+
+
+def test_every_master_solution_scores_full_marks_through_the_sandbox(made, tmp_path):
+    """What `make grade` does, for every chapter: the values the hidden tests pass to and get
+    from the submission (arrays, tensors, an nn.LSTM, dicts, ...) cross the sandbox intact."""
+    subs = tmp_path / "solutions"
+    subs.mkdir()
+    for chapter in CHAPTERS:
+        (subs / f"ref_{chapter}.ipynb").write_bytes(made[chapter]["solutions"].read_bytes())
+    marks = cw.grade(subs, made[CHAPTERS[0]]["autograder"].parent)
+    for g in marks:
+        auto, _ = _points(cw.masters()[g.assignment])
+        assert g.scores == auto and not g.notes and not g.cell_errors, (g.notebook, g.teacher_feedback)
