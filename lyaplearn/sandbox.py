@@ -216,7 +216,8 @@ class Session:
         except OSError as exc:
             raise SandboxError(f"could not start the sandbox: {exc}") from exc
         preload = [m for m in ("torch", "otter") if m in notebook_text]
-        self._send({"op": "start", "notebook": notebook_text, "notebook_name": notebook_name, "preload": preload})
+        self._send({"op": "start", "notebook": notebook_text, "notebook_name": notebook_name, "preload": preload,
+                    "reap": bool(use_bwrap)})
         self._receive("started", time.monotonic() + 120)
 
     # -- the channel ---------------------------------------------------------

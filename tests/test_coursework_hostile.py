@@ -2,8 +2,8 @@
 
 One folder, marked by one ``grade`` call as ``make grade`` does: honest submissions
 next to one that reads the hidden tests, one that patches numpy and otter, one
-with an endless loop, a fork bomb, a memory hog, one that lost its otter metadata
-and one whose name names no chapter. Each must get the marks it earned with a
+with an endless loop, a fork bomb, a memory hog, functions that hang or raise when
+called, one that lost its otter metadata and one whose name names no chapter. Each must get the marks it earned with a
 readable reason, and the honest ones must be marked exactly as if alone.
 
 The expected marks come from the master's point values (the solutions earn them
@@ -103,7 +103,9 @@ def marked(tmp_path_factory):
     made = cw.generate(out, chapters=["ch05"])["ch05"]
     sol, student = made["solutions"], made["student"]
     subs = tmp_path_factory.mktemp("class")
-    _edit(sol, subs / "ada_ch05.ipynb")
+    # an honest student who also plots, with IPython magics (no kernel: these must still work)
+    _edit(sol, subs / "ada_ch05.ipynb", after="import otter",
+          cell="%matplotlib inline\nimport matplotlib.pyplot as plt\nplt.plot([0, 1])\nplt.show()\n%timeit -n1 -r1 1 + 1")
     _edit(student, subs / "bob_ch05.ipynb")
     _edit(sol, subs / "reader_ch05.ipynb", after="def qr_step", cell=READ_TESTS)
     _edit(student, subs / "patcher_ch05.ipynb", after="def qr_step", cell=PATCH_GRADER)
@@ -129,7 +131,8 @@ def _scores(row, auto):
 
 
 def test_honest_submissions_are_marked_as_if_alone(marked):
-    _, rows, _ = marked
+    _, rows, marks = marked
+    assert marks["ada"].cell_errors == []
     auto = _points("ch05")
     assert _scores(rows["ada"], auto) == auto and rows["ada"]["note"] == ""
     assert _scores(rows["bob"], auto) == dict.fromkeys(auto, 0.0) and rows["bob"]["note"] == ""
