@@ -5,7 +5,7 @@
 VENV := .venv/bin
 BUILD := $(VENV)/jupyter-book build . --all -W -n --keep-going
 
-.PHONY: book test site assignments grade
+.PHONY: book test site assignments grade publish
 
 book:
 	bash scripts/setup_env.sh book
@@ -27,6 +27,7 @@ site:
 test:
 	bash scripts/setup_env.sh book test coursework
 	bash scripts/ensure_chromium.sh
+	bash scripts/ensure_bubblewrap.sh
 	bash scripts/test_all.sh
 
 # Coursework (book/teaching.md): student notebooks and the grader's files from
@@ -35,7 +36,19 @@ assignments:
 	bash scripts/setup_env.sh coursework
 	$(VENV)/python -m lyaplearn.coursework generate --out _build/assignments
 
+# Each notebook runs in a bubblewrap sandbox with a time limit (TIMEOUT seconds, default 300);
+# graders missing or older than their master are made again first.
+TIMEOUT ?= 300
 grade:
-	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=<folder of .ipynb>"; exit 2; }
-	@test -d _build/assignments/autograder || $(MAKE) --no-print-directory assignments
-	$(VENV)/python -m lyaplearn.coursework grade "$(SUBMISSIONS)" --autograders _build/assignments/autograder
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=<folder of .ipynb> [TIMEOUT=seconds]"; exit 2; }
+	bash scripts/setup_env.sh coursework
+	bash scripts/ensure_bubblewrap.sh
+	$(VENV)/python -m lyaplearn.coursework grade "$(SUBMISSIONS)" --autograders _build/assignments/autograder --timeout $(TIMEOUT)
+
+# Build the website for publication (refuses while repository.url in _config.yml is a
+# placeholder) and push it to the gh-pages branch (README, "Publishing").
+publish:
+	bash scripts/setup_env.sh book publish
+	$(VENV)/python scripts/fetch_assets.py
+	LYAPLEARN_PUBLISH=1 $(BUILD)
+	$(VENV)/ghp-import -n -p -f _build/html

@@ -8,8 +8,9 @@ compare against closed forms, autograd and published values (see the masters).
 Most notebooks are marked *in process*: their cells run in this interpreter and
 otter's own test files (from the autograder zip) score the resulting namespace,
 which is what otter does inside a grading kernel, without a kernel start and a
-torch import per notebook. One test runs the real ``grade`` (a fresh kernel per
-notebook, as ``make grade`` does) and checks that it agrees.
+torch import per notebook. One test runs the real ``grade`` (a fresh sandbox per
+notebook, as ``make grade`` does) and checks that it agrees; hostile submissions are
+in tests/test_coursework_hostile.py.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ WRONG = {
     "J-delta-instead-of-JT-delta": ("ch02", "q2", "np.asarray(J, dtype=float).T @ delta", "np.asarray(J, dtype=float) @ delta"),
     "JT-Q-instead-of-J-Q": ("ch05", "q1", "np.asarray(J, dtype=float) @ np.asarray(Q, dtype=float)",
                             "np.asarray(J, dtype=float).T @ np.asarray(Q, dtype=float)"),
+    "unsorted-exponents": ("ch05", "q2", "return np.sort(total / len(jacobians))[::-1]", "return total / len(jacobians)"),
     "log2-sum-rule": ("ch05", "q3", "math.log(g) + float(np.mean(np.sum(np.log(",
                       "math.log2(g) + float(np.mean(np.sum(np.log2("),
     "log2-cell-sum": ("ch06", "q3", "q3_cell_sum = 64 * math.log(0.9)", "q3_cell_sum = 64 * math.log2(0.9)"),
@@ -87,7 +89,7 @@ def _with_line_replaced(nb_path: Path, old: str, new: str, dest: Path) -> Path:
 
 def _grade_in_process(nb_path: Path, autograder_zip: Path, workdir: Path, monkeypatch):
     """Run the notebook's code cells here and score them with otter's test files."""
-    name = cw._assignment_of(nb_path)
+    name, _ = cw._assignment_of(nb_path)
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / f"{name}.ipynb").write_text(nb_path.read_text(encoding="utf-8"), encoding="utf-8")
     monkeypatch.chdir(workdir)                       # otter.Notebook("chNN.ipynb") reads it here
@@ -198,8 +200,8 @@ def test_wrong_submission_loses_exactly_the_broken_question(mistake, made, tmp_p
     assert hidden and all("Traceback" not in r.message for r in hidden)
 
 
-def test_make_grade_marks_a_folder_with_fresh_kernels(made, tmp_path, monkeypatch):
-    """The real path of `make grade`: one kernel per notebook, grades.csv, feedback files."""
+def test_make_grade_marks_a_folder_in_fresh_sandboxes(made, tmp_path, monkeypatch):
+    """The real path of `make grade`: one sandbox per notebook, grades.csv, feedback files."""
     subs = tmp_path / "submissions"
     subs.mkdir()
     _, q, old, new = WRONG["transposed-jacobian"]
@@ -213,8 +215,8 @@ def test_make_grade_marks_a_folder_with_fresh_kernels(made, tmp_path, monkeypatc
     with open(subs / "grades.csv", newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     header = list(rows[0])
-    assert header[:2] == ["notebook", "assignment"] and header[-2:] == ["total", "possible"]
-    assert sorted(header[2:-2]) == sorted(set(auto1) | set(auto2))
+    assert header[:2] == ["notebook", "assignment"] and header[-3:] == ["total", "possible", "note"]
+    assert sorted(header[2:-3]) == sorted(set(auto1) | set(auto2))
     ada, bob, eve = rows
     assert eve["assignment"] == "ch01" and float(eve["total"]) == 0 and float(eve["possible"]) == sum(auto1.values())
     assert "Could not be marked" in (subs / "feedback" / "eve_ch01.txt").read_text(encoding="utf-8")
@@ -224,6 +226,14 @@ def test_make_grade_marks_a_folder_with_fresh_kernels(made, tmp_path, monkeypatc
     assert {k: float(bob[k]) for k in auto1} == dict.fromkeys(auto1, 0.0) and float(bob["total"]) == 0
     fb = (subs / "feedback" / "bob_ch01.txt").read_text(encoding="utf-8")
     assert "Traceback" not in fb and "returned None" in fb
+    assert all(not row["note"] for row in (ada, bob)), "nothing to note about ordinary submissions"
+    # the students' feedback names hidden tests' results only; the teacher's copy has their messages
+    teacher = (subs / "feedback" / "teacher" / "ada_ch02.txt").read_text(encoding="utf-8")
+    student = (subs / "feedback" / "ada_ch02.txt").read_text(encoding="utf-8")
+    hidden = [line for line in student.splitlines() if line.startswith("  [hidden")]
+    assert hidden and all(line.endswith(("] passed", "] failed (hidden test: ask your teacher for details)"))
+                          for line in hidden), hidden
+    assert "[hidden, 3 pt] ❌ Test case failed" in teacher or "[hidden, 2 pt] ❌ Test case failed" in teacher
     assert all(f"{m}: ... / " in fb for m in manual1), "hand-marked questions must be listed"
     assert [g.notebook for g in marks] == ["ada_ch02.ipynb", "bob_ch01.ipynb", "eve_ch01.ipynb"]
 
@@ -237,8 +247,18 @@ def test_bad_input_raises_clear_errors(tmp_path, made):
         cw.grade(tmp_path / "missing")
     with pytest.raises(ValueError, match="no .ipynb"):
         cw.grade(tmp_path, made["ch01"]["autograder"].parent)
-    stray = tmp_path / "stray"
-    stray.mkdir()
-    (stray / "homework.ipynb").write_text(json.dumps({"cells": [], "metadata": {}}))
-    with pytest.raises(ValueError, match="cannot tell which assignment"):
-        cw.grade(stray, made["ch01"]["autograder"].parent)
+    with pytest.raises(ValueError, match="limits"):
+        cw.grade(tmp_path, made["ch01"]["autograder"].parent, limits=300)
+
+
+def test_every_master_solution_scores_full_marks_through_the_sandbox(made, tmp_path):
+    """What `make grade` does, for every chapter: the values the hidden tests pass to and get
+    from the submission (arrays, tensors, an nn.LSTM, dicts, ...) cross the sandbox intact."""
+    subs = tmp_path / "solutions"
+    subs.mkdir()
+    for chapter in CHAPTERS:
+        (subs / f"ref_{chapter}.ipynb").write_bytes(made[chapter]["solutions"].read_bytes())
+    marks = cw.grade(subs, made[CHAPTERS[0]]["autograder"].parent)
+    for g in marks:
+        auto, _ = _points(cw.masters()[g.assignment])
+        assert g.scores == auto and not g.notes and not g.cell_errors, (g.notebook, g.teacher_feedback)
