@@ -63,6 +63,9 @@ __all__ = [
     "correlation",
     "spearman",
     "reduced_change",
+    "settling",
+    "final_full_feature",
+    "pass_fraction",
     "readout_prediction",
     "search_replay",
     "cost_table",
@@ -79,7 +82,8 @@ __all__ = [
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 SIGN_RULE = {"char": ("max", -1.0), "regression": ("mean", -1.0)}
-"""The paper's readout per task: feature, and the sign that makes 'larger is better' a low score."""
+"""The book's rule built from the paper's correlation signs, per task: the feature the paper
+relates to the loss, and the sign that turns its 'larger is better' into a low score."""
 
 # Settings of the three sizes. "full" (the committed results of chapter 7) is sized to run in
 # well under an hour on one thread of a 2-core machine; the file records its own wall time.
@@ -334,6 +338,47 @@ def reduced_change(spectra: np.ndarray) -> np.ndarray:
     return ((s[1:] - s[:-1]) ** 2).sum(1) / (s[1:] ** 2).sum(1)
 
 
+def settling(results: dict, family: str = "convergence") -> list[dict]:
+    """How fast each run's spectrum settles (Fig. 3d): one dict per run.
+
+    ``first_over_later``: the first epoch's relative change divided by the largest
+    later one; ``decades``: log10 of the first change over the last; ``power``:
+    the exponent ``a`` of a least-squares fit change ~ C t^(-a) over all epochs
+    (the paper's reference line is a = 1); ``p`` and the best validation loss.
+    """
+    out = []
+    for r in _family(results, family):
+        S = np.array([rec["spectrum"] for rec in r["records"]])
+        ch = reduced_change(S)
+        t = np.arange(1, len(ch) + 1)
+        slope = np.polyfit(np.log(t), np.log(ch), 1)[0]
+        out.append({"p": r["config"]["p"], "first_over_later": float(ch[0] / ch[1:].max()),
+                    "decades": float(np.log10(ch[0] / ch[-1])), "power": float(-slope),
+                    "loss": best_val_loss(r)})
+    return out
+
+
+def final_full_feature(results: dict, family: str, feature: str) -> np.ndarray:
+    """A feature of the full-state (h, c) spectrum of each run's final network (``final_full``)."""
+    return np.array([r["final_full"]["features"][feature] for r in _family(results, family)])
+
+
+def pass_fraction(results: dict, family: str, steps_per_pass: float) -> float:
+    """One spectrum's time as a fraction of one full pass over the training data.
+
+    ``steps_per_pass`` optimizer steps make a pass; the time per step is taken
+    from the runs' recorded training time. The median over runs.
+    """
+    runs = _family(results, family)
+    fr = []
+    for r in runs:
+        steps = r["config"]["steps_per_epoch"] * (len(r["records"]) - 1)
+        per_step = r["records"][-1]["train_seconds"] / steps
+        le = np.mean([rec["spectrum_seconds"] for rec in r["records"]])
+        fr.append(le / (per_step * steps_per_pass))
+    return float(np.median(fr))
+
+
 def _fit_predict(X: np.ndarray, y: np.ndarray, fit: np.ndarray, new: np.ndarray) -> np.ndarray:
     """Least squares of ``y`` on the columns of ``X`` (plus a constant) over runs ``fit``; predict ``new``."""
     A = np.column_stack([np.ones(len(y)), X])
@@ -388,8 +433,8 @@ def search_replay(results: dict, family: str, *, rung: int = 1, keep: float = 0.
     configurations, trains all of them for ``rung`` epochs, keeps the best
     fraction ``keep`` by a score and trains those to the end; ``none`` trains
     every configuration to the end. Scores (lower is better): ``spectrum``
-    (the paper's sign rule: -lambda_max for text, -mean exponent for
-    regression), ``spectrum_fit`` (the final loss predicted from the three
+    (the sign rule built from the paper's correlation signs: -lambda_max for
+    text, -mean exponent for regression), ``spectrum_fit`` (the final loss predicted from the three
     spectrum features by a line fitted on the *other* half of the runs, as if
     calibrated on an earlier search), ``val_loss`` (the validation loss at the
     rung: what a standard pruner uses) and ``random``. Training is seeded, so
@@ -668,7 +713,7 @@ def plot_readout(results: dict, *, epochs=None, figsize=(11.0, 3.8)):
 def plot_search(results: dict, *, rung: int = 1, keep: float = 0.25, figsize=(11.0, 3.8)):
     """Successive halving with and without the spectrum readout: regret against epochs spent."""
     fig, axes = style.figure(1, 2, figsize=figsize)
-    labels = {"none": "no early stopping", "spectrum": "spectrum, paper's sign rule",
+    labels = {"none": "no early stopping", "spectrum": "spectrum, sign from the paper",
               "spectrum_fit": "spectrum, calibrated readout",
               "val_loss": "validation loss", "random": "random"}
     for ax, family in zip(axes, ("char", "regression")):
