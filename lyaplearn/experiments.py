@@ -129,7 +129,7 @@ def plan(size: str, seed: int = 0) -> dict:
     return runs
 
 
-def _round(obj, digits: int = 6):
+def _round(obj, digits: int = 5):
     if isinstance(obj, float):
         return obj if not math.isfinite(obj) else float(f"{obj:.{digits}g}")
     if isinstance(obj, dict):
@@ -344,7 +344,10 @@ def settling(results: dict, family: str = "convergence") -> list[dict]:
     ``first_over_later``: the first epoch's relative change divided by the largest
     later one; ``decades``: log10 of the first change over the last; ``power``:
     the exponent ``a`` of a least-squares fit change ~ C t^(-a) over all epochs
-    (the paper's reference line is a = 1); ``p`` and the best validation loss.
+    (the paper's reference line is a = 1); ``mean_below``: the fraction of the
+    epochs between the first and the last at which the mean exponent lies below
+    its final value (1: it approaches from below, as the paper reports); ``p``
+    and the best validation loss.
     """
     out = []
     for r in _family(results, family):
@@ -352,9 +355,10 @@ def settling(results: dict, family: str = "convergence") -> list[dict]:
         ch = reduced_change(S)
         t = np.arange(1, len(ch) + 1)
         slope = np.polyfit(np.log(t), np.log(ch), 1)[0]
+        m = np.array([rec["features"]["mean"] for rec in r["records"]])
         out.append({"p": r["config"]["p"], "first_over_later": float(ch[0] / ch[1:].max()),
                     "decades": float(np.log10(ch[0] / ch[-1])), "power": float(-slope),
-                    "loss": best_val_loss(r)})
+                    "mean_below": float(np.mean(m[1:-1] < m[-1])), "loss": best_val_loss(r)})
     return out
 
 
