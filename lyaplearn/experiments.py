@@ -65,6 +65,7 @@ __all__ = [
     "reduced_change",
     "settling",
     "final_full_feature",
+    "correlation_table",
     "pass_fraction",
     "readout_prediction",
     "search_replay",
@@ -381,6 +382,27 @@ def pass_fraction(results: dict, family: str, steps_per_pass: float) -> float:
         le = np.mean([rec["spectrum_seconds"] for rec in r["records"]])
         fr.append(le / (per_step * steps_per_pass))
     return float(np.median(fr))
+
+
+def correlation_table(results: dict, families=("char", "regression"), features=FEATURES,
+                      **kw) -> dict:
+    """Correlation with the best validation loss of every spectrum feature, three ways.
+
+    Returns ``{(family, feature, kind): correlation(...)}`` for ``kind``
+    ``"hidden"`` (the recorded spectrum after training), ``"full"`` (the
+    full-state spectrum of the final network, ``final_full``) and ``"init"``
+    (the recorded spectrum before training). ``kw`` goes to :func:`correlation`.
+    """
+    out = {}
+    for family in families:
+        loss = final_losses(results, family)
+        for feat in features:
+            out[family, feat, "hidden"] = correlation(feature_at(results, family, feat), loss, **kw)
+            out[family, feat, "full"] = correlation(final_full_feature(results, family, feat),
+                                                    loss, **kw)
+            out[family, feat, "init"] = correlation(feature_at(results, family, feat, 0), loss,
+                                                    **kw)
+    return out
 
 
 def _fit_predict(X: np.ndarray, y: np.ndarray, fit: np.ndarray, new: np.ndarray) -> np.ndarray:
