@@ -565,7 +565,10 @@ def optuna_search(data, base: RunConfig, n_trials: int = 8, *, readout: str = "s
     the study in memory; ``"sqlite:///ch07.db"`` keeps it in a file; a
     database server URL such as ``"postgresql://user:pw@host/db"`` shared by
     several machines lets each run this same function with the same
-    ``study_name`` and they cooperate on one study. Returns the study.
+    ``study_name`` and they cooperate on one study (create the study once
+    before starting them, e.g. ``optuna create-study``: processes that find an
+    empty database at once race to create its tables). Each trial records the
+    process that ran it (user attribute ``worker``). Returns the study.
     """
     import optuna
 

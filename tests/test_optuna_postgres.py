@@ -70,7 +70,15 @@ def server():
 
 
 def _workers(url, study, specs):
-    """Start one process per (readout, lr_lo, lr_hi, n_trials, seed) together; wait for all."""
+    """Start one process per (readout, lr_lo, lr_hi, n_trials, seed) together; wait for all.
+
+    The study (and with it Optuna's tables) is created once first, as one would before
+    starting workers on several machines: workers that all find an empty database race
+    to create the same tables, and all but one fail.
+    """
+    import optuna
+
+    optuna.create_study(study_name=study, storage=url, load_if_exists=True)
     env = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1")
     procs = [subprocess.Popen([sys.executable, "-c", WORKER, url, study, *map(str, s)], env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
