@@ -28,6 +28,7 @@ test:
 	bash scripts/setup_env.sh book test coursework
 	bash scripts/ensure_chromium.sh
 	bash scripts/ensure_bubblewrap.sh
+	bash scripts/ensure_postgres.sh
 	bash scripts/test_all.sh
 
 # Coursework (book/teaching.md): student notebooks and the grader's files from

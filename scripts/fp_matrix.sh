@@ -27,7 +27,8 @@ PY=.venv/bin/python
 TRAJECTORY_TESTS=(
     tests/test_rnn.py tests/test_lyapunov.py tests/test_maps.py tests/test_recurrent.py
     tests/test_qr.py tests/test_nonfinite.py tests/test_lightning.py tests/test_remedies.py
-    tests/test_data.py tests/test_training.py tests/test_experiments.py
+    tests/test_data.py tests/test_training.py tests/test_experiments.py tests/test_mocap.py
+    tests/test_optuna_postgres.py
     tests/test_solutions_ch04.py tests/test_solutions_ch05.py tests/test_solutions_ch06.py
     tests/test_solutions_ch07.py tests/test_solutions_ch08.py tests/test_edge.py
     tests/test_solutions_ch09.py tests/test_widgets_rnn.py

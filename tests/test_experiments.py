@@ -103,17 +103,57 @@ def test_run_experiments_writes_and_resumes(tmp_path, monkeypatch):
     assert again["runs"].keys() == res["runs"].keys()
 
 
-@pytest.mark.parametrize("size", ["medium", "full"])
+@pytest.mark.parametrize("size", ["quick", "medium", "full"])
 def test_committed_results_file_is_small_labelled_and_complete(size):
     path = X.RESULTS_DIR / f"ch07_{size}.json"
     assert path.stat().st_size < 1_000_000
     res = X.load_results(path)
-    assert res["size"] == size
+    assert res["size"] == size and res["data"] == X.DATA_NAMES   # the paper's data
     assert res["settings"] == json.loads(json.dumps(X.SIZES[size]))
     assert set(res["runs"]) == set(X.plan(size))
     assert all(r["complete"] for r in res["runs"].values())
     for run_id, r in res["runs"].items():   # one record before training and one per epoch
         assert len(r["records"]) == r["config"]["epochs"] + 1, run_id
+        hidden = r["config"]["hidden"]
+        assert len(r["final_full"]["spectrum"]) == 2 * hidden, run_id   # (h, c): 2N exponents
+
+
+def test_committed_stand_in_results_are_the_old_plan_on_austen_and_chicago():
+    path = X.RESULTS_DIR / "ch07_austen_chicago.json"
+    assert path.stat().st_size < 1_000_000
+    res = X.load_results(path)
+    assert "data" not in res            # written before the paper's data were installed
+    fam = {k.split("/")[0] for k in res["runs"]}
+    assert fam == {"convergence", "char", "regression"}
+    assert all(r["complete"] for r in res["runs"].values())
+    # the Chicago runs read 38 dimensions (20 stations and 18 weather measurements)
+    reg = next(r for k, r in res["runs"].items() if k.startswith("regression/"))
+    assert reg["config"]["task"] == "regression" and len(reg["records"][0]["spectrum"]) == 64
+
+
+def test_analysis_helpers_on_synthetic_records():
+    res = fake_results([1.0, 2.0, 3.0], [-0.1, -0.2, -0.3])
+    for i, r in enumerate(res["runs"].values()):
+        r["config"].update(steps_per_epoch=10, p=0.1)
+        r["final_full"] = {"features": {"max": float(i), "mean": -1.0, "variance": 0.0}}
+    np.testing.assert_array_equal(X.final_full_feature(res, "char", "max"), [0, 1, 2])
+    # losses 1, 2, 3 (the last epoch's val_loss is the best): full-state max 0, 1, 2 gives r = 1,
+    # the recorded max -0.1, -0.2, -0.3 (the same before and after training) r = -1
+    t = X.correlation_table(res, families=("char",), features=("max",), n_boot=20)
+    assert t["char", "max", "full"]["r"] == pytest.approx(1.0)
+    assert t["char", "max", "hidden"]["r"] == pytest.approx(-1.0)
+    assert t["char", "max", "init"]["r"] == pytest.approx(-1.0)
+    # 0.1 s per spectrum; 4 epochs of 10 steps in 4 s: 0.1 s per step; a pass of 50 steps
+    assert X.pass_fraction(res, "char", 50) == pytest.approx(0.1 / (0.1 * 50))
+    # spectra [2^-e, -1]: a change that shrinks every epoch
+    for r in res["runs"].values():
+        for e, rec in enumerate(r["records"]):
+            rec["spectrum"] = [1.0 * 2.0 ** -e, -1.0]
+    recs = res["runs"]["char/0"]["records"]
+    row = X.settling(res, "char")[0]
+    ch = X.reduced_change(np.array([r["spectrum"] for r in recs]))
+    assert row["first_over_later"] == pytest.approx(ch[0] / ch[1:].max())
+    assert row["decades"] == pytest.approx(np.log10(ch[0] / ch[-1]))
 
 
 def test_optuna_search_prunes_after_the_rung_and_shares_its_storage(tmp_path):

@@ -1,0 +1,226 @@
+"""CMU motion capture: a BVH reader and the preprocessing of the paper's appendix A.2 (chapter 7).
+
+Vogt et al. train their regression LSTM on the CMU Graphics Lab Motion Capture
+Database. Debian's ``assimp-testmodels`` ships two of its trials in Bruce
+Hahne's BVH conversion (subject 1, trials 1 and 3: jumping, climbing and
+stepping over things on a playground), 120 frames per second, 96 channels: the
+position of the hips and the three Euler angles (degrees) of 31 joints.
+``scripts/fetch_data.sh`` copies them into the data folder; :func:`load_trials`
+reads them and checks their SHA-256.
+
+A BVH file is a ``HIERARCHY`` of joints (each with an ``OFFSET`` and a list of
+``CHANNELS``) followed by ``MOTION``: a frame count, the time per frame and one
+line of channel values per frame, in the order the channels were declared.
+:func:`read_bvh` parses exactly that.
+
+:func:`mocap_splits` turns the trials into a regression data set in the spirit
+of the paper's reference [23] (Taylor, Hinton and Roweis):
+
+1. drop channels that are constant on the training part (fingers, thumbs,
+   the hip joints' fixed angles: nothing to learn there);
+2. unwrap the angles in time (a channel that crosses +-180 degrees would
+   otherwise jump by 360 in one frame);
+3. cut each trial in time, 80/10/10, into train/validation/test parts, at the
+   full rate and *before* anything else, so that no frame, and no window
+   spanning a cut, is shared between splits;
+4. downsample each part by ``factor`` (default 4: 30 frames per second, so the
+   paper's 25-step windows span 0.83 s, a jump or a stride), once for each of
+   the ``factor`` phases (the phases are different samples of the same
+   movement, so the training set grows fourfold without inventing data);
+5. replace the hips' horizontal position by its change per step (its
+   velocity: where on the playground the subject stands says nothing about the
+   next pose);
+6. centre and scale every channel by the mean and standard deviation of the
+   *training* part (the paper uses all time points; statistics from the
+   training part alone keep the held-out parts unseen).
+
+The network predicts the first ``n_out`` channels of the next step from all of
+them, as in appendix A.2 (first 20 features).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["Motion", "read_bvh", "TRIALS", "load_trials", "mocap_splits", "ACKNOWLEDGEMENT"]
+
+#: The two trials of ``assimp-testmodels`` and the SHA-256 of their bytes (Debian 5.2.5~ds0-1).
+TRIALS = {
+    "01_01.bvh": "1d9ee909452ee62784306545cf1fcd634243db1173e0c90cecbed793e50361a8",
+    "01_03.bvh": "72d3f37de5af9adfc228dda72422cadb8cfc58d1cd8336076241ba115715c87c",
+}
+#: The acknowledgement CMU asks for, quoted from the package's ``01_nn.bvh.source.txt``.
+ACKNOWLEDGEMENT = ("The data used in this project was obtained from mocap.cs.cmu.edu. "
+                   "The database was created with funding from NSF EIA-0196217.")
+
+
+@dataclass
+class Motion:
+    """One BVH file: ``channels`` names ``"Joint:Xrotation"``, ``values`` (frames, channels)."""
+
+    joints: tuple
+    channels: tuple
+    frame_time: float
+    values: np.ndarray
+
+    @property
+    def rate(self) -> float:
+        """Frames per second.
+
+        Examples
+        --------
+        >>> Motion(("Hips",), ("Hips:Xposition",), 0.0083333, np.zeros((2, 1))).rate.__round__(1)
+        120.0
+        """
+        return 1.0 / self.frame_time
+
+
+def read_bvh(path: str | os.PathLike) -> Motion:
+    """Parse a BVH file: its joints, channel names, frame time and the (frames, channels) values.
+
+    Raises ``ValueError`` naming the file and the line for anything that is not
+    a well-formed BVH file (unbalanced braces, a frame with the wrong number of
+    values, a frame count that does not match).
+    """
+    path = Path(path)
+    lines = path.read_text(encoding="ascii", errors="strict").splitlines()
+
+    def bad(i, what):
+        return ValueError(f"{path.name}: line {i + 1}: {what}")
+
+    joints, channels, stack = [], [], []
+    i = 0
+    while i < len(lines) and not lines[i].strip():
+        i += 1
+    if i == len(lines) or lines[i].strip() != "HIERARCHY":
+        raise bad(i, "a BVH file starts with HIERARCHY")
+    i += 1
+    current = None
+    while i < len(lines):
+        tok = lines[i].split()
+        if not tok:
+            i += 1
+            continue
+        if tok[0] in ("ROOT", "JOINT"):
+            if len(tok) != 2:
+                raise bad(i, f"{tok[0]} needs one name")
+            current = tok[1]
+            joints.append(current)
+        elif tok[0] == "End":
+            current = None
+        elif tok[0] == "{":
+            stack.append(current)
+        elif tok[0] == "}":
+            if not stack:
+                raise bad(i, "unbalanced '}'")
+            stack.pop()
+        elif tok[0] == "CHANNELS":
+            if current is None:
+                raise bad(i, "CHANNELS outside a joint")
+            n = int(tok[1])
+            if len(tok) != n + 2:
+                raise bad(i, f"CHANNELS announces {n} channels and names {len(tok) - 2}")
+            channels += [f"{current}:{c}" for c in tok[2:]]
+        elif tok[0] == "OFFSET":
+            if len(tok) != 4:
+                raise bad(i, "OFFSET needs three numbers")
+        elif tok[0] == "MOTION":
+            break
+        else:
+            raise bad(i, f"unexpected {tok[0]!r} in the hierarchy")
+        i += 1
+    if stack or i == len(lines):
+        raise bad(i, "the hierarchy is not closed before MOTION")
+    try:
+        n_frames = int(lines[i + 1].split(":")[1])
+        frame_time = float(lines[i + 2].split(":")[1])
+    except (IndexError, ValueError):
+        raise bad(i + 1, "MOTION must be followed by 'Frames: n' and 'Frame Time: seconds'") from None
+    rows = [ln.split() for ln in lines[i + 3:] if ln.strip()]
+    if len(rows) != n_frames:
+        raise bad(i + 1, f"Frames: {n_frames}, but the file has {len(rows)} frame lines")
+    for j, r in enumerate(rows):
+        if len(r) != len(channels):
+            raise bad(i + 3 + j, f"a frame has {len(r)} values for {len(channels)} channels")
+    values = np.array(rows, dtype=np.float64).reshape(n_frames, len(channels))
+    if not frame_time > 0:
+        raise bad(i + 2, f"Frame Time must be positive, got {frame_time}")
+    return Motion(tuple(joints), tuple(channels), frame_time, values)
+
+
+def load_trials(root=None, *, verify: bool = True) -> list[Motion]:
+    """The two CMU trials from the data folder, checked against :data:`TRIALS`."""
+    from .data import DataMissingError, INSTALL_HINT, data_root, sha256_bytes
+
+    out = []
+    for name, digest in TRIALS.items():
+        p = data_root(root) / name
+        if not p.is_file():
+            raise DataMissingError(
+                f"{name} not found in {p.parent}: it comes from the Debian package "
+                "assimp-testmodels (usr/share/assimp/models/BVH/); "
+                + INSTALL_HINT.format(pkg="assimp-testmodels"))
+        got = sha256_bytes(p.read_bytes())
+        if verify and got != digest:
+            raise ValueError(f"{name} has SHA-256 {got}, expected {digest}: not the CMU trial "
+                             "this book was written with; pass verify=False to use it anyway")
+        out.append(read_bvh(p))
+    return out
+
+
+def _parts(n: int, fractions) -> list[slice]:
+    a = int(round(n * fractions[0]))
+    b = int(round(n * (fractions[0] + fractions[1])))
+    return [slice(0, a), slice(a, b), slice(b, n)]
+
+
+def mocap_splits(trials: list[Motion] | None = None, *, factor: int = 4, n_out: int = 20,
+                 fractions=(0.8, 0.1, 0.1), min_std: float = 1e-4, root=None):
+    """The trials as a :class:`lyaplearn.data.RegressionSplits` (steps 1-6 of the module text).
+
+    Each split is the concatenation, over trials and phases, of that split's
+    downsampled parts (a seam between two pieces is a jump the network sees
+    rarely: one in ``len(split) / (2 * factor)`` steps).
+    """
+    from .data import RegressionSplits, _fractions
+
+    if trials is None:
+        trials = load_trials(root)
+    if not trials:
+        raise ValueError("trials must hold at least one Motion")
+    if isinstance(factor, bool) or not isinstance(factor, int) or factor < 1:
+        raise ValueError(f"factor must be a positive integer, got {factor!r}")
+    f = _fractions(fractions)
+    names = trials[0].channels
+    if any(t.channels != names for t in trials):
+        raise ValueError("trials must have the same channels in the same order")
+    angle = np.array(["rotation" in c for c in names])
+    root_xz = [j for j, c in enumerate(names) if c.startswith(trials[0].joints[0] + ":")
+               and c.endswith(("Xposition", "Zposition"))]
+    pieces = [[], [], []]
+    for t in trials:
+        v = t.values.copy()
+        v[:, angle] = np.unwrap(v[:, angle], period=360.0, axis=0)
+        for s, sl in enumerate(_parts(len(v), f)):
+            part = v[sl]
+            for phase in range(factor):
+                d = part[phase::factor].copy()
+                if len(d) < 2:
+                    raise ValueError(f"a {('train', 'validation', 'test')[s]} part has fewer "
+                                     f"than 2 frames after downsampling by factor={factor}")
+                d[:, root_xz] = np.diff(d[:, root_xz], axis=0, prepend=d[:1, root_xz])
+                pieces[s].append(d[1:])   # the first step has no velocity
+    train, val, test = (np.concatenate(p) for p in pieces)
+    std = train.std(axis=0)
+    keep = std >= min_std          # constant on the training part: nothing to learn from
+    mean, std = train.mean(axis=0)[keep], std[keep]
+    if not (isinstance(n_out, int) and 1 <= n_out <= int(keep.sum())):
+        raise ValueError(f"n_out must be an integer in [1, {int(keep.sum())}], got {n_out!r}")
+    cols = tuple(c + (" (velocity)" if j in root_xz else "")
+                 for j, c in enumerate(names) if keep[j])
+    z = [(x[:, keep] - mean) / std for x in (train, val, test)]
+    return RegressionSplits(cols, z[0], z[1], z[2], mean, std, n_out)
