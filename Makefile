@@ -26,9 +26,7 @@ site:
 
 test:
 	bash scripts/setup_env.sh book test coursework
-	bash scripts/ensure_chromium.sh
-	bash scripts/ensure_bubblewrap.sh
-	bash scripts/ensure_postgres.sh
+	bash scripts/ensure_debian.sh chromium bubblewrap postgresql
 	bash scripts/test_all.sh
 
 # Coursework (book/teaching.md): student notebooks and the grader's files from
@@ -43,7 +41,7 @@ TIMEOUT ?= 300
 grade:
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=<folder of .ipynb> [TIMEOUT=seconds]"; exit 2; }
 	bash scripts/setup_env.sh coursework
-	bash scripts/ensure_bubblewrap.sh
+	bash scripts/ensure_debian.sh bubblewrap
 	$(VENV)/python -m lyaplearn.coursework grade "$(SUBMISSIONS)" --autograders _build/assignments/autograder --timeout $(TIMEOUT)
 
 # Build the website for publication (refuses while repository.url in _config.yml is a

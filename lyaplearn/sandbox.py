@@ -87,7 +87,7 @@ def bwrap_usable() -> str | None:
     """``None`` if bubblewrap can make a sandbox here, else the reason it cannot."""
     exe = shutil.which("bwrap")
     if exe is None:
-        return "bubblewrap (bwrap) is not installed: `apt-get install bubblewrap` (scripts/ensure_bubblewrap.sh)"
+        return "bubblewrap (bwrap) is not installed: `apt-get install bubblewrap` (scripts/ensure_debian.sh bubblewrap)"
     cmd = [exe, *_binds(), "--unshare-net", "--unshare-pid", "--die-with-parent"]
     if os.geteuid() != 0:
         cmd.append("--unshare-user")

@@ -98,7 +98,7 @@ while True:
 @pytest.fixture(scope="module")
 def marked(tmp_path_factory):
     why = bwrap_usable()
-    assert why is None, why          # make test installs bubblewrap (scripts/ensure_bubblewrap.sh)
+    assert why is None, why          # make test installs bubblewrap (scripts/ensure_debian.sh)
     out = tmp_path_factory.mktemp("assignments")
     made = cw.generate(out, chapters=["ch05"])["ch05"]
     sol, student = made["solutions"], made["student"]

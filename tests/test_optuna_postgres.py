@@ -1,7 +1,7 @@
 """Chapter 7's distributed search as it would run: Optuna workers sharing one study on PostgreSQL.
 
 The test starts its own PostgreSQL server (Debian's ``postgresql``, installed by
-``scripts/ensure_postgres.sh``, part of ``make test``) in a temporary folder,
+``scripts/ensure_debian.sh``, part of ``make test``) in a temporary folder,
 listening on a unix socket only, and runs :func:`lyaplearn.experiments.optuna_search`
 in separate worker processes pointed at it, as separate machines would be.
 It skips, saying why, only where the server binaries or the driver are missing.
@@ -39,7 +39,7 @@ X.optuna_search(D.text_splits(text), base, n_trials=int(n), storage=url, study_n
 def server():
     if not BINS:
         pytest.skip("no PostgreSQL server binaries (/usr/lib/postgresql/*/bin/initdb): run "
-                    "scripts/ensure_postgres.sh (Debian's postgresql) to test the distributed search")
+                    "scripts/ensure_debian.sh postgresql (Debian's postgresql) to test the distributed search")
     pytest.importorskip("psycopg", reason="the PostgreSQL driver psycopg (the test extra) is missing")
     pytest.importorskip("optuna")
     bindir = Path(BINS[-1]).parent
