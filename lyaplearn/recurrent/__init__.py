@@ -45,8 +45,8 @@ input of period 3 with Jacobians :math:`J_a, J_b, J_c` the forward exponents
 are :math:`\\tfrac13 \\log|\\mathrm{eig}(J_c J_b J_a)|` and the transposed
 ones :math:`\\tfrac13 \\log|\\mathrm{eig}(J_a J_b J_c)|`, which can differ by
 nats per step (chapter 6, "Two frame conventions").
-``frame="transpose"`` computes the second; :data:`PAPER_CONVENTION` sets it together with ``state="hidden"`` and
-``units="bits"`` to reproduce the published code's numbers, and the result
+``frame="transpose"`` computes the second; :data:`PAPER_CONVENTION` sets it
+together with ``state="hidden"`` and ``units="bits"`` to reproduce the published code's numbers, and the result
 records both choices (``result.frame``, ``result.convention``). Report the
 forward convention unless you compare with those numbers.
 
@@ -122,6 +122,8 @@ True
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 from ._conventions import convention_gap, convention_gap_rnn, period3_rnn, period_exponents
 from ._experiments import init_sweep, init_uniform, make_rnn, one_hot_inputs, train_with_monitor
 from ._jacobian import jacobian
@@ -130,9 +132,16 @@ from ._plots import (draw_spectrum, plot_convergence, plot_frame_conventions, pl
                      plot_init_sweep, plot_spectra)
 from ._qr import _CholeskyQR, _pick_qr, _qr_logs  # noqa: F401  (lyaplearn.bench times them)
 from ._result import SpectrumResult
-from ._spectrum import PAPER_CONVENTION, lyapunov_spectrum
+from ._spectrum import lyapunov_spectrum
 from ._states import flatten_state, state_dim, unflatten_state
 from ._step import lyapunov_spectrum_step, make_step
+
+#: Keyword arguments that reproduce the convention of Vogt et al.'s public code:
+#: ``lyapunov_spectrum(lstm, x, **PAPER_CONVENTION)`` computes the hidden state only (the
+#: LSTM's cell state held fixed), updates the frame with the transposed Jacobian,
+#: ``Q <- J^T Q``, and reports bits. These are not the exponents of the network's state map
+#: (see "Two frame conventions" above); a read-only mapping.
+PAPER_CONVENTION = MappingProxyType({"state": "hidden", "frame": "transpose", "units": "bits"})
 
 __all__ = [
     "SpectrumResult",

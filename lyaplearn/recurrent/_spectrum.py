@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -20,14 +19,6 @@ from ._states import _inputs_tbi, _state_list
 _METHODS = ("auto", "direct", "formed")
 _FRAMES = ("forward", "transpose")
 
-PAPER_CONVENTION = MappingProxyType({"state": "hidden", "frame": "transpose", "units": "bits"})
-"""Keyword arguments that reproduce the convention of Vogt et al.'s public code.
-
-``lyapunov_spectrum(lstm, x, **PAPER_CONVENTION)``: the hidden state only (the
-LSTM's cell state held fixed), the frame updated with the transposed Jacobian,
-``Q <- J^T Q``, and exponents in bits. These are not the exponents of the
-network's state map (see the module docstring, "Two frame conventions").
-"""
 
 
 def lyapunov_spectrum(rnn: nn.Module, inputs: Any, *, k: int | None = None, warmup: int = 0,
@@ -113,8 +104,8 @@ def lyapunov_spectrum(rnn: nn.Module, inputs: Any, *, k: int | None = None, warm
         public code, whose exponents are those of ``J_1 ... J_T`` and differ
         from the forward ones for structured (e.g. periodic) inputs, and at
         finite ``T`` also for i.i.d. ones (module docstring, "Two frame
-        conventions"; :data:`PAPER_CONVENTION` sets it with the paper's other
-        choices). It builds the dense Jacobian at every step, so it costs a
+        conventions"; :data:`lyaplearn.recurrent.PAPER_CONVENTION` sets it with the
+        paper's other choices). It builds the dense Jacobian at every step, so it costs a
         full spectrum's work whatever ``k``, and ``method`` does not apply.
 
     Returns
