@@ -254,17 +254,31 @@ def serve(inp, out) -> None:  # pragma: no cover - runs inside the sandbox
             # Inside the sandbox's own process namespace: end every process the submission
             # left behind (a fork bomb's survivors would hold the process limit), then collect
             # our own dead children. kill(-1) spares this process and the namespace's init.
+            # One kill(-1) is not enough: a process that was forking while it ran can leave a
+            # child it never saw. So repeat until kill(-1) finds nothing to signal (ESRCH),
+            # reaping our own dead children in between (a zombie still counts against the
+            # process limit), for at most 10 s.
             import signal
-            try:
-                os.kill(-1, signal.SIGKILL)
-            except OSError:
-                pass
+            import time as _time
+            stop = _time.monotonic() + 10.0
+            while _time.monotonic() < stop:
+                try:
+                    os.kill(-1, signal.SIGKILL)
+                except ProcessLookupError:
+                    break                       # nothing left but us and the namespace's init
+                except OSError:
+                    break
+                while True:
+                    try:
+                        if os.waitpid(-1, os.WNOHANG)[0] == 0:
+                            break
+                    except ChildProcessError:
+                        break
+                _time.sleep(0.005)
             while True:
                 try:
                     os.waitpid(-1, 0)
-                except ChildProcessError:
-                    break
-                except OSError:
+                except (ChildProcessError, OSError):
                     break
 
     while True:

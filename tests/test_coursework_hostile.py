@@ -26,7 +26,10 @@ from lyaplearn.sandbox import Limits, Session, bwrap_usable  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 # Short limits keep the test fast; an honest ch05 notebook needs a few seconds (torch import).
-LIMITS = Limits(notebook_seconds=20, call_seconds=10, memory_bytes=3 * 2**30, processes=64)
+# The notebook limit is wall time, and make test runs this beside three other jobs on two
+# cores: a CI run marked the fork-bomb notebook 0 with 20 s. 60 s leaves room for that load;
+# only the endless loop waits for it (the class is marked in 124 s alone, 87 s with 20 s).
+LIMITS = Limits(notebook_seconds=60, call_seconds=10, memory_bytes=3 * 2**30, processes=64)
 
 
 def _points(chapter):
@@ -161,21 +164,21 @@ def test_endless_loop_is_stopped_and_the_cells_before_it_count(marked):
     auto = _points("ch05")
     want = {q: (p if q in ("q1", "q2") else 0.0) for q, p in auto.items()}
     assert _scores(rows["loop"], auto) == want
-    assert "timed out" in rows["loop"]["note"] and "20 s" in rows["loop"]["note"]
+    assert "timed out" in rows["loop"]["note"] and "60 s" in rows["loop"]["note"]
     assert "timed out" in (subs / "feedback" / "loop_ch05.txt").read_text(encoding="utf-8")
 
 
 def test_fork_bomb_hits_the_process_limit_and_the_answers_count(marked):
     _, rows, marks = marked
     auto = _points("ch05")
-    assert _scores(rows["forker"], auto) == auto
+    assert _scores(rows["forker"], auto) == auto, (rows["forker"]["note"], marks["forker"].cell_errors)
     assert any("BlockingIOError" in e or "Resource temporarily unavailable" in e for _, e in marks["forker"].cell_errors)
 
 
 def test_memory_hog_hits_the_memory_limit_and_the_answers_count(marked):
     _, rows, marks = marked
     auto = _points("ch05")
-    assert _scores(rows["hog"], auto) == auto
+    assert _scores(rows["hog"], auto) == auto, (rows["hog"]["note"], marks["hog"].cell_errors)
     assert any("MemoryError" in e for _, e in marks["hog"].cell_errors), marks["hog"].cell_errors
 
 
