@@ -25,14 +25,9 @@ its checkpoint in ``.cache/lyaplearn-ch07``). Table 1 (:func:`cost_table`) comes
 from the same runs plus a side-by-side timing of hidden-only and full-state
 spectra.
 
-Everything after that is analysis of the file, cheap and deterministic:
-correlations with bootstrap confidence intervals (:func:`correlation`), the
-prediction of each run's final loss from its spectrum after one or two epochs
-on held-out runs (:func:`readout_prediction`), and hyperparameter searches by
-successive halving replayed on the recorded curves (:func:`search_replay`),
-with early stopping on the spectrum, on the early validation loss, or none.
-:func:`optuna_search` runs the same idea live with Optuna's pruner (the
-``tune`` extra).
+The analysis of the file (correlations, settling, early readouts, replayed searches, Table 1)
+is :mod:`lyaplearn.readout`; the figures here draw from it. :func:`optuna_search` runs the
+search live with Optuna's pruner (the ``tune`` extra).
 """
 
 from __future__ import annotations
@@ -51,6 +46,8 @@ import numpy as np
 import torch
 
 from . import style
+from .readout import (SIGN_RULE, _family, correlation, cost_table, feature_at, final_losses,
+                      readout_prediction, reduced_change, search_replay)
 from .training import FEATURES, RunConfig, best_val_loss, record_spectrum, make_model, train_run
 
 __all__ = [
@@ -59,18 +56,6 @@ __all__ = [
     "plan",
     "run_experiments",
     "load_results",
-    "final_losses",
-    "feature_at",
-    "correlation",
-    "spearman",
-    "reduced_change",
-    "settling",
-    "final_full_feature",
-    "correlation_table",
-    "pass_fraction",
-    "readout_prediction",
-    "search_replay",
-    "cost_table",
     "optuna_search",
     "plot_fig3",
     "plot_fig4",
@@ -83,9 +68,6 @@ __all__ = [
 ]
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
-SIGN_RULE = {"char": ("max", -1.0), "regression": ("mean", -1.0)}
-"""The book's rule built from the paper's correlation signs, per task: the feature the paper
-relates to the loss, and the sign that turns its 'larger is better' into a low score."""
 
 REG_P_RANGE = (0.05, 0.5)
 """The interval from which the motion family draws the initialisation parameter ``p``
@@ -107,7 +89,20 @@ SIZES = {
 
 
 def plan(size: str, seed: int = 0) -> dict:
-    """The runs of a size: ``{run_id: RunConfig}``, drawn reproducibly from ``seed``."""
+    """The runs of a size: ``{run_id: RunConfig}``, drawn reproducibly from ``seed``.
+
+    Examples
+    --------
+    The three families, and the paper's settings that every motion run shares (25-step
+    windows, ``p`` drawn from :data:`REG_P_RANGE`):
+
+    >>> runs = plan("quick")
+    >>> sorted({key.split("/")[0] for key in runs})
+    ['char', 'convergence', 'regression']
+    >>> reg = [c for key, c in runs.items() if key.startswith("regression")]
+    >>> all(c.seq_len == 25 and REG_P_RANGE[0] <= c.p <= REG_P_RANGE[1] for c in reg)
+    True
+    """
     if size not in SIZES:
         raise ValueError(f"size must be one of {tuple(SIZES)}, got {size!r}")
     s = SIZES[size]
@@ -260,296 +255,6 @@ def run_experiments(size: str = "quick", out: str | os.PathLike | None = None, *
         "machine": platform.machine(), "python": platform.python_version()})
     _write(path, results)
     return results
-
-
-# ---------------------------------------------------------------------------
-# Analysis
-# ---------------------------------------------------------------------------
-
-def _family(results: dict, family: str) -> list[dict]:
-    runs = [v for k, v in results["runs"].items() if k.split("/")[0] == family]
-    if not runs:
-        raise ValueError(f"results have no runs of family {family!r}")
-    return runs
-
-
-def final_losses(results: dict, family: str) -> np.ndarray:
-    """Best validation loss of every run of a family."""
-    return np.array([best_val_loss(r) for r in _family(results, family)])
-
-
-def feature_at(results: dict, family: str, feature: str, epoch: int = -1) -> np.ndarray:
-    """A spectrum feature (``max``, ``mean``, ``variance``) or ``val_loss`` at an epoch, per run."""
-    out = []
-    for r in _family(results, family):
-        rec = r["records"][epoch]
-        out.append(rec["val_loss"] if feature == "val_loss" else rec["features"][feature])
-    return np.array(out, dtype=float)
-
-
-def _ranks(x: np.ndarray) -> np.ndarray:
-    order = np.argsort(x, kind="stable")
-    r = np.empty(len(x))
-    r[order] = np.arange(len(x))
-    # average ranks of ties
-    for v in np.unique(x):
-        m = x == v
-        if m.sum() > 1:
-            r[m] = r[m].mean()
-    return r
-
-
-def spearman(x, y) -> float:
-    """Spearman's rank correlation (Pearson correlation of the ranks, ties averaged).
-
-    Examples
-    --------
-    >>> round(spearman([1, 2, 3, 4], [10, 20, 40, 30]), 6)
-    0.8
-    """
-    x, y = np.asarray(x, float), np.asarray(y, float)
-    if x.shape != y.shape or x.ndim != 1 or len(x) < 3:
-        raise ValueError("x and y must be 1-D arrays of the same length >= 3")
-    return float(np.corrcoef(_ranks(x), _ranks(y))[0, 1])
-
-
-def correlation(x, y, *, method: str = "pearson", n_boot: int = 2000, level: float = 0.95,
-                seed: int = 0) -> dict:
-    """A correlation coefficient with a bootstrap (percentile) confidence interval over runs.
-
-    Returns ``{"r", "low", "high", "n"}``.
-    """
-    x, y = np.asarray(x, float), np.asarray(y, float)
-    if method not in ("pearson", "spearman"):
-        raise ValueError(f"method must be 'pearson' or 'spearman', got {method!r}")
-    f = spearman if method == "spearman" else (lambda a, b: float(np.corrcoef(a, b)[0, 1]))
-    r = f(x, y)
-    rng = np.random.default_rng(seed)
-    boots = []
-    for _ in range(n_boot):
-        i = rng.integers(0, len(x), len(x))
-        if np.ptp(x[i]) > 0 and np.ptp(y[i]) > 0:
-            boots.append(f(x[i], y[i]))
-    lo, hi = np.quantile(boots, [(1 - level) / 2, (1 + level) / 2])
-    return {"r": r, "low": float(lo), "high": float(hi), "n": len(x)}
-
-
-def reduced_change(spectra: np.ndarray) -> np.ndarray:
-    """Mean squared change of a spectrum between successive epochs, relative to its mean square.
-
-    ``spectra`` is (epochs + 1, k); returns (epochs,) for t = 1..epochs:
-    sum_i (lambda_i(t) - lambda_i(t-1))^2 / sum_i lambda_i(t)^2.
-    """
-    s = np.asarray(spectra, float)
-    return ((s[1:] - s[:-1]) ** 2).sum(1) / (s[1:] ** 2).sum(1)
-
-
-def settling(results: dict, family: str = "convergence") -> list[dict]:
-    """How fast each run's spectrum settles (Fig. 3d): one dict per run.
-
-    ``first_over_later``: the first epoch's relative change divided by the largest
-    later one; ``decades``: log10 of the first change over the last; ``power``:
-    the exponent ``a`` of a least-squares fit change ~ C t^(-a) over all epochs
-    (the paper's reference line is a = 1); ``mean_below``: the fraction of the
-    epochs between the first and the last at which the mean exponent lies below
-    its final value (1: it approaches from below, as the paper reports); ``p``
-    and the best validation loss.
-    """
-    out = []
-    for r in _family(results, family):
-        S = np.array([rec["spectrum"] for rec in r["records"]])
-        ch = reduced_change(S)
-        t = np.arange(1, len(ch) + 1)
-        slope = np.polyfit(np.log(t), np.log(ch), 1)[0]
-        m = np.array([rec["features"]["mean"] for rec in r["records"]])
-        out.append({"p": r["config"]["p"], "first_over_later": float(ch[0] / ch[1:].max()),
-                    "decades": float(np.log10(ch[0] / ch[-1])), "power": float(-slope),
-                    "mean_below": float(np.mean(m[1:-1] < m[-1])), "loss": best_val_loss(r)})
-    return out
-
-
-def final_full_feature(results: dict, family: str, feature: str) -> np.ndarray:
-    """A feature of the full-state (h, c) spectrum of each run's final network (``final_full``)."""
-    return np.array([r["final_full"]["features"][feature] for r in _family(results, family)])
-
-
-def pass_fraction(results: dict, family: str, steps_per_pass: float) -> float:
-    """One spectrum's time as a fraction of one full pass over the training data.
-
-    ``steps_per_pass`` optimizer steps make a pass; the time per step is taken
-    from the runs' recorded training time. The median over runs.
-    """
-    runs = _family(results, family)
-    fr = []
-    for r in runs:
-        steps = r["config"]["steps_per_epoch"] * (len(r["records"]) - 1)
-        per_step = r["records"][-1]["train_seconds"] / steps
-        le = np.mean([rec["spectrum_seconds"] for rec in r["records"]])
-        fr.append(le / (per_step * steps_per_pass))
-    return float(np.median(fr))
-
-
-def correlation_table(results: dict, families=("char", "regression"), features=FEATURES,
-                      **kw) -> dict:
-    """Correlation with the best validation loss of every spectrum feature, three ways.
-
-    Returns ``{(family, feature, kind): correlation(...)}`` for ``kind``
-    ``"hidden"`` (the recorded spectrum after training), ``"full"`` (the
-    full-state spectrum of the final network, ``final_full``) and ``"init"``
-    (the recorded spectrum before training). ``kw`` goes to :func:`correlation`.
-    """
-    out = {}
-    for family in families:
-        loss = final_losses(results, family)
-        for feat in features:
-            out[family, feat, "hidden"] = correlation(feature_at(results, family, feat), loss, **kw)
-            out[family, feat, "full"] = correlation(final_full_feature(results, family, feat),
-                                                    loss, **kw)
-            out[family, feat, "init"] = correlation(feature_at(results, family, feat, 0), loss,
-                                                    **kw)
-    return out
-
-
-def _fit_predict(X: np.ndarray, y: np.ndarray, fit: np.ndarray, new: np.ndarray) -> np.ndarray:
-    """Least squares of ``y`` on the columns of ``X`` (plus a constant) over runs ``fit``; predict ``new``."""
-    A = np.column_stack([np.ones(len(y)), X])
-    coef, *_ = np.linalg.lstsq(A[fit], y[fit], rcond=None)
-    return A[new] @ coef
-
-
-def _readout_matrix(results: dict, family: str, epoch: int, name: str, features=FEATURES):
-    spec = np.column_stack([feature_at(results, family, f, epoch) for f in features])
-    val = feature_at(results, family, "val_loss", epoch)[:, None]
-    return {"spectrum": spec, "val_loss": val, "both": np.hstack([spec, val])}[name]
-
-
-def readout_prediction(results: dict, family: str, epoch: int, *, features=FEATURES,
-                       n_splits: int = 200, seed: int = 0) -> dict:
-    """How well the spectrum after ``epoch`` epochs predicts each run's final (best) loss.
-
-    The runs are split at random into two halves, many times: a least-squares
-    line of the final loss on the readout is fitted on one half (the
-    calibration runs, as from an earlier search) and predicts the other half
-    (the held-out runs), where Spearman's rank correlation of prediction and
-    true final loss is measured. Readouts: the spectrum ``features``, the
-    validation loss at the same epoch (the obvious baseline), and both.
-    Returns, per readout, the median correlation over the splits and the
-    2.5 and 97.5 percentiles (``r``, ``low``, ``high``) and ``n`` runs.
-    """
-    y = final_losses(results, family)
-    n = len(y)
-    if n < 6:
-        raise ValueError(f"need at least 6 runs to split into halves, got {n}")
-    rng = np.random.default_rng(seed)
-    splits = [rng.permutation(n) for _ in range(n_splits)]
-    out = {}
-    for name in ("spectrum", "val_loss", "both"):
-        X = _readout_matrix(results, family, epoch, name, features)
-        rs = []
-        for perm in splits:
-            fit, held = perm[: n // 2], perm[n // 2:]
-            pred = _fit_predict(X, y, fit, held)
-            if np.ptp(pred) > 0:
-                rs.append(spearman(pred, y[held]))
-        lo, med, hi = np.quantile(rs, [0.025, 0.5, 0.975])
-        out[name] = {"r": float(med), "low": float(lo), "high": float(hi), "n": n}
-    return out
-
-
-def search_replay(results: dict, family: str, *, rung: int = 1, keep: float = 0.25,
-                  n_pools: int = 500, seed: int = 0) -> dict:
-    """Successive halving replayed on the recorded runs: best loss found and epochs spent.
-
-    Each search takes a random half of the family's runs as its pool of
-    configurations, trains all of them for ``rung`` epochs, keeps the best
-    fraction ``keep`` by a score and trains those to the end; ``none`` trains
-    every configuration to the end. Scores (lower is better): ``spectrum``
-    (the sign rule built from the paper's correlation signs: -lambda_max for
-    text, -mean exponent for regression), ``spectrum_fit`` (the final loss predicted from the three
-    spectrum features by a line fitted on the *other* half of the runs, as if
-    calibrated on an earlier search), ``val_loss`` (the validation loss at the
-    rung: what a standard pruner uses) and ``random``. Training is seeded, so
-    a run stopped at the rung has exactly the first epochs of its full run:
-    the replay is what the search would have found. Returns, per strategy,
-    the mean best loss, its regret (best found minus the pool's best) with
-    its standard error, how often the pool's best was found, and the epochs
-    spent, averaged over ``n_pools`` pools.
-    """
-    runs = _family(results, family)
-    task = runs[0]["config"]["task"]
-    E = runs[0]["config"]["epochs"]
-    if not 1 <= rung < E:
-        raise ValueError(f"rung must be in [1, {E - 1}], got {rung!r}")
-    if not 0 < keep <= 1:
-        raise ValueError(f"keep must be in (0, 1], got {keep!r}")
-    n = len(runs)
-    pool = max(2, n // 2)
-    final = final_losses(results, family)
-    feat, sign = SIGN_RULE[task]
-    rule = sign * feature_at(results, family, feat, rung)
-    spec = _readout_matrix(results, family, rung, "spectrum")
-    val = feature_at(results, family, "val_loss", rung)
-    rng = np.random.default_rng(seed)
-    names = ("none", "spectrum", "spectrum_fit", "val_loss", "random")
-    out = {s: {"best": [], "regret": [], "epochs": []} for s in names}
-    n_keep = max(1, int(round(keep * pool)))
-    for _ in range(n_pools):
-        perm = rng.permutation(n)
-        idx, other = perm[:pool], perm[pool:]
-        best_pool = final[idx].min()
-        for s in names:
-            if s == "none":
-                kept, spent = idx, pool * E
-            else:
-                if s == "random":
-                    sc = rng.permutation(pool).astype(float)
-                elif s == "spectrum":
-                    sc = rule[idx]
-                elif s == "spectrum_fit":
-                    sc = _fit_predict(spec, final, other, idx)
-                else:
-                    sc = val[idx]
-                kept = idx[np.argsort(sc, kind="stable")[:n_keep]]
-                spent = pool * rung + n_keep * (E - rung)
-            b = final[kept].min()
-            out[s]["best"].append(b)
-            out[s]["regret"].append(b - best_pool)
-            out[s]["epochs"].append(spent)
-    summary = {}
-    for s, v in out.items():
-        reg = np.array(v["regret"])
-        summary[s] = {"best": float(np.mean(v["best"])), "regret": float(reg.mean()),
-                      "regret_se": float(reg.std(ddof=1) / math.sqrt(len(reg))),
-                      "found_best": float(np.mean(reg == 0)), "epochs": float(np.mean(v["epochs"]))}
-    summary["settings"] = {"pool": pool, "rung": rung, "keep": keep, "epochs": E, "n_pools": n_pools}
-    return summary
-
-
-def cost_table(results: dict) -> list[dict]:
-    """Table 1: spectrum time in training units and as a fraction of training, per task.
-
-    Training units are epochs of ``steps_per_epoch`` optimizer steps. The
-    fraction divides one spectrum's time by the time trained up to each run's
-    best epoch (as the paper does), for the hidden-only spectrum that was
-    recorded and for a full-state one timed beside it.
-    """
-    rows = []
-    for family in ("char", "regression"):
-        runs = _family(results, family)
-        epoch_s = np.array([r["records"][-1]["train_seconds"] / (len(r["records"]) - 1)
-                            for r in runs])
-        le_s = np.array([np.mean([rec["spectrum_seconds"] for rec in r["records"]]) for r in runs])
-        best_ep = np.array([1 + int(np.argmin([rec["val_loss"] for rec in r["records"][1:]]))
-                            for r in runs])
-        units = le_s / epoch_s
-        frac = units / best_ep
-        t = results.get("timing", {}).get(runs[0]["config"]["task"], {})
-        ratio = t["full"] / t["hidden"] if t else math.nan
-        rows.append({"task": family, "epochs_needed": (best_ep.mean(), best_ep.std()),
-                     "le_units": (units.mean(), units.std()),
-                     "fraction": (frac.mean(), frac.std()),
-                     "full_over_hidden": ratio})
-    return rows
 
 
 # ---------------------------------------------------------------------------

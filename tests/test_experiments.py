@@ -8,6 +8,7 @@ import pytest
 
 from lyaplearn import data as D
 from lyaplearn import experiments as X
+from lyaplearn import readout as RO
 from lyaplearn import training as T
 
 
@@ -25,18 +26,18 @@ def fake_results(final, feats, E=4, task="char", family="char"):
 
 def test_spearman_closed_forms():
     x = np.arange(10.0)
-    assert X.spearman(x, x ** 3) == pytest.approx(1.0)
-    assert X.spearman(x, -np.exp(x)) == pytest.approx(-1.0)
+    assert RO.spearman(x, x ** 3) == pytest.approx(1.0)
+    assert RO.spearman(x, -np.exp(x)) == pytest.approx(-1.0)
     # one swap of neighbours among n: 1 - 6*2/(n(n^2-1))
     y = x.copy(); y[[3, 4]] = y[[4, 3]]
-    assert X.spearman(x, y) == pytest.approx(1 - 12 / (10 * 99))
+    assert RO.spearman(x, y) == pytest.approx(1 - 12 / (10 * 99))
 
 
 def test_correlation_interval_contains_r_and_shrinks_with_n():
     rng = np.random.default_rng(1)
     x = rng.normal(size=400); y = x + rng.normal(size=400)
-    big = X.correlation(x, y, n_boot=300)
-    small = X.correlation(x[:40], y[:40], n_boot=300)
+    big = RO.correlation(x, y, n_boot=300)
+    small = RO.correlation(x[:40], y[:40], n_boot=300)
     assert big["low"] < big["r"] < big["high"]
     assert abs(big["r"] - 1 / math.sqrt(2)) < 0.1
     assert big["high"] - big["low"] < small["high"] - small["low"]
@@ -44,31 +45,31 @@ def test_correlation_interval_contains_r_and_shrinks_with_n():
 
 def test_reduced_change_closed_form():
     s = np.array([[1.0, 2.0], [2.0, 2.0], [2.0, 4.0]])
-    np.testing.assert_allclose(X.reduced_change(s), [1 / 8, 4 / 20])
+    np.testing.assert_allclose(RO.reduced_change(s), [1 / 8, 4 / 20])
 
 
 def test_search_replay_with_a_perfect_readout():
     final = np.linspace(1, 2, 12)
     # the paper's text readout: larger lambda_max is better; here it orders runs exactly
     res = fake_results(final, -final)
-    s = X.search_replay(res, "char", rung=1, keep=0.25, n_pools=50)
+    s = RO.search_replay(res, "char", rung=1, keep=0.25, n_pools=50)
     assert s["settings"]["pool"] == 6
     for name in ("none", "spectrum", "spectrum_fit"):
         assert s[name]["regret"] == 0 and s[name]["found_best"] == 1
     assert s["spectrum"]["epochs"] == 6 * 1 + 2 * 3 and s["none"]["epochs"] == 6 * 4
     assert s["random"]["regret"] > 0
-    bad = X.search_replay(fake_results(final, final), "char", rung=1, keep=0.25, n_pools=50)
+    bad = RO.search_replay(fake_results(final, final), "char", rung=1, keep=0.25, n_pools=50)
     assert bad["spectrum"]["regret"] > s["random"]["regret"] > 0
     assert bad["spectrum_fit"]["regret"] == 0      # a fitted readout learns the sign
     with pytest.raises(ValueError, match="rung"):
-        X.search_replay(res, "char", rung=4)
+        RO.search_replay(res, "char", rung=4)
 
 
 def test_readout_prediction_of_a_linear_relation_is_perfect():
     rng = np.random.default_rng(0)
     feats = rng.normal(size=15)
     res = fake_results(2.0 - 0.3 * feats, feats)
-    out = X.readout_prediction(res, "char", 1, features=("max",), n_splits=50)
+    out = RO.readout_prediction(res, "char", 1, features=("max",), n_splits=50)
     assert out["spectrum"]["low"] == pytest.approx(1.0)
 
 
@@ -136,22 +137,22 @@ def test_analysis_helpers_on_synthetic_records():
     for i, r in enumerate(res["runs"].values()):
         r["config"].update(steps_per_epoch=10, p=0.1)
         r["final_full"] = {"features": {"max": float(i), "mean": -1.0, "variance": 0.0}}
-    np.testing.assert_array_equal(X.final_full_feature(res, "char", "max"), [0, 1, 2])
+    np.testing.assert_array_equal(RO.final_full_feature(res, "char", "max"), [0, 1, 2])
     # losses 1, 2, 3 (the last epoch's val_loss is the best): full-state max 0, 1, 2 gives r = 1,
     # the recorded max -0.1, -0.2, -0.3 (the same before and after training) r = -1
-    t = X.correlation_table(res, families=("char",), features=("max",), n_boot=20)
+    t = RO.correlation_table(res, families=("char",), features=("max",), n_boot=20)
     assert t["char", "max", "full"]["r"] == pytest.approx(1.0)
     assert t["char", "max", "hidden"]["r"] == pytest.approx(-1.0)
     assert t["char", "max", "init"]["r"] == pytest.approx(-1.0)
     # 0.1 s per spectrum; 4 epochs of 10 steps in 4 s: 0.1 s per step; a pass of 50 steps
-    assert X.pass_fraction(res, "char", 50) == pytest.approx(0.1 / (0.1 * 50))
+    assert RO.pass_fraction(res, "char", 50) == pytest.approx(0.1 / (0.1 * 50))
     # spectra [2^-e, -1]: a change that shrinks every epoch
     for r in res["runs"].values():
         for e, rec in enumerate(r["records"]):
             rec["spectrum"] = [1.0 * 2.0 ** -e, -1.0]
     recs = res["runs"]["char/0"]["records"]
-    row = X.settling(res, "char")[0]
-    ch = X.reduced_change(np.array([r["spectrum"] for r in recs]))
+    row = RO.settling(res, "char")[0]
+    ch = RO.reduced_change(np.array([r["spectrum"] for r in recs]))
     assert row["first_over_later"] == pytest.approx(ch[0] / ch[1:].max())
     assert row["decades"] == pytest.approx(np.log10(ch[0] / ch[-1]))
 
