@@ -21,7 +21,7 @@ character task and two CMU motion capture trials for the regression task.
 
 The file is rewritten after every run and runs already in it are skipped, so an
 interrupted command picks up where it stopped (the run in progress resumes from
-its checkpoint in ``.cache/lyaplearn-ch07``). Table 1 (:func:`cost_table`) comes
+its checkpoint in ``.cache/lyaplearn-ch07``). Table 1 (:func:`lyaplearn.readout.cost_table`) comes
 from the same runs plus a side-by-side timing of hidden-only and full-state
 spectra.
 
