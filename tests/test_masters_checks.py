@@ -35,6 +35,7 @@ import copy
 import io
 import json
 import re
+import tempfile
 import warnings
 import zipfile
 from dataclasses import dataclass, field
@@ -145,14 +146,14 @@ def _namespace(master: Path) -> dict:
     nb = json.loads(Path(master).read_text(encoding="utf-8"))
     ns: dict = {"__name__": "__main__"}
     transform, block = TransformerManager().transform_cell, None
-    for i, cell in enumerate(nb["cells"]):
-        head = _head(cell)
-        if head in ("# BEGIN TESTS", "# END TESTS"):
-            block = head
-        if cell["cell_type"] != "code" or block == "# BEGIN TESTS":
-            continue
-        with contextlib.redirect_stdout(io.StringIO()):   # "No public checks here" from otter.Notebook
-            exec(compile(transform("".join(cell["source"])), f"<{master.name} cell {i}>", "exec"), ns)
+    # in a folder of its own: otter.Notebook writes its .OTTER_LOG where it runs
+    with tempfile.TemporaryDirectory() as tmp, contextlib.chdir(tmp), contextlib.redirect_stdout(io.StringIO()):
+        for i, cell in enumerate(nb["cells"]):
+            head = _head(cell)
+            if head in ("# BEGIN TESTS", "# END TESTS"):
+                block = head
+            if cell["cell_type"] == "code" and block != "# BEGIN TESTS":
+                exec(compile(transform("".join(cell["source"])), f"<{master.name} cell {i}>", "exec"), ns)
     return ns
 
 
