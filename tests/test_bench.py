@@ -9,6 +9,8 @@ import torch
 
 from lyaplearn import bench
 
+pytestmark = pytest.mark.fp_insensitive
+
 
 def test_bench_runs_tiny_cases():
     torch.set_num_threads(1)

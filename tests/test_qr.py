@@ -15,7 +15,9 @@ import torch
 
 from lyaplearn import recurrent as R
 from lyaplearn.recurrent import _benettin, _qr  # private files, for white-box tests
-from test_recurrent import _frame, make, reference_spectrum
+from _helpers.recurrent_reference import make, random_frame as _frame, reference_spectrum
+
+pytestmark = pytest.mark.fp_sensitive
 
 torch.set_num_threads(1)
 
