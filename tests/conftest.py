@@ -8,6 +8,8 @@
   file that forgot) or with both stops the collection with its name, so the floating-point
   matrix can never drop a test in silence.
 * ``slow`` marks what ``make check`` (the contributor's one-minute lane) leaves to ``make test``.
+* The user's cache and data folders point into the session's temporary folder, so that tests
+  write nothing into the user's home and parallel sessions do not share checkpoints.
 * Plain helpers shared by several files are in ``tests/_helpers/``: test files never import one
   another.
 """
@@ -30,6 +32,23 @@ FP_MARKERS = ("fp_sensitive", "fp_insensitive")
 def repo_root() -> Path:
     """The checkout the tests run from (book/, lyaplearn/, pyproject.toml, ...)."""
     return Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _user_folders_in_tmp(tmp_path_factory):
+    """The user's cache and data folders (XDG, as platformdirs reads them on Linux) in this
+    session's temporary folder: what the library writes there (chapter 7's checkpoints, results
+    files outside a checkout) stays apart from the user's and from the other test sessions that
+    `make test` runs side by side. Chapter 7's data are still read where they are installed."""
+    from lyaplearn.data import data_root
+
+    mp = pytest.MonkeyPatch()
+    mp.setenv("LYAPLEARN_DATA", str(data_root()))    # resolved before the folders move
+    tmp = tmp_path_factory.mktemp("user")
+    mp.setenv("XDG_CACHE_HOME", str(tmp / "cache"))
+    mp.setenv("XDG_DATA_HOME", str(tmp / "data"))
+    yield
+    mp.undo()
 
 
 @pytest.fixture(scope="session", autouse=True)
