@@ -6,7 +6,7 @@ Skipped where torch sees no CUDA device, as in CI. On a GPU machine run
 (all but the synchronisation count), to test the tests where there is no GPU.
 
 References are independent of the device: the float64 autograd + numpy QR loop of
-test_recurrent, computed on the CPU.
+tests/_helpers/recurrent_reference.py, computed on the CPU.
 """
 
 from __future__ import annotations

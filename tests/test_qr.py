@@ -1,9 +1,9 @@
 """The QR methods of the engine: CholeskyQR2 with a per-sequence Householder fallback.
 
 References: numpy's Householder QR (LAPACK, independent of torch's call path) for single
-frames, and the plain float64 autograd QR loop of test_recurrent for whole spectra. Only
-well-posed quantities are compared tightly: log|r_ii| of directions well above the
-rounding floor eps*||V|| and the leading exponents. The trailing exponents of an
+frames, and the plain float64 autograd QR loop (tests/_helpers/recurrent_reference.py) for
+whole spectra. Only well-posed quantities are compared tightly: log|r_ii| of directions well
+above the rounding floor eps*||V|| and the leading exponents. The trailing exponents of an
 ill-conditioned run move under any 1e-13 perturbation, so two correct QRs differ there too.
 """
 
