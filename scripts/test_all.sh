@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Every test of `make test`, after the setup (called by the Makefile).
 #
-# The parts that do not depend on one another run side by side, each writing
+# First the linter (ruff, its rules in pyproject.toml; `make check` runs it too). Then the
+# parts that do not depend on one another run side by side, each writing
 # to its own log, because much of their time is single-threaded (kernel
 # start-up, imports, small tensors) and the machine has two cores:
-#   - the library tests, default configuration;
+#   - the library tests, default configuration (the slow ones included: the wheel
+#     installed into a fresh venv, the sandboxed marking, PostgreSQL, chapter 9's sizes);
 #   - the trajectory tests and every notebook under two other floating-point
 #     configurations (scripts/fp_matrix.sh);
 #   - the website build with warnings as errors, which executes every notebook
@@ -19,6 +21,7 @@ mkdir -p "$LOGS"
 # keep idle OpenMP threads from spinning while other processes need the cores
 export OMP_WAIT_POLICY=PASSIVE
 
+$PY -m ruff check . || { echo "make test: FAILED: ruff check (the linter)"; exit 1; }
 $PY scripts/fp_fingerprint.py || exit 1
 
 declare -A jobs

@@ -20,6 +20,8 @@ from torch import nn
 
 from lyaplearn import recurrent as R
 
+pytestmark = pytest.mark.fp_sensitive
+
 torch.set_num_threads(1)
 
 

@@ -9,6 +9,8 @@ from matplotlib.figure import Figure
 
 from lyaplearn import conditioning as C
 
+pytestmark = pytest.mark.fp_insensitive
+
 
 def _gaussian_stack(rng, n, L, scale=1.0):
     return [scale * rng.standard_normal((n, n)) / np.sqrt(n) for _ in range(L)]

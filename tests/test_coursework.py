@@ -25,10 +25,10 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("otter", reason="coursework needs the extra: pip install -e '.[coursework]'")
-pytestmark = pytest.mark.filterwarnings(
+pytestmark = [pytest.mark.fp_insensitive, pytest.mark.slow, pytest.mark.filterwarnings(
     # raised inside otter's own grading code (pandas 3 deprecation), not by us
     "ignore:The inplace keyword in DataFrame.drop is deprecated",
-)
+)]
 
 from IPython.core.inputtransformer2 import TransformerManager  # noqa: E402
 from otter.nbmeta_config import NBMetadataConfig  # noqa: E402

@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("otter", reason="coursework needs the extra: pip install -e '.[coursework]'")
-pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword in DataFrame.drop is deprecated")
+pytestmark = [pytest.mark.fp_insensitive, pytest.mark.slow,
+              pytest.mark.filterwarnings("ignore:The inplace keyword in DataFrame.drop is deprecated")]
 
 from lyaplearn import coursework as cw  # noqa: E402
 from lyaplearn.sandbox import Limits, Session, bwrap_usable  # noqa: E402

@@ -6,7 +6,7 @@ Skipped where torch sees no CUDA device, as in CI. On a GPU machine run
 (all but the synchronisation count), to test the tests where there is no GPU.
 
 References are independent of the device: the float64 autograd + numpy QR loop of
-test_recurrent, computed on the CPU.
+tests/_helpers/recurrent_reference.py, computed on the CPU.
 """
 
 from __future__ import annotations
@@ -23,13 +23,14 @@ from torch import nn
 
 from lyaplearn import recurrent as R
 from lyaplearn.recurrent import _qr  # private files, for white-box tests
-from test_recurrent import _frame, make, reference_spectrum
+from _helpers.recurrent_reference import make, random_frame as _frame, reference_spectrum
 
 DEVICE = torch.device(os.environ.get("LYAPLEARN_TEST_DEVICE", "cuda"))
 CUDA = DEVICE.type == "cuda"
-pytestmark = pytest.mark.skipif(CUDA and not torch.cuda.is_available(),
-                                reason="needs a CUDA device (on a GPU machine: "
-                                       "bash scripts/gpu_check.sh)")
+pytestmark = [pytest.mark.fp_insensitive,
+              pytest.mark.skipif(CUDA and not torch.cuda.is_available(),
+                                 reason="needs a CUDA device (on a GPU machine: "
+                                        "bash scripts/gpu_check.sh)")]
 
 
 def on(m):
@@ -148,7 +149,7 @@ def test_monitor_makes_no_synchronisation_on_the_calls_that_are_not_due():
 def test_lightning_callback_on_the_device(tmp_path):
     pytest.importorskip("lightning.pytorch")
     from lyaplearn.lightning import LyapunovCallback
-    from test_lightning import TinyLM, _data, pl
+    from _helpers.lightning_model import TinyLM, pl, tiny_loader as _data
 
     probe = torch.randn(4, 30, 3, generator=torch.Generator().manual_seed(2))
     cb = LyapunovCallback(probe, every_n_epochs=1, warmup=5)

@@ -5,6 +5,8 @@ import pytest
 
 from lyaplearn import data as D
 
+pytestmark = pytest.mark.fp_sensitive
+
 
 @pytest.fixture(scope="module")
 def text():

@@ -28,6 +28,8 @@ import yaml
 
 import lyaplearn
 
+pytestmark = pytest.mark.fp_sensitive
+
 ROOT = Path(__file__).resolve().parents[1]
 API = ROOT / "book" / "api"
 

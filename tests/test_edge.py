@@ -17,6 +17,8 @@ import torch
 from lyaplearn import edge
 from lyaplearn import meanfield as mf
 
+pytestmark = [pytest.mark.fp_sensitive, pytest.mark.slow]
+
 
 def test_bad_arguments_are_named():
     with pytest.raises(ValueError, match="n must be an integer >= 1"):

@@ -11,6 +11,8 @@ from lyaplearn import experiments as X
 from lyaplearn import readout as RO
 from lyaplearn import training as T
 
+pytestmark = pytest.mark.fp_sensitive
+
 
 def fake_results(final, feats, E=4, task="char", family="char"):
     """Runs whose validation loss falls to `final` and whose spectrum features are `feats` at every epoch."""

@@ -18,6 +18,8 @@ from torch import nn
 
 from lyaplearn import recurrent as R
 
+pytestmark = pytest.mark.fp_sensitive
+
 torch.set_num_threads(1)
 
 W3 = np.array([[0.0, 2.0, 0.0], [0.0, 0.0, 2.0], [0.5, 0.0, 0.0]])

@@ -10,6 +10,8 @@ from torch.autograd.functional import jacobian as autograd_jacobian
 
 from lyaplearn import jacobians as jac
 
+pytestmark = pytest.mark.fp_insensitive
+
 TORCH_ACT = {
     "tanh": torch.tanh,
     "sigmoid": torch.sigmoid,

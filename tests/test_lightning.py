@@ -14,32 +14,11 @@ pl = pytest.importorskip("lightning.pytorch")
 
 from lyaplearn import recurrent as R  # noqa: E402
 from lyaplearn.lightning import LyapunovCallback, find_recurrent  # noqa: E402
+from _helpers.lightning_model import TinyLM, tiny_loader as _data  # noqa: E402
 
 torch.set_num_threads(1)
-pytestmark = pytest.mark.filterwarnings("ignore:`isinstance\\(treespec, LeafSpec\\)`")
-
-
-class TinyLM(pl.LightningModule):
-    def __init__(self):
-        super().__init__()
-        torch.manual_seed(0)
-        self.lstm = nn.LSTM(3, 4, batch_first=True)
-        self.head = nn.Linear(4, 3)
-
-    def training_step(self, batch, _):
-        x, y = batch
-        out, _ = self.lstm(x)
-        return nn.functional.cross_entropy(self.head(out).reshape(-1, 3), y.reshape(-1))
-
-    def configure_optimizers(self):
-        return torch.optim.Adam(self.parameters(), lr=0.05)
-
-
-def _data():
-    g = torch.Generator().manual_seed(1)
-    x = torch.randn(8, 12, 3, generator=g)
-    y = torch.randint(0, 3, (8, 12), generator=g)
-    return torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), batch_size=4)
+pytestmark = [pytest.mark.fp_sensitive,
+              pytest.mark.filterwarnings("ignore:`isinstance\\(treespec, LeafSpec\\)`")]
 
 
 def test_callback_logs_features_every_n_epochs(tmp_path):

@@ -31,6 +31,8 @@ from matplotlib.figure import Figure
 from lyaplearn import lyapunov as L
 from lyaplearn import maps as M
 
+pytestmark = pytest.mark.fp_sensitive
+
 LN2 = math.log(2.0)
 
 

@@ -8,6 +8,8 @@ import pytest
 
 from lyaplearn import maps as M
 
+pytestmark = pytest.mark.fp_sensitive
+
 
 def fd_jacobian(f, x, eps=1e-6):
     """Central finite-difference Jacobian of f at a single state x (independent reference)."""

@@ -15,6 +15,8 @@ import pytest
 from lyaplearn import conditioning
 from lyaplearn import meanfield as mf
 
+pytestmark = pytest.mark.fp_insensitive
+
 
 def _legendre(f, q, panels=4000, n=16):
     """E[f(sqrt(q) z)] by composite Gauss-Legendre quadrature in z on [-12, 12]: another method."""

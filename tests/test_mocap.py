@@ -7,6 +7,8 @@ import pytest
 from lyaplearn import data as D
 from lyaplearn import mocap as M
 
+pytestmark = pytest.mark.fp_sensitive
+
 HAND_MADE = """HIERARCHY
 ROOT Hips
 {

@@ -21,6 +21,8 @@ from lyaplearn import maps as M
 from lyaplearn import recurrent as R
 from lyaplearn.recurrent import _nonfinite  # private files, for white-box tests
 
+pytestmark = pytest.mark.fp_sensitive
+
 torch.set_num_threads(1)
 
 

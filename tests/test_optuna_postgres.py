@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = [pytest.mark.fp_sensitive, pytest.mark.slow]
+
 ROOT = Path(__file__).resolve().parents[1]
 BINS = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
 

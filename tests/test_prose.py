@@ -7,6 +7,8 @@ import pytest
 
 from lyaplearn.prose import glue, plain
 
+pytestmark = pytest.mark.fp_insensitive
+
 
 @pytest.mark.parametrize("value, expected, kind", [
     (np.float64(0.27), 0.27, float), (np.float32(0.5), 0.5, float), (np.int64(4), 4, int),

@@ -24,6 +24,8 @@ import pytest
 
 from lyaplearn import publish
 
+pytestmark = pytest.mark.fp_insensitive
+
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = publish.chapters()
 

@@ -1,9 +1,9 @@
 """The QR methods of the engine: CholeskyQR2 with a per-sequence Householder fallback.
 
 References: numpy's Householder QR (LAPACK, independent of torch's call path) for single
-frames, and the plain float64 autograd QR loop of test_recurrent for whole spectra. Only
-well-posed quantities are compared tightly: log|r_ii| of directions well above the
-rounding floor eps*||V|| and the leading exponents. The trailing exponents of an
+frames, and the plain float64 autograd QR loop (tests/_helpers/recurrent_reference.py) for
+whole spectra. Only well-posed quantities are compared tightly: log|r_ii| of directions well
+above the rounding floor eps*||V|| and the leading exponents. The trailing exponents of an
 ill-conditioned run move under any 1e-13 perturbation, so two correct QRs differ there too.
 """
 
@@ -15,7 +15,9 @@ import torch
 
 from lyaplearn import recurrent as R
 from lyaplearn.recurrent import _benettin, _qr  # private files, for white-box tests
-from test_recurrent import _frame, make, reference_spectrum
+from _helpers.recurrent_reference import make, random_frame as _frame, reference_spectrum
+
+pytestmark = pytest.mark.fp_sensitive
 
 torch.set_num_threads(1)
 

@@ -2,7 +2,7 @@
 
 The reference for every Jacobian is ``torch.autograd.functional.jacobian`` of the
 module's *own* forward pass (one step, whole state), and the reference
-spectrum is a plain float64 QR loop written here.
+spectrum is a plain float64 QR loop (both in tests/_helpers/recurrent_reference.py).
 """
 
 from __future__ import annotations
@@ -17,99 +17,14 @@ from torch import nn
 
 from lyaplearn import recurrent as R
 from lyaplearn.recurrent import _engine, _monitor, _states  # private files, for white-box tests
+from _helpers.recurrent_reference import (autograd_jac, make, module_step, random_frame as _frame,
+                                          ref_flatten, ref_unflatten, reference_spectrum)
+
+pytestmark = pytest.mark.fp_sensitive
 
 torch.set_num_threads(1)
 
 ARCHS = ["rnn_tanh", "rnn_relu", "gru", "lstm"]
-
-
-def make(arch, *, I=3, H=4, L=1, bias=True, batch_first=False, seed=0, scale=None,
-         dtype=torch.float64):
-    torch.manual_seed(seed)
-    kw = dict(input_size=I, hidden_size=H, num_layers=L, bias=bias, batch_first=batch_first)
-    if arch == "lstm":
-        m = nn.LSTM(**kw)
-    elif arch == "gru":
-        m = nn.GRU(**kw)
-    else:
-        m = nn.RNN(nonlinearity=arch.split("_")[1], **kw)
-    m = m.to(dtype)
-    if scale is not None:
-        with torch.no_grad():
-            for p in m.parameters():
-                p.uniform_(-scale, scale)
-    return m
-
-
-# --- reference: the module's own forward over the full state ----------------------------
-
-def ref_flatten(state, lstm):
-    """(L, B, H) or (h, c) -> (B, D) ordered (h1, c1, h2, c2, ...)."""
-    if lstm:
-        h, c = state
-        L = h.shape[0]
-        return torch.cat([torch.cat([h[l], c[l]], -1) for l in range(L)], -1)
-    return torch.cat(list(state), -1)
-
-
-def ref_unflatten(flat, L, H, lstm):
-    if lstm:
-        hs = [flat[:, 2 * l * H:(2 * l + 1) * H] for l in range(L)]
-        cs = [flat[:, (2 * l + 1) * H:(2 * l + 2) * H] for l in range(L)]
-        return torch.stack(hs), torch.stack(cs)
-    return torch.stack([flat[:, l * H:(l + 1) * H] for l in range(L)])
-
-
-def module_step(m, x_t, flat, lstm):
-    """One step of the module itself on a flat state (B, D)."""
-    L, H = m.num_layers, m.hidden_size
-    st = ref_unflatten(flat, L, H, lstm)
-    x = x_t.unsqueeze(1) if m.batch_first else x_t.unsqueeze(0)
-    _, new = m(x, st)
-    return ref_flatten(new, lstm)
-
-
-def autograd_jac(m, x_t, flat, lstm, hidden_only=False):
-    """(B, D, D) Jacobian of one module step by reverse-mode autograd."""
-    B = flat.shape[0]
-    L, H = m.num_layers, m.hidden_size
-    if hidden_only:
-        h, c = ref_unflatten(flat, L, H, True)
-
-        def f(hf):
-            hh = torch.stack([hf[:, l * H:(l + 1) * H] for l in range(L)])
-            x = x_t.unsqueeze(1) if m.batch_first else x_t.unsqueeze(0)
-            _, (hn, _) = m(x, (hh, c))
-            return torch.cat(list(hn), -1)
-        z = torch.cat(list(h), -1)
-    else:
-        def f(s):
-            return module_step(m, x_t, s, lstm)
-        z = flat
-    J = torch.autograd.functional.jacobian(f, z)          # (B, D, B, D)
-    return torch.stack([J[b, :, b, :] for b in range(B)])
-
-
-def reference_spectrum(m, X, Q0, hidden_only=False):
-    """Plain float64 QR loop over autograd Jacobians; X time-major (T, B, I)."""
-    lstm = isinstance(m, nn.LSTM)
-    T, B, _ = X.shape
-    L, H = m.num_layers, m.hidden_size
-    D = (2 if lstm else 1) * L * H
-    flat = torch.zeros(B, D, dtype=torch.float64)
-    Q = np.repeat(Q0.numpy()[None], B, 0)
-    gam = np.zeros((B, Q0.shape[1]))
-    logdet = np.zeros(B)
-    for t in range(T):
-        J = autograd_jac(m, X[t], flat, lstm, hidden_only).numpy()
-        with torch.no_grad():
-            flat = module_step(m, X[t], flat, lstm)
-        for b in range(B):
-            q, r = np.linalg.qr(J[b] @ Q[b])
-            Q[b] = q
-            gam[b] += np.log(np.abs(np.diag(r)))
-            logdet[b] += np.linalg.slogdet(J[b])[1]
-    return gam / T, logdet / T
 
 
 # --- jacobian against autograd -------------------------------------------------------------
@@ -162,11 +77,6 @@ def test_jacobian_float32_module():
 
 
 # --- spectra against the independent reference ---------------------------------------------
-
-def _frame(D, k, seed=3):
-    g = torch.Generator().manual_seed(seed)
-    return torch.linalg.qr(torch.randn(D, k, generator=g, dtype=torch.float64))[0]
-
 
 @pytest.mark.parametrize("arch,L,bias,bf", [("rnn_tanh", 2, True, False),
                                             ("rnn_relu", 1, True, True),
@@ -403,10 +313,28 @@ def test_monitor_does_nothing_on_the_calls_that_are_not_due(monkeypatch):
     assert clock.read("train") == 2.5 and not clock.cuda
 
 
-def test_init_uniform_bounds():
-    m = R.init_uniform(make("gru"), 0.1, seed=3)
-    for p in m.parameters():
-        assert p.abs().max() <= 0.1
+def test_init_uniform_draws_every_parameter_from_u_minus_p_p():
+    # A bound alone passes for weights all equal to p/2, or drawn from U(0, p): compare each
+    # tensor's values with the law U(-p, p) itself. Kolmogorov-Smirnov: for n uniform draws,
+    # sup |F_n - F| exceeds 1.63 / sqrt(n) with probability 1% (seeds fixed: no flakiness);
+    # all p/2 gives 0.75, U(0, p) 0.5, U(-p/2, p/2) 0.25.
+    p = 0.1
+    m = make("gru", I=8, H=32, seed=0)
+    before = [w.detach().clone() for w in m.parameters()]
+    assert R.init_uniform(m, p, seed=3) is m                    # in place
+    for w0, w in zip(before, m.parameters()):
+        v = np.sort(w.detach().numpy().ravel())
+        n = v.size                                              # 768 to 3072 values
+        assert np.all(np.abs(v) <= p)
+        F = (v + p) / (2 * p)                                   # the uniform CDF at each value
+        ks = max(np.max(np.arange(1, n + 1) / n - F), np.max(F - np.arange(n) / n))
+        assert ks < 1.63 / math.sqrt(n), (tuple(w.shape), ks)
+        assert not torch.equal(w, w0)                           # torch's own init replaced
+    # the seed decides the draw
+    again = R.init_uniform(make("gru", I=8, H=32, seed=1), p, seed=3)
+    other = R.init_uniform(make("gru", I=8, H=32, seed=0), p, seed=4)
+    for w, w2, w3 in zip(m.parameters(), again.parameters(), other.parameters()):
+        assert torch.equal(w, w2) and not torch.equal(w, w3)
 
 
 # --- bad inputs ------------------------------------------------------------------------------

@@ -11,6 +11,8 @@ from torch import nn
 
 from lyaplearn import maps, remedies as R
 
+pytestmark = pytest.mark.fp_sensitive
+
 torch.set_num_threads(1)
 
 

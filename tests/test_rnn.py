@@ -10,6 +10,8 @@ import torch
 
 from lyaplearn import rnn
 
+pytestmark = pytest.mark.fp_sensitive
+
 TORCH_PHI = {"tanh": torch.tanh, "relu": torch.relu, "linear": lambda a: a}
 
 

@@ -11,6 +11,8 @@ from matplotlib.figure import Figure
 
 from lyaplearn import scalar
 
+pytestmark = pytest.mark.fp_insensitive
+
 # ---------------------------------------------------------------------------
 # gradient descent on a theta^2 / 2
 # ---------------------------------------------------------------------------

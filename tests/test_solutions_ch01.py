@@ -10,6 +10,8 @@ import torch
 
 from lyaplearn.solutions.ch01 import steps_to_tolerance, vanishing_depth
 
+pytestmark = pytest.mark.fp_insensitive
+
 
 def _closed_form_steps(eta, a, tol):
     """Smallest t with |1 - eta a|^t <= tol, for 0 < |1 - eta a| < 1 and tol < 1."""

@@ -8,6 +8,8 @@ import torch
 
 from lyaplearn.solutions.ch02 import tanh_mlp_backward
 
+pytestmark = pytest.mark.fp_insensitive
+
 
 @pytest.mark.parametrize("widths", [[3, 5, 2], [6, 8, 8, 8, 4], [1, 1]])
 def test_tanh_mlp_backward_matches_autograd(widths):

@@ -7,6 +7,8 @@ import pytest
 
 from lyaplearn.solutions.ch03 import haar_orthogonal
 
+pytestmark = pytest.mark.fp_insensitive
+
 M = 4000  # samples for the moment tests
 
 

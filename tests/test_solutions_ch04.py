@@ -8,6 +8,8 @@ import torch
 
 from lyaplearn.solutions.ch04 import tanh_rnn_bptt
 
+pytestmark = pytest.mark.fp_sensitive
+
 
 def _problem(n=5, n_in=2, T=9, seed=0):
     rng = np.random.default_rng(seed)

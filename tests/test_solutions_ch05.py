@@ -14,6 +14,8 @@ import pytest
 
 from lyaplearn.solutions import ch05
 
+pytestmark = pytest.mark.fp_sensitive
+
 
 def test_qr_lyapunov_linear_maps():
     A = np.array([[0.5, 1.0, 3.0], [0.0, 2.0, -1.0], [0.0, 0.0, -0.8]])     # non-normal

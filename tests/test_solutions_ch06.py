@@ -8,6 +8,8 @@ from torch import nn
 
 from lyaplearn.solutions import ch06
 
+pytestmark = pytest.mark.fp_sensitive
+
 
 @pytest.mark.parametrize("bias", [True, False])
 def test_gru_jacobian_matches_autograd(bias):

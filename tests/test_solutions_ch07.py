@@ -7,6 +7,8 @@ import pytest
 
 from lyaplearn.solutions import ch07
 
+pytestmark = pytest.mark.fp_sensitive
+
 
 def test_bigram_loss_closed_forms():
     periodic = np.tile(np.arange(4), 50)

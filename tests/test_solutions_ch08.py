@@ -12,6 +12,8 @@ from torch import nn
 from lyaplearn import remedies
 from lyaplearn.solutions import ch08
 
+pytestmark = pytest.mark.fp_sensitive
+
 
 def test_affine_layer_norm_jacobian_matches_autograd():
     rng = np.random.default_rng(0)

@@ -11,6 +11,8 @@ from lyaplearn import lyapunov, maps
 from lyaplearn import meanfield as mf
 from lyaplearn.solutions import ch09
 
+pytestmark = pytest.mark.fp_sensitive
+
 _erf = np.vectorize(math.erf)
 
 

@@ -14,6 +14,8 @@ import pytest
 from lyaplearn import style
 from lyaplearn.widgets import TEXT_LABEL_CLASS, FigureExplorer, sweep_animation
 
+pytestmark = pytest.mark.fp_insensitive
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -8,6 +8,8 @@ from lyaplearn import data as D
 from lyaplearn import training as T
 from lyaplearn.recurrent import lyapunov_spectrum_step
 
+pytestmark = pytest.mark.fp_sensitive
+
 
 def synthetic_text(n=6000, seed=0):
     rng = np.random.default_rng(seed)

@@ -9,6 +9,8 @@ from lyaplearn import conditioning as C
 from lyaplearn.widgets import FigureExplorer
 from lyaplearn.widgets import conditioning as wc
 
+pytestmark = pytest.mark.fp_insensitive
+
 
 def test_explorer_redraws_when_controls_change():
     ex = wc.explorer(depth=8, kind="orthogonal", gain=1.0, activation="linear")

@@ -8,6 +8,8 @@ import pytest
 from lyaplearn.widgets import FigureExplorer
 from lyaplearn.widgets import jacobians as wj
 
+pytestmark = pytest.mark.fp_insensitive
+
 
 def test_explorer_redraws_when_controls_change():
     ex = wj.explorer(depth=10, gain=1.0, activation="linear")

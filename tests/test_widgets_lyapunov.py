@@ -9,6 +9,8 @@ import pytest
 from lyaplearn import style
 from lyaplearn.widgets import lyapunov as wl
 
+pytestmark = pytest.mark.fp_sensitive
+
 
 def test_explorer_responds_to_gain_and_input():
     ex = wl.explorer(gain=0.6, input_std=0.77)

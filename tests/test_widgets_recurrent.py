@@ -9,6 +9,8 @@ import torch
 from lyaplearn import recurrent
 from lyaplearn.widgets import recurrent as wr
 
+pytestmark = pytest.mark.fp_sensitive
+
 torch.set_num_threads(1)
 
 

@@ -10,6 +10,8 @@ import pytest
 from lyaplearn import conditioning, style
 from lyaplearn.widgets import remedies as wr
 
+pytestmark = pytest.mark.fp_sensitive
+
 
 def test_explorer_reacts_to_controls():
     ex = wr.explorer(alpha=0.0, depth=20)

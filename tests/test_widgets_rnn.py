@@ -8,6 +8,8 @@ import pytest
 from lyaplearn.widgets import FigureExplorer
 from lyaplearn.widgets import rnn as wr
 
+pytestmark = pytest.mark.fp_sensitive
+
 
 def test_explorer_redraws_when_controls_change():
     ex = wr.explorer(rho=0.9, kind="normal", nonlinearity="linear")

@@ -8,6 +8,8 @@ import pytest
 from lyaplearn.widgets import FigureExplorer
 from lyaplearn.widgets import scalar as ws
 
+pytestmark = pytest.mark.fp_insensitive
+
 PNG = b"\x89PNG\r\n\x1a\n"
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 from lyaplearn.scalar import activation_derivative, activation_value, contraction_factor
 
 __all__ = ["steps_to_tolerance", "vanishing_depth"]
@@ -18,7 +16,7 @@ def steps_to_tolerance(eta: float, a: float, tol: float, max_steps: int = 1_000_
     """
     if not 0 < tol:
         raise ValueError(f"tol must be positive, got {tol}")
-    r = contraction_factor(eta, a)  # also checks eta and a
+    contraction_factor(eta, a)  # checks eta and a
     theta = 1.0
     for t in range(max_steps + 1):
         if abs(theta) <= tol:

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.fp_insensitive, pytest.mark.browser]
 
 ROOT = Path(__file__).resolve().parents[2]
 
