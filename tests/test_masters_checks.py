@@ -55,6 +55,8 @@ from otter.test_files.exception_test import ExceptionTestFile  # noqa: E402
 
 from lyaplearn import coursework as cw  # noqa: E402
 
+pytestmark = pytest.mark.fp_insensitive
+
 CHAPTERS = sorted(cw.masters())
 
 
