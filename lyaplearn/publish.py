@@ -42,11 +42,9 @@ import re
 import sys
 from pathlib import Path
 
-__all__ = ["PLACEHOLDERS", "home", "is_placeholder", "install_line", "set_install_cell", "strip_solutions",
+__all__ = ["PLACEHOLDERS", "checkout_root", "home", "is_placeholder", "install_line", "set_install_cell", "strip_solutions",
            "student_copy", "write_student_copies", "readme_block", "sync", "main"]
 
-ROOT = Path(__file__).resolve().parents[1]
-CONFIG = ROOT / "_config.yml"
 #: Values of ``repository.url`` that mean "not set yet".
 PLACEHOLDERS = ("", "https://github.com/OWNER/REPOSITORY", "https://github.com/lyaplearn/lyaplearn")
 #: The branch the published website lives on (``ghp-import`` writes ``gh-pages``).
@@ -62,6 +60,32 @@ _LINE_JSON = re.compile(r'%pip install --quiet \\"lyaplearn @ [^"\\\n]*\\"'
 _GITHUB = re.compile(r"https://github\.com/[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+")
 
 
+def checkout_root(root=None) -> Path:
+    """The book's source tree that publishing reads and rewrites.
+
+    ``root`` if given; else the git checkout the library is imported from (an editable install);
+    else the nearest folder at or above the current one that holds ``_config.yml`` and ``book/``.
+    Publishing needs the book's sources, which an installed wheel does not carry, so outside a
+    checkout this raises a ``ValueError`` that says so.
+    """
+    if root is not None:
+        path = Path(root)
+        if not (path / "_config.yml").is_file():
+            raise ValueError(f"root must be the book's checkout (a folder with _config.yml), got {str(path)!r}")
+        return path
+    from lyaplearn._paths import source_checkout
+
+    found = source_checkout()
+    if found is not None:
+        return found
+    here = Path.cwd().resolve()
+    for folder in (here, *here.parents):
+        if (folder / "_config.yml").is_file() and (folder / "book").is_dir():
+            return folder
+    raise ValueError("publishing needs the book's sources: run it from a checkout of the repository "
+                     "(a folder with _config.yml and book/), or pass root")
+
+
 def is_placeholder(url) -> bool:
     """True if ``url`` does not name a real public home (unset, a placeholder or not a GitHub URL)."""
     if not isinstance(url, str):
@@ -70,11 +94,12 @@ def is_placeholder(url) -> bool:
     return url in PLACEHOLDERS or "OWNER" in url or not _GITHUB.fullmatch(url)
 
 
-def home(config=CONFIG) -> str | None:
-    """The project's public home from ``repository.url`` in ``config``, or None while it is unset."""
+def home(config=None) -> str | None:
+    """The project's public home from ``repository.url`` in ``config`` (default: the checkout's
+    ``_config.yml``, :func:`checkout_root`), or None while it is unset."""
     import yaml
 
-    path = Path(config)
+    path = checkout_root() / "_config.yml" if config is None else Path(config)
     if not path.is_file():
         raise ValueError(f"config must be an existing _config.yml, got {str(path)!r}")
     url = ((yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("repository") or {}).get("url", "")
@@ -142,12 +167,15 @@ def student_copy(nb: dict, url: str | None | bool = True) -> dict:
     return nb
 
 
-def chapters(book_dir=ROOT / "book") -> list[Path]:
-    """The chapter notebooks ``NN_*.ipynb``, in order (a new chapter is found by its name)."""
+def chapters(book_dir=None) -> list[Path]:
+    """The chapter notebooks ``NN_*.ipynb`` of ``book_dir`` (default: the checkout's ``book/``), in
+    order (a new chapter is found by its name)."""
+    if book_dir is None:
+        book_dir = checkout_root() / "book"
     return sorted(Path(book_dir).glob("[0-9][0-9]_*.ipynb"))
 
 
-def write_student_copies(out_dir, book_dir=ROOT / "book", url: str | None | bool = True) -> list[Path]:
+def write_student_copies(out_dir, book_dir=None, url: str | None | bool = True) -> list[Path]:
     """Write :func:`student_copy` of every chapter notebook into ``out_dir`` (same file names)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -181,17 +209,19 @@ def readme_block(url: str | None) -> str:
         owner_repo = url.split("github.com/", 1)[1]
         owner, repo = owner_repo.split("/", 1)
         site = f"https://{owner}.github.io/{repo}/"
-        first = chapters()[0].name if chapters() else "01.ipynb"
+        found = chapters()
+        first = found[0].name if found else "01.ipynb"
         links = launch_links(url, first)
         body = (f"Home: <{url}> · website: <{site}> · install: `pip install \"lyaplearn @ git+{url}\"` · "
                 f"chapter 1 on [Binder]({links['Binder']}) or [Colab]({links['Colab']}).")
     return f"<!-- home -->\n{body}\n<!-- /home -->"
 
 
-def sync(root=ROOT) -> list[Path]:
-    """Rewrite the chapter notebooks' install lines and the README block from the setting;
-    returns the files changed. Only those lines change, byte for byte."""
-    root = Path(root)
+def sync(root=None) -> list[Path]:
+    """Rewrite the chapter notebooks' install lines and the README block of the checkout ``root``
+    (default: :func:`checkout_root`) from the setting; returns the files changed. Only those lines
+    change, byte for byte."""
+    root = checkout_root(root)
     url = home(root / "_config.yml")
     changed = []
     new_line = json.dumps(install_line(url))[1:-1]

@@ -203,3 +203,24 @@ def test_licences_are_in_place():
     assert "janeaustenr" in text and "modeldata" in text
     intro = (ROOT / "book" / "intro.md").read_text(encoding="utf-8")
     assert "CC BY 4.0" in intro and "MIT" in intro
+
+
+def test_publishing_outside_a_checkout_says_it_needs_one(tmp_path, monkeypatch):
+    """Installed from a wheel, the library has no book beside it: publishing finds the checkout
+    from the current folder, or refuses with the reason, never reads site-packages."""
+    from lyaplearn import _paths
+
+    monkeypatch.setattr(_paths, "source_checkout", lambda: None)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError, match="needs the book's sources"):
+        publish.home()
+    with pytest.raises(ValueError, match="root must be the book's checkout"):
+        publish.sync(tmp_path)
+    (tmp_path / "book").mkdir()
+    (tmp_path / "book" / "01_a.ipynb").write_text("{}", encoding="utf-8")
+    (tmp_path / "_config.yml").write_text("repository:\n  url: https://github.com/ada/lyaplearn\n",
+                                          encoding="utf-8")
+    monkeypatch.chdir(tmp_path / "book")
+    assert publish.checkout_root() == tmp_path
+    assert publish.home() == "https://github.com/ada/lyaplearn"
+    assert [p.name for p in publish.chapters()] == ["01_a.ipynb"]
