@@ -36,19 +36,33 @@ updates :math:`Q \\leftarrow J_t^\\top Q` and reports log2 (its
 ``lyapunov.py`` multiplies by ``J.transpose(1, 2)``), which gives the growth
 rates of :math:`(J_1 \\cdots J_T)^\\top`, i.e. of the product in the
 *reverse* order. Their sums agree (both are the mean of
-:math:`\\log|\\det J_t|`), and so do the exponents when the Jacobians are
-i.i.d. random matrices, whose order does not matter in distribution. A
-recurrent network's Jacobians are not: :math:`J_t` depends on the state, so
-even i.i.d. *inputs* can leave a gap that does not close as :math:`T` grows
-(chapter 6 measures one for a random tanh RNN driven by noise). For a periodic
+:math:`\\log|\\det J_t|`). The exponents agree too when the sequence of
+Jacobians has the same statistics read backwards in time: for constant
+Jacobians, or i.i.d. random ones, whose order does not matter in
+distribution. That is sufficient, not necessary, but a recurrent network's
+Jacobians need not have it: :math:`J_t` depends on the state, so even i.i.d.
+*inputs* can leave a gap that does not close as :math:`T` grows (chapter 6
+measures one for a random tanh RNN driven by noise). For a periodic
 input of period 3 with Jacobians :math:`J_a, J_b, J_c` the forward exponents
 are :math:`\\tfrac13 \\log|\\mathrm{eig}(J_c J_b J_a)|` and the transposed
 ones :math:`\\tfrac13 \\log|\\mathrm{eig}(J_a J_b J_c)|`, which can differ by
 nats per step (chapter 6, "Two frame conventions").
 ``frame="transpose"`` computes the second; :data:`PAPER_CONVENTION` sets it
-together with ``state="hidden"`` and ``units="bits"`` to reproduce the published code's numbers, and the result
-records both choices (``result.frame``, ``result.convention``). Report the
-forward convention unless you compare with those numbers.
+together with ``state="hidden"`` and ``units="bits"``, the published code's
+three conventions, and the result records the choices (``result.frame``,
+``result.convention``). Report the forward convention unless you compare with
+the published numbers.
+
+Reproducing the published code
+------------------------------
+:data:`PAPER_CONVENTION` alone does not give the published code's numbers: its
+loop (``calc_LEs_an`` in ``lyapunov.py`` of the authors' repository) also
+starts from the identity frame ``I[:, :k]``, multiplies the warm-up's Jacobians
+into it without a QR, then runs over the whole input again, warm-up steps
+included, and leaves the steps after its last QR out of the sum but not out of
+the divisor. :func:`published_code_spectrum` does the same and returns the
+code's exponents up to rounding; its docstring says how, and where rounding
+itself decides.
 
 Main entry points
 -----------------
@@ -97,6 +111,9 @@ file                  what it holds                                           re
                       :func:`train_with_monitor`
 ``_conventions.py``   :func:`period3_rnn`, :func:`convention_gap`: the two       Two frame conventions
                       frame conventions side by side
+``_published.py``     :data:`PAPER_CONVENTION` and                            Two frame conventions
+                      :func:`published_code_spectrum`: the published code's
+                      conventions and its numbers
 ``_plots.py``         the chapter's figures (``plot_*``)                      every figure of the chapter
 ====================  ======================================================  ==================================
 
@@ -122,31 +139,24 @@ True
 
 from __future__ import annotations
 
-from types import MappingProxyType
-
 from ._conventions import convention_gap, convention_gap_rnn, period3_rnn, period_exponents
 from ._experiments import init_sweep, init_uniform, make_rnn, one_hot_inputs, train_with_monitor
 from ._jacobian import jacobian
 from ._monitor import SpectrumMonitor
 from ._plots import (draw_spectrum, plot_convergence, plot_frame_conventions, plot_full_vs_hidden,
                      plot_init_sweep, plot_spectra)
+from ._published import PAPER_CONVENTION, published_code_spectrum
 from ._qr import _CholeskyQR, _pick_qr, _qr_logs  # noqa: F401  (lyaplearn.bench times them)
 from ._result import SpectrumResult
 from ._spectrum import lyapunov_spectrum
 from ._states import flatten_state, state_dim, unflatten_state
 from ._step import lyapunov_spectrum_step, make_step
 
-#: Keyword arguments that reproduce the convention of Vogt et al.'s public code:
-#: ``lyapunov_spectrum(lstm, x, **PAPER_CONVENTION)`` computes the hidden state only (the
-#: LSTM's cell state held fixed), updates the frame with the transposed Jacobian,
-#: ``Q <- J^T Q``, and reports bits. These are not the exponents of the network's state map
-#: (see "Two frame conventions" above); a read-only mapping.
-PAPER_CONVENTION = MappingProxyType({"state": "hidden", "frame": "transpose", "units": "bits"})
-
 __all__ = [
     "SpectrumResult",
     "lyapunov_spectrum",
     "PAPER_CONVENTION",
+    "published_code_spectrum",
     "lyapunov_spectrum_step",
     "jacobian",
     "state_dim",

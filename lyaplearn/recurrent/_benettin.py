@@ -26,10 +26,16 @@ from ._qr import _QR_METHODS, _pick_qr
 from ._result import LN2, SpectrumResult
 
 
-def _initial_frame(frame0, B, D, k, seed, dtype, device) -> torch.Tensor:
-    """Orthonormal starting frame as QT (B, k, D)."""
+def _initial_frame(frame0, B, D, k, seed, dtype, device, frame="forward") -> torch.Tensor:
+    """Orthonormal starting frame as QT (B, k, D).
+
+    The default is a random orthonormal frame drawn with ``seed``, except for the full
+    spectrum in the forward convention, which starts from the identity as Algorithm 1 of
+    the paper does (see :func:`lyapunov_spectrum`, ``frame0``, for why that one is safe and
+    the transposed one is not).
+    """
     if frame0 is None:
-        if k == D:
+        if k == D and frame == "forward":
             # any orthonormal basis spans the whole space: the identity, as in the paper
             return torch.eye(D, dtype=dtype, device=device).expand(B, D, D).contiguous()
         g = torch.Generator().manual_seed(int(seed))
@@ -43,15 +49,23 @@ def _initial_frame(frame0, B, D, k, seed, dtype, device) -> torch.Tensor:
                          f"(state dim, k), got {shape}")
     _require_finite([("frame0", frame0.detach())], dtype=dtype)
     Q = frame0.detach().to(dtype=dtype, device=device)
-    # orthonormal columns, to the accuracy of the arithmetic: the exponents are the growth
-    # rates of the volumes the columns span, so a skewed or scaled frame gives wrong ones
+    # orthonormal columns, to the accuracy of the arithmetic it was made in: the exponents
+    # are the growth rates of the volumes the columns span, so a skewed or scaled frame
+    # gives wrong ones. A frame made in a coarser dtype than the computation's (a float32
+    # frame for dtype=float64) is accepted to its own accuracy and orthonormalised again in
+    # the compute dtype, keeping the span of its leading columns.
+    given = frame0.dtype if frame0.is_floating_point() else dtype
+    coarse = given if torch.finfo(given).eps > torch.finfo(dtype).eps else dtype
     err = (Q.transpose(-2, -1) @ Q - torch.eye(k, dtype=dtype, device=device)).abs().amax()
-    tol = math.sqrt(torch.finfo(dtype).eps)
+    tol = math.sqrt(torch.finfo(coarse).eps)
     if not bool(err <= tol):
         raise ValueError(
             f"frame0 must have orthonormal columns (Q^T Q = I), but max |Q^T Q - I| = "
             f"{float(err):.3g} > {tol:.1g}; orthonormalise it first, e.g. "
             "torch.linalg.qr(frame0).Q")
+    if not bool(err <= math.sqrt(torch.finfo(dtype).eps)):
+        Q, Rm = torch.linalg.qr(Q)
+        Q = Q * torch.sign(torch.diagonal(Rm, dim1=-2, dim2=-1)).unsqueeze(-2)
     if Q.ndim == 2:
         Q = Q.unsqueeze(0).expand(B, D, k)
     return Q.transpose(1, 2).contiguous()
@@ -177,8 +191,10 @@ def _finish(book: _Benettin, units: str, convention: str, sort: bool, t0: float,
     if hist is not None:
         history = torch.stack(hist) * f if hist else None
         history_steps = torch.tensor(hist_steps)
-    unresolved = (2 * book.below > book.qrs).sum(-1)
+    low = 2 * book.below > book.qrs
+    unresolved = low.sum(-1)
     _warn_unresolved(unresolved, gamma.shape[-1], gamma.dtype)
+    _warn_lost(gamma, low)
     return SpectrumResult(lam * f, units, steps, convention, history, history_steps,
                           time.perf_counter() - t0, book.qr.name, book.qr.fallbacks,
                           frame, unresolved)
@@ -193,6 +209,45 @@ def _warn_unresolved(unresolved: torch.Tensor, k: int, dtype: torch.dtype) -> No
             f"up to {n} of the k={k} exponents (sequences {seqs[:5]}{'...' if len(seqs) > 5 else ''})"
             f" sat below the resolution of {str(dtype).replace('torch.', '')} in most QRs: the "
             "product of Jacobians is numerically rank-deficient (dead ReLU units, zero weight "
-            "rows) or stretched too far between QRs (reortho_every). Those exponents, the last "
-            "ones, are rounding noise, not rates; result.unresolved counts them per sequence",
+            "rows) or stretched too far between QRs (reortho_every). Those exponents are "
+            "rounding noise, not rates (very negative, so sorting usually puts them last); "
+            "result.unresolved counts them per sequence",
+            RuntimeWarning, stacklevel=4)
+
+
+def _warn_lost(gamma: torch.Tensor, low: torch.Tensor) -> None:
+    """Warn when the frame lost a column out of order, which makes the spectrum wrong.
+
+    ``r_ii = 0`` exactly in some recorded QR (``gamma_i = -inf``) for a column that was
+    resolved in most QRs (not ``low``), while a later column ``j > i`` survived every QR:
+    the frame had a column in the kernel of a Jacobian ahead of live ones, such as the
+    coordinate vector ``e_i`` of a unit that is dead at that step under
+    ``frame="transpose"`` (``J^T e_i = 0``), or, in the forward update, of a unit that
+    feeds only dead units (a stacked ReLU layer dead at the first step). The QR replaces
+    the column by an arbitrary direction, which then takes the column's place in the
+    order, so its exponent is lost (``-inf``) and the later columns are computed in its
+    complement: the spectrum is not that of the product, and its largest exponent may be
+    missing. When the product of Jacobians loses rank with a frame in general position,
+    the trailing columns go (``-inf`` or rounding noise, see ``unresolved``), which is
+    right and not warned about.
+    """
+    dead = torch.isneginf(gamma)
+    later_alive = torch.flip(torch.cummax(torch.flip((~dead).to(torch.int8), [-1]), -1).values,
+                             [-1]).bool()
+    later_alive = torch.cat([later_alive[..., 1:], torch.zeros_like(later_alive[..., :1])], -1)
+    lost = dead & ~low & later_alive
+    if bool(lost.any()):
+        seqs = torch.nonzero(lost.any(-1)).flatten().tolist()
+        warnings.warn(
+            f"the frame lost a direction out of order in sequences "
+            f"{seqs[:5]}{'...' if len(seqs) > 5 else ''}: a column was annihilated exactly "
+            "(r_ii = 0) in a QR while later columns survived, so from that column on the "
+            "exponents are not rates of the product of Jacobians, and its largest one may be "
+            "missing. A column of the frame lay in the kernel of a Jacobian: a coordinate "
+            "vector e_i of an identity frame with J e_i = 0 (unit i feeds only units dead at "
+            "that step) or, with frame='transpose', J^T e_i = 0 (unit i dead), or a column the "
+            "QR put in place of one lost earlier. Start from a random orthonormal frame0 (the "
+            "default, except for the forward full spectrum, which starts from the identity); "
+            "if it persists, the product has too few live directions for more than its "
+            "leading exponents",
             RuntimeWarning, stacklevel=4)

@@ -26,13 +26,19 @@ def _require_finite(named: Sequence[tuple[str, torch.Tensor]],
     """Raise a ValueError naming the first argument with a NaN/inf and its first bad index.
 
     Complex tensors are refused (casting them to a real dtype would silently
-    drop the imaginary part). With ``dtype``, a value that is finite as given
+    drop the imaginary part), and so are tensors on the ``meta`` device, which
+    have no values. With ``dtype``, a value that is finite as given
     but overflows when cast to the compute dtype (a float64 1e39 for a float32
     model) is reported too, with the value the caller gave. All tensors are
     checked on their device with one host synchronisation in the common (all
     finite) case.
     """
     for name, t in named:
+        if t.is_meta:
+            raise ValueError(
+                f"{name} is on the meta device: it has a shape but no values. Materialise it "
+                "first (for a module: rnn.to_empty(device='cpu') and load its weights, e.g. "
+                "with load_state_dict)")
         if t.is_complex():
             raise ValueError(f"{name} must be real, got a complex tensor ({t.dtype}); the "
                              "engine would drop the imaginary part, so pass .real if you mean it")
@@ -79,16 +85,28 @@ def _check_dtype(dtype: Any, own: torch.dtype, owner: str = "rnn's parameters") 
 
 
 def _arch(rnn: Any) -> str:
-    if isinstance(rnn, nn.LSTM):
-        arch = "lstm"
-    elif isinstance(rnn, nn.GRU):
-        arch = "gru"
-    elif isinstance(rnn, nn.RNN):
-        arch = "rnn_" + rnn.nonlinearity
+    """``"lstm"``, ``"gru"``, ``"rnn_tanh"`` or ``"rnn_relu"``; refuses what the engine cannot read.
+
+    The engine never calls the module's ``forward``: it reads the weights and applies
+    torch's equations for the class. A subclass that overrides ``forward`` computes
+    something else, so it is refused rather than silently read with its parent's equations.
+    """
+    for base, arch in ((nn.LSTM, "lstm"), (nn.GRU, "gru"), (nn.RNN, "rnn")):
+        if isinstance(rnn, base):
+            break
     else:
         raise ValueError(
             f"rnn must be a torch.nn.RNN, GRU or LSTM module, got {type(rnn).__name__}; "
             "use lyapunov_spectrum_step for other cells")
+    if type(rnn).forward is not base.forward:
+        name = type(rnn).__name__
+        raise ValueError(
+            f"rnn is a {name}, a subclass of torch.nn.{base.__name__} that overrides forward; "
+            f"the engine computes torch's {base.__name__} equations from the weights and would "
+            f"ignore {name}.forward. Write your cell as step(state, x) -> state and use "
+            "lyapunov_spectrum_step")
+    if arch == "rnn":
+        arch = "rnn_" + rnn.nonlinearity
     if rnn.bidirectional:
         raise ValueError("rnn must not be bidirectional: a bidirectional layer reads the "
                          "future of the sequence, so it is not a dynamical system in time")
@@ -96,6 +114,18 @@ def _arch(rnn: Any) -> str:
         raise ValueError(f"rnn must have proj_size=0 (LSTM projections are not supported), "
                          f"got proj_size={rnn.proj_size}")
     return arch
+
+
+def _is_int(value: Any) -> bool:
+    """A Python or numpy integer, not a bool."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def _check_int(value: Any, name: str, minimum: int) -> int:
+    """``value`` as an ``int`` if it is an integer (Python or numpy) ``>= minimum``."""
+    if not _is_int(value) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
 
 
 def _check_k(k: Any, D: int) -> int:

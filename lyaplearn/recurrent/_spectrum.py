@@ -65,11 +65,22 @@ def lyapunov_spectrum(rnn: nn.Module, inputs: Any, *, k: int | None = None, warm
     history
         Record the running estimate after every QR (``result.history``).
     frame0
-        Initial orthonormal frame (D, k) or (B, D, k); default: the identity
-        for the full spectrum, a random orthonormal frame drawn with ``seed``
-        for a partial one.
+        Initial orthonormal frame (D, k) or (B, D, k). Default: a random
+        orthonormal frame drawn with ``seed``, except for the full spectrum
+        with ``frame="forward"``, which starts from the identity (as the
+        paper's Algorithm 1; kept so that results do not change). A column
+        ``e_i`` of the identity is lost in the first QR when ``J_1 e_i = 0``:
+        in the forward update only when unit ``i`` feeds no unit that is
+        alive at the first step (a stacked ReLU layer that is dead then), but
+        in the transposed one, ``J_1^T e_i = 0``, whenever unit ``i`` itself
+        is dead or saturated, as ReLU units often are; a random frame has no
+        column in a fixed subspace. A frame that loses a column ahead of live
+        ones gives wrong exponents, and a ``RuntimeWarning`` says so. A frame orthonormal to the accuracy of a
+        coarser dtype than the computation's (a float32 frame with
+        ``dtype=torch.float64``) is accepted and orthonormalised again, by QR,
+        in the compute dtype.
     seed
-        Seed of the default initial frame.
+        Seed of the default random initial frame.
     sort
         Sort each spectrum in descending order.
     method
@@ -101,12 +112,15 @@ def lyapunov_spectrum(rnn: nn.Module, inputs: Any, *, k: int | None = None, warm
         ``"forward"`` (default): the frame is updated as ``Q <- J_t Q``, the
         exponents of the product ``J_T ... J_1``, i.e. of the state map.
         ``"transpose"``: ``Q <- J_t^T Q``, the convention of Vogt et al.'s
-        public code, whose exponents are those of ``J_1 ... J_T`` and differ
-        from the forward ones for structured (e.g. periodic) inputs, and at
-        finite ``T`` also for i.i.d. ones (module docstring, "Two frame
-        conventions"; :data:`lyaplearn.recurrent.PAPER_CONVENTION` sets it with the
-        paper's other choices). It builds the dense Jacobian at every step, so it costs a
-        full spectrum's work whatever ``k``, and ``method`` does not apply.
+        public code, whose exponents are those of ``J_1 ... J_T``. They differ
+        from the forward ones for structured (e.g. periodic) inputs, and can
+        differ for i.i.d. inputs too, since the Jacobians depend on the state:
+        not as a finite-``T`` effect but by a gap that need not close as ``T``
+        grows (module docstring, "Two frame conventions", and the test that
+        measures one; :data:`lyaplearn.recurrent.PAPER_CONVENTION` sets it
+        with the paper's other choices). It builds the dense Jacobian at
+        every step, so it costs a full spectrum's work whatever ``k``, and
+        ``method`` does not apply.
 
     Returns
     -------
@@ -172,7 +186,7 @@ def lyapunov_spectrum(rnn: nn.Module, inputs: Any, *, k: int | None = None, warm
             st, _, ok = eng.run(X[t:t1], st, need_coef=False, finite=True)
             book.watch.states(t, ok)
         book.watch.check()
-        QT = _initial_frame(frame0, B, eng.D, k, seed, eng.dtype, eng.device)
+        QT = _initial_frame(frame0, B, eng.D, k, seed, eng.dtype, eng.device, frame)
         bar = _progress(T - warmup, progress)
         t = warmup
         while t < T:

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import torch
 from torch import nn
+from torch.nn.utils.rnn import PackedSequence
 
 from ._checks import _arch, _check_choice, _require_finite
 from ._engine import _CONVENTIONS, _Engine
@@ -14,8 +15,19 @@ from ._engine import _CONVENTIONS, _Engine
 
 def _inputs_tbi(eng: _Engine, inputs: Any, name: str = "inputs") -> tuple[torch.Tensor, bool]:
     """Inputs as (T, B, I) in the engine's dtype/device; second value: unbatched."""
+    if isinstance(inputs, PackedSequence):
+        raise ValueError(
+            f"{name} must be a padded tensor, got a PackedSequence: the spectrum averages over "
+            "the same number of steps in every sequence. Unpack it "
+            "(torch.nn.utils.rnn.pad_packed_sequence) and pass sequences of one length "
+            "together, e.g. each length group, or each sequence on its own")
     if not isinstance(inputs, torch.Tensor):
-        inputs = torch.as_tensor(np.asarray(inputs))
+        try:
+            inputs = torch.as_tensor(np.asarray(inputs))
+        except (TypeError, ValueError, RuntimeError) as exc:
+            raise ValueError(f"{name} must be a tensor or an array of numbers, got "
+                             f"{type(inputs).__name__} that numpy cannot read as one "
+                             f"({exc})") from None
     shape = tuple(inputs.shape)
     if inputs.ndim == 2:
         if shape[1] != eng.I:

@@ -82,7 +82,7 @@ def lyapunov_spectrum_step(step: Callable[[torch.Tensor, torch.Tensor], torch.Te
             if (t + 1) % every_check == 0:
                 book.watch.check()
         book.watch.check()
-        QT = _initial_frame(frame0, B, D, k, seed, dtype, device)
+        QT = _initial_frame(frame0, B, D, k, seed, dtype, device, frame)
     bar = _progress(T - warmup, progress)
     for t in range(warmup, T):
         x = inputs[t]
