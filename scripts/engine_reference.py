@@ -278,6 +278,8 @@ def configurations():
 
 
 def record(path: str) -> None:
+    import lyaplearn
+    print(f"recording the engine of {lyaplearn.__file__}")
     out = {}
     for name, thunk, tags in configurations():
         assert name not in out, name

@@ -44,7 +44,7 @@ def test_complex_inputs_initial_state_and_frame_are_refused():
     with pytest.raises(ValueError, match="x_t must be real"):
         R.jacobian(m, torch.zeros(2, 3, dtype=torch.complex128))
     step = R.make_step(m)
-    with pytest.raises(ValueError, match="state0 must be real"):
+    with pytest.raises(ValueError, match="h0 must be real"):
         R.lyapunov_spectrum_step(step, torch.zeros(2, 8, dtype=torch.complex128), X())
 
 

@@ -164,7 +164,7 @@ def test_paper_convention_is_algorithm_2_with_the_published_codes_conventions(T_
     eye = torch.eye(6, dtype=torch.float64)                  # the algorithm's Q = I
     res = R.lyapunov_spectrum(lstm, X, frame_warmup=W, reortho_every=T_on, frame0=eye,
                               **R.PAPER_CONVENTION)
-    assert (res.convention, res.frame, res.units) == ("hidden", "transpose", "bits")
+    assert (res.state, res.frame, res.units) == ("hidden", "transpose", "bits")
     for b in range(2):
         want = torch.sort(paper_algorithm2(lstm, X[:, b], W, T_on), descending=True).values
         np.testing.assert_allclose(res.numpy()[b], want.numpy(), atol=1e-9)

@@ -1,6 +1,8 @@
-"""Argument checks shared by the engine's entry points (chapter 6).
+"""Argument checks of the engine, all in one place (chapter 6).
 
-Every check raises a ``ValueError`` that names the argument and what was expected.
+Every check raises a ``ValueError`` that names the argument and what was expected. An
+integer argument accepts Python and numpy integers alike (:func:`_check_int`), never a
+``bool``; the choices of a string argument are listed in the message.
 """
 
 from __future__ import annotations
@@ -10,6 +12,9 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 from torch import nn
+
+_FRAMES = ("forward", "transpose")
+"""The two frame conventions: ``Q <- J Q`` and ``Q <- J^T Q`` (package docstring)."""
 
 
 def _check_choice(value: Any, choices: Sequence[str], name: str) -> None:
@@ -124,23 +129,53 @@ def _is_int(value: Any) -> bool:
 def _check_int(value: Any, name: str, minimum: int) -> int:
     """``value`` as an ``int`` if it is an integer (Python or numpy) ``>= minimum``."""
     if not _is_int(value) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+        what = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+        raise ValueError(f"{name} must be {what}, got {value!r}")
     return int(value)
+
+
+def _check_positive(value: Any, name: str) -> float:
+    """``value`` as a ``float`` if it is a finite real number > 0 (Python or numpy)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer,
+                                                                     np.floating)) \
+            or not np.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be a positive number, got {value!r}")
+    return float(value)
 
 
 def _check_k(k: Any, D: int) -> int:
     if k is None:
         return D
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= int(k) <= D:
+    if not _is_int(k) or not 1 <= int(k) <= D:
         raise ValueError(f"k must be an integer in [1, D={D}] (number of exponents), got {k!r}")
     return int(k)
 
 
-def _check_steps(warmup, frame_warmup, reortho_every, T):
-    for name, v, lo in (("warmup", warmup, 0), ("frame_warmup", frame_warmup, 0),
-                        ("reortho_every", reortho_every, 1)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
-            raise ValueError(f"{name} must be an integer >= {lo}, got {v!r}")
+def _check_steps(warmup, frame_warmup, reortho_every, T) -> tuple[int, int, int]:
+    """The warm-ups and the QR interval as ``int`` values; they must leave a step to record."""
+    warmup = _check_int(warmup, "warmup", 0)
+    frame_warmup = _check_int(frame_warmup, "frame_warmup", 0)
+    reortho_every = _check_int(reortho_every, "reortho_every", 1)
     if warmup + frame_warmup >= T:
         raise ValueError(f"warmup + frame_warmup must be smaller than the number of time steps "
                          f"T={T}, got warmup={warmup}, frame_warmup={frame_warmup}")
+    return warmup, frame_warmup, reortho_every
+
+
+def _shape(x: Any) -> Any:
+    """What to print for an argument of the wrong kind: a tensor's shape, else its type."""
+    return tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
+
+
+def _check_step_arguments(step: Any, h0: Any, inputs: Any) -> tuple[int, int, int]:
+    """``B, D, T`` of :func:`lyapunov_spectrum_step`'s map, initial state and inputs."""
+    if not callable(step):
+        raise ValueError(f"step must be callable step(state, x) -> state, got "
+                         f"{type(step).__name__}")
+    if not isinstance(h0, torch.Tensor) or h0.ndim != 2:
+        raise ValueError(f"h0 must be a tensor (batch, state_dim), got {_shape(h0)}")
+    B, D = h0.shape
+    if not isinstance(inputs, torch.Tensor) or inputs.ndim < 2 or inputs.shape[1] != B:
+        raise ValueError(f"inputs must be a time-major tensor (T, batch={B}, ...), got "
+                         f"{_shape(inputs)}")
+    return B, D, inputs.shape[0]

@@ -10,7 +10,7 @@ from torch import nn
 from torch.nn.utils.rnn import PackedSequence
 
 from ._checks import _arch, _check_choice, _require_finite
-from ._engine import _CONVENTIONS, _Engine
+from ._engine import _STATES, _Engine
 
 
 def _inputs_tbi(eng: _Engine, inputs: Any, name: str = "inputs") -> tuple[torch.Tensor, bool]:
@@ -85,7 +85,7 @@ def _state_list(eng: _Engine, h0: Any, B: int, unbatched: bool, name: str = "h0"
 def state_dim(rnn: nn.Module, state: str = "full") -> int:
     """Dimension ``D`` of the state whose spectrum is computed (see module docstring)."""
     arch = _arch(rnn)
-    _check_choice(state, _CONVENTIONS, "state")
+    _check_choice(state, _STATES, "state")
     blocks = 2 if (arch == "lstm" and state == "full") else 1
     return blocks * rnn.num_layers * rnn.hidden_size
 
