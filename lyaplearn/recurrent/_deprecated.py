@@ -69,7 +69,7 @@ class _FeaturesAccess(Mapping):
     def _old(self) -> dict:
         warnings.warn("SpectrumResult.features is a method now, as on SpectrumEnsemble: "
                       "call result.features(); reading it as a dict will stop working in the "
-                      "next release", FutureWarning, stacklevel=4)
+                      "next release", FutureWarning, stacklevel=3)
         return self._compute()
 
     def __getitem__(self, key: str) -> Any:
