@@ -169,11 +169,23 @@ from ._models import init_uniform, make_rnn, one_hot_inputs
 from ._monitor import SpectrumMonitor
 from ._plots import (draw_spectrum, plot_convergence, plot_frame_conventions, plot_full_vs_hidden,
                      plot_init_sweep, plot_spectra)
-from ._published import PAPER_CONVENTION, published_code_spectrum
+from ._published import PAPER_CONVENTION as _PAPER_CONVENTION
+from ._published import published_code_spectrum
 from ._result import SpectrumResult
 from ._spectrum import lyapunov_spectrum
 from ._states import flatten_state, state_dim, unflatten_state
 from ._step import lyapunov_spectrum_step, make_step
+
+#: Keyword arguments with the three conventions of Vogt et al.'s public code:
+#: ``lyapunov_spectrum(lstm, x, **PAPER_CONVENTION)`` computes the hidden state only (the
+#: LSTM's cell state held fixed), updates the frame with the transposed Jacobian,
+#: ``Q <- J^T Q``, and reports bits: the paper's Algorithm 2 in the code's conventions.
+#: It does not reproduce the code's numbers, whose loop also starts from the identity,
+#: multiplies the warm-up's Jacobians before one QR and replays the warm-up inputs: for
+#: those use :func:`published_code_spectrum` ("Reproducing the published code" above).
+#: These are not the exponents of the network's state map ("Two frame conventions"
+#: above); a read-only mapping.
+PAPER_CONVENTION = _PAPER_CONVENTION
 
 __all__ = [
     # the engine

@@ -28,15 +28,9 @@ from ._result import SpectrumResult
 from ._spectrum import lyapunov_spectrum
 from ._states import _inputs_tbi, _state_list
 
-#: Keyword arguments with the three conventions of Vogt et al.'s public code:
-#: ``lyapunov_spectrum(lstm, x, **PAPER_CONVENTION)`` computes the hidden state only (the
-#: LSTM's cell state held fixed), updates the frame with the transposed Jacobian,
-#: ``Q <- J^T Q``, and reports bits. That is the paper's Algorithm 2 in the code's
-#: conventions. It does not reproduce the code's numbers, whose loop also replays the
-#: warm-up inputs, starts from the identity and multiplies the warm-up's Jacobians
-#: before one QR: for those use :func:`published_code_spectrum`. These are not the
-#: exponents of the network's state map (package docstring, "Two frame conventions");
-#: a read-only mapping.
+# The three conventions of the published code; documented where Sphinx finds it, as
+# lyaplearn.recurrent.PAPER_CONVENTION (autodoc reads a constant's #: comment only in the
+# module that lists it).
 PAPER_CONVENTION = MappingProxyType({"state": "hidden", "frame": "transpose", "units": "bits"})
 
 
