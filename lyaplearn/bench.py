@@ -43,6 +43,7 @@ import torch
 from torch import nn
 
 from . import recurrent
+from .recurrent import _qr
 
 __all__ = ["Case", "FULL_CASES", "QUICK_CASES", "GPU_CASES", "engine_work", "floor_work",
            "training_work", "time_engine", "time_floor", "time_jacrev",
@@ -192,7 +193,7 @@ def floor_work(c: Case, qr_mode: str = "householder", device="cpu"):
     QT0 = QT0.contiguous().to(device)
     if qr_mode == "none":   # norm-preserving, so that T products neither overflow nor go subnormal
         AT = torch.linalg.qr(torch.randn(c.batch, D, D, generator=g))[0].to(device)
-    chol = recurrent._CholeskyQR()
+    chol = _qr._CholeskyQR()
 
     def qr(QT):
         if qr_mode == "linalg":
@@ -202,7 +203,7 @@ def floor_work(c: Case, qr_mode: str = "householder", device="cpu"):
             return chol(QT)
         if qr_mode == "none":
             return QT, QT[:, :, 0]
-        return recurrent._qr_logs(QT)
+        return _qr._qr_logs(QT)
 
     def work():
         QT = QT0                      # the frame (B, D, k) stored column-major
@@ -332,7 +333,7 @@ def run_case(c: Case, repeats: int = 3, jacrev: bool = True, device="cpu",
     per = {key: v / c.steps for key, v in best.items() if key != "train"}
     ours = per["ours"]
     jr = time_jacrev(c) if jacrev else math.nan
-    used = recurrent._pick_qr(qr, _device(device))
+    used = _qr._pick_qr(qr, _device(device))
     frames = c.batch * -(-c.steps // c.reortho)           # QRs of one run, one per sequence
     fallback = works["ours"]().qr_fallbacks / frames
     return {"case": c, "D": _d(c), "k": c.k or _d(c), **per, "train": best["train"],
@@ -363,7 +364,7 @@ def run(cases: list[Case], repeats: int = 3, jacrev: bool = True, out=print,
     dev = _device(device)
     name = torch.cuda.get_device_name(dev) if dev.type == "cuda" else "CPU"
     out(f"torch {torch.__version__}, {torch.get_num_threads()} threads, float32, {name}, "
-        f"qr={qr!r} -> {recurrent._pick_qr(qr, dev)!r}")
+        f"qr={qr!r} -> {_qr._pick_qr(qr, dev)!r}")
     head = (f"{'case':<28}{'H':>5}{'B':>4}{'D':>6}{'k':>6}{'r':>4}"
             f"{'ours ms/step':>13}{'HH':>9}{'chol':>9}{'matmul':>9}{'train ms':>10}"
             f"{'jacrev':>9}{'ours/HH':>9}{'ours/mm':>9}{'chol/HH':>9}{'LE/train':>10}"

@@ -46,7 +46,7 @@ def test_complex_inputs_initial_state_and_frame_are_refused():
     with pytest.raises(ValueError, match="x_t must be real"):
         R.jacobian(m, torch.zeros(2, 3, dtype=torch.complex128))
     step = R.make_step(m)
-    with pytest.raises(ValueError, match="state0 must be real"):
+    with pytest.raises(ValueError, match="h0 must be real"):
         R.lyapunov_spectrum_step(step, torch.zeros(2, 8, dtype=torch.complex128), X())
 
 
@@ -154,3 +154,88 @@ def test_frame_choices_are_checked():
     with pytest.raises(ValueError, match="frame must be one of"):
         R.lyapunov_spectrum_step(R.make_step(lstm()), torch.zeros(2, 8, dtype=torch.float64),
                                  X(), frame="T")
+
+
+# --- issue 27: inputs and modules the engine cannot read, and frames it can ----------------
+
+def test_a_packed_sequence_is_refused_with_what_to_do_instead():
+    from torch.nn.utils.rnn import pack_padded_sequence
+    packed = pack_padded_sequence(X(T=6, B=2), [6, 4])
+    with pytest.raises(ValueError, match="inputs must be a padded tensor, got a PackedSequence"
+                                         ".*pad_packed_sequence"):
+        R.lyapunov_spectrum(lstm(), packed)
+    with pytest.raises(ValueError, match="inputs must be a tensor or an array of numbers, got "
+                                         "list"):
+        R.lyapunov_spectrum(lstm(), [[0.0, 1.0, 2.0], [0.0, 1.0]])
+
+
+def test_a_module_or_input_on_the_meta_device_is_refused_by_name():
+    meta = nn.LSTM(3, 4, device="meta", dtype=torch.float64)
+    with pytest.raises(ValueError, match=r"rnn\.weight_ih_l0 is on the meta device: it has a "
+                                         r"shape but no values.*to_empty"):
+        R.lyapunov_spectrum(meta, X())
+    with pytest.raises(ValueError, match="rnn.weight_ih_l0 is on the meta device"):
+        R.jacobian(meta, torch.zeros(2, 3, dtype=torch.float64))
+    with pytest.raises(ValueError, match="inputs is on the meta device"):
+        R.lyapunov_spectrum(lstm(), X().to("meta"))
+    with pytest.raises(ValueError, match="h0 is on the meta device"):
+        R.lyapunov_spectrum(nn.GRU(3, 4, dtype=torch.float64), X(),
+                            h0=torch.zeros(1, 2, 4, device="meta", dtype=torch.float64))
+
+
+class DoubledGRU(nn.GRU):
+    """A GRU that reads twice its input: not what torch's GRU equations compute."""
+
+    def forward(self, x, h=None):
+        return super().forward(2 * x, h)
+
+
+class NamedLSTM(nn.LSTM):
+    """A subclass that only adds an attribute: torch's LSTM equations still hold."""
+
+    label = "encoder"
+
+
+@pytest.mark.parametrize("base", [nn.RNN, nn.GRU, nn.LSTM])
+def test_a_subclass_that_overrides_forward_is_refused(base):
+    cls = type("Custom" + base.__name__, (base,),
+               {"forward": lambda self, x, h=None: base.forward(self, 2 * x, h)})
+    m = cls(3, 4, dtype=torch.float64)
+    for call in (lambda: R.lyapunov_spectrum(m, X()),
+                 lambda: R.jacobian(m, torch.zeros(2, 3, dtype=torch.float64)),
+                 lambda: R.make_step(m), lambda: R.SpectrumMonitor(m, X())):
+        with pytest.raises(ValueError, match=f"rnn is a Custom{base.__name__}, a subclass of "
+                                             f"torch.nn.{base.__name__} that overrides forward"):
+            call()
+    with pytest.raises(ValueError, match="overrides forward.*lyapunov_spectrum_step"):
+        R.lyapunov_spectrum(DoubledGRU(3, 4, dtype=torch.float64), X())
+
+
+def test_a_subclass_that_keeps_forward_is_read_as_its_parent():
+    torch.manual_seed(0)
+    m = NamedLSTM(3, 4, dtype=torch.float64)
+    plain = nn.LSTM(3, 4, dtype=torch.float64)
+    plain.load_state_dict(m.state_dict())
+    a, b = R.lyapunov_spectrum(m, X(T=20)), R.lyapunov_spectrum(plain, X(T=20))
+    assert torch.equal(a.exponents, b.exponents)
+
+
+def test_a_float32_orthonormal_frame_is_accepted_under_float64_and_orthonormalised():
+    # orthonormal to float32's accuracy (|Q^T Q - I| ~ 1e-7, far above float64's 1e-8 check):
+    # accepted and orthonormalised again in float64, which is what the user would do
+    Q64 = torch.linalg.qr(torch.randn(8, 3, generator=torch.Generator().manual_seed(2),
+                                      dtype=torch.float64))[0]
+    Q32 = Q64.to(torch.float32)
+    assert (Q32.double().T @ Q32.double() - torch.eye(3, dtype=torch.float64)).abs().max() > 1e-8
+    m = lstm()
+    got = R.lyapunov_spectrum(m, X(T=30), k=3, frame0=Q32, sort=False)
+    Q, Rm = torch.linalg.qr(Q32.double())               # what the user would do by hand
+    Q = Q * torch.sign(torch.diagonal(Rm))
+    want = R.lyapunov_spectrum(m, X(T=30), k=3, frame0=Q, sort=False)
+    torch.testing.assert_close(got.exponents, want.exponents, rtol=0, atol=1e-13)
+    # the float64 frame it was rounded from spans a subspace 1e-7 away: exponents within 1e-6
+    same = R.lyapunov_spectrum(m, X(T=30), k=3, frame0=Q64, sort=False)
+    torch.testing.assert_close(got.exponents, same.exponents, rtol=0, atol=1e-6)
+    # a float32 frame that is not orthonormal even for float32 is still refused
+    with pytest.raises(ValueError, match="frame0 must have orthonormal columns"):
+        R.lyapunov_spectrum(m, X(), k=3, frame0=1.01 * Q32)

@@ -181,7 +181,7 @@ def test_jacobian_refuses_non_finite_arguments():
         R.jacobian(m, x)
     h = torch.zeros(1, 2, 4, dtype=torch.float64)
     h[0, 1, 3] = float("-inf")
-    with pytest.raises(ValueError, match=re.escape("state[0][0, 1, 3] = -inf")):
+    with pytest.raises(ValueError, match=re.escape("h0[0][0, 1, 3] = -inf")):
         R.jacobian(m, torch.zeros(2, 3, dtype=torch.float64), (h, torch.zeros_like(h)))
     with torch.no_grad():
         m.weight_ih_l0[0, 0] = float("inf")
@@ -193,7 +193,7 @@ def test_lyapunov_spectrum_step_refuses_non_finite_arguments():
     step = lambda s, x: torch.tanh(s + x)             # noqa: E731
     s0 = torch.zeros(2, 3)
     s0[1, 1] = float("nan")
-    with pytest.raises(ValueError, match=re.escape("state0[1, 1] = nan")):
+    with pytest.raises(ValueError, match=re.escape("h0[1, 1] = nan")):
         R.lyapunov_spectrum_step(step, s0, torch.zeros(4, 2, 3))
     x = torch.zeros(4, 2, 3)
     x[3, 0, 2] = float("inf")

@@ -196,9 +196,9 @@ def _spy(monkeypatch):
         calls["reads"].append(take(self))
         return calls["reads"][-1]
 
-    def spy_chunk(self, QT, advance):
+    def spy_chunk(self, QT, advance, *restartable):
         calls["chunks"] += 1
-        return chunk(self, QT, advance)
+        return chunk(self, QT, advance, *restartable)
 
     monkeypatch.setattr(_qr._CholeskyQR, "__call__", spy_call)
     monkeypatch.setattr(_qr._CholeskyQR, "take_broken", spy_take)
@@ -209,7 +209,7 @@ def _spy(monkeypatch):
 def _eager(monkeypatch, m, X, **kw):
     """The same spectrum with every chunk checked QR by QR (no optimism)."""
     with monkeypatch.context() as mp:
-        mp.setattr(_benettin._Benettin, "chunk", lambda self, QT, advance: advance(QT))
+        mp.setattr(_benettin._Benettin, "chunk", lambda self, QT, advance, *r: advance(QT))
         return R.lyapunov_spectrum(m, X, qr="cholesky", history=True, **kw)
 
 

@@ -56,7 +56,7 @@ class _Layer:
     formable = False       # has a ``build`` (method="formed")
     has_cell = False       # state is (h, c)
 
-    def __init__(self, rnn: nn.Module, l: int, convention: str, cast: dict):
+    def __init__(self, rnn: nn.Module, l: int, state: str, cast: dict):
         self.H = rnn.hidden_size
         self.blocks = 1
         self.W_ih = getattr(rnn, f"weight_ih_l{l}").detach().to(**cast)
@@ -81,9 +81,9 @@ class _LSTMLayer(_Layer):
     formable = True
     has_cell = True
 
-    def __init__(self, rnn, l, convention, cast):
-        super().__init__(rnn, l, convention, cast)
-        self.full = convention == "full"
+    def __init__(self, rnn, l, state, cast):
+        super().__init__(rnn, l, state, cast)
+        self.full = state == "full"
         self.blocks = 2 if self.full else 1
 
     def run(self, inp, state, need_coef):
@@ -249,8 +249,8 @@ class _GRULayer(_Layer):
 class _ElmanLayer(_Layer):
     """``nn.RNN`` layer, ``h' = act(W_ih x + b_ih + W_hh h + b_hh)``, act tanh or ReLU."""
 
-    def __init__(self, rnn, l, convention, cast):
-        super().__init__(rnn, l, convention, cast)
+    def __init__(self, rnn, l, state, cast):
+        super().__init__(rnn, l, state, cast)
         self.tanh = rnn.nonlinearity == "tanh"
         self.act = torch.tanh if self.tanh else torch.relu
 

@@ -1,6 +1,8 @@
-"""Argument checks shared by the engine's entry points (chapter 6).
+"""Argument checks of the engine, all in one place (chapter 6).
 
-Every check raises a ``ValueError`` that names the argument and what was expected.
+Every check raises a ``ValueError`` that names the argument and what was expected. An
+integer argument accepts Python and numpy integers alike (:func:`_check_int`), never a
+``bool``; the choices of a string argument are listed in the message.
 """
 
 from __future__ import annotations
@@ -10,6 +12,9 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 from torch import nn
+
+_FRAMES = ("forward", "transpose")
+"""The two frame conventions: ``Q <- J Q`` and ``Q <- J^T Q`` (package docstring)."""
 
 
 def _check_choice(value: Any, choices: Sequence[str], name: str) -> None:
@@ -26,13 +31,19 @@ def _require_finite(named: Sequence[tuple[str, torch.Tensor]],
     """Raise a ValueError naming the first argument with a NaN/inf and its first bad index.
 
     Complex tensors are refused (casting them to a real dtype would silently
-    drop the imaginary part). With ``dtype``, a value that is finite as given
+    drop the imaginary part), and so are tensors on the ``meta`` device, which
+    have no values. With ``dtype``, a value that is finite as given
     but overflows when cast to the compute dtype (a float64 1e39 for a float32
     model) is reported too, with the value the caller gave. All tensors are
     checked on their device with one host synchronisation in the common (all
     finite) case.
     """
     for name, t in named:
+        if t.is_meta:
+            raise ValueError(
+                f"{name} is on the meta device: it has a shape but no values. Materialise it "
+                "first (for a module: rnn.to_empty(device='cpu') and load its weights, e.g. "
+                "with load_state_dict)")
         if t.is_complex():
             raise ValueError(f"{name} must be real, got a complex tensor ({t.dtype}); the "
                              "engine would drop the imaginary part, so pass .real if you mean it")
@@ -79,16 +90,28 @@ def _check_dtype(dtype: Any, own: torch.dtype, owner: str = "rnn's parameters") 
 
 
 def _arch(rnn: Any) -> str:
-    if isinstance(rnn, nn.LSTM):
-        arch = "lstm"
-    elif isinstance(rnn, nn.GRU):
-        arch = "gru"
-    elif isinstance(rnn, nn.RNN):
-        arch = "rnn_" + rnn.nonlinearity
+    """``"lstm"``, ``"gru"``, ``"rnn_tanh"`` or ``"rnn_relu"``; refuses what the engine cannot read.
+
+    The engine never calls the module's ``forward``: it reads the weights and applies
+    torch's equations for the class. A subclass that overrides ``forward`` computes
+    something else, so it is refused rather than silently read with its parent's equations.
+    """
+    for base, arch in ((nn.LSTM, "lstm"), (nn.GRU, "gru"), (nn.RNN, "rnn")):
+        if isinstance(rnn, base):
+            break
     else:
         raise ValueError(
             f"rnn must be a torch.nn.RNN, GRU or LSTM module, got {type(rnn).__name__}; "
             "use lyapunov_spectrum_step for other cells")
+    if type(rnn).forward is not base.forward:
+        name = type(rnn).__name__
+        raise ValueError(
+            f"rnn is a {name}, a subclass of torch.nn.{base.__name__} that overrides forward; "
+            f"the engine computes torch's {base.__name__} equations from the weights and would "
+            f"ignore {name}.forward. Write your cell as step(state, x) -> state and use "
+            "lyapunov_spectrum_step")
+    if arch == "rnn":
+        arch = "rnn_" + rnn.nonlinearity
     if rnn.bidirectional:
         raise ValueError("rnn must not be bidirectional: a bidirectional layer reads the "
                          "future of the sequence, so it is not a dynamical system in time")
@@ -98,19 +121,61 @@ def _arch(rnn: Any) -> str:
     return arch
 
 
+def _is_int(value: Any) -> bool:
+    """A Python or numpy integer, not a bool."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def _check_int(value: Any, name: str, minimum: int) -> int:
+    """``value`` as an ``int`` if it is an integer (Python or numpy) ``>= minimum``."""
+    if not _is_int(value) or value < minimum:
+        what = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+        raise ValueError(f"{name} must be {what}, got {value!r}")
+    return int(value)
+
+
+def _check_positive(value: Any, name: str) -> float:
+    """``value`` as a ``float`` if it is a finite real number > 0 (Python or numpy)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer,
+                                                                     np.floating)) \
+            or not np.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be a positive number, got {value!r}")
+    return float(value)
+
+
 def _check_k(k: Any, D: int) -> int:
     if k is None:
         return D
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= int(k) <= D:
+    if not _is_int(k) or not 1 <= int(k) <= D:
         raise ValueError(f"k must be an integer in [1, D={D}] (number of exponents), got {k!r}")
     return int(k)
 
 
-def _check_steps(warmup, frame_warmup, reortho_every, T):
-    for name, v, lo in (("warmup", warmup, 0), ("frame_warmup", frame_warmup, 0),
-                        ("reortho_every", reortho_every, 1)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
-            raise ValueError(f"{name} must be an integer >= {lo}, got {v!r}")
+def _check_steps(warmup, frame_warmup, reortho_every, T) -> tuple[int, int, int]:
+    """The warm-ups and the QR interval as ``int`` values; they must leave a step to record."""
+    warmup = _check_int(warmup, "warmup", 0)
+    frame_warmup = _check_int(frame_warmup, "frame_warmup", 0)
+    reortho_every = _check_int(reortho_every, "reortho_every", 1)
     if warmup + frame_warmup >= T:
         raise ValueError(f"warmup + frame_warmup must be smaller than the number of time steps "
                          f"T={T}, got warmup={warmup}, frame_warmup={frame_warmup}")
+    return warmup, frame_warmup, reortho_every
+
+
+def _shape(x: Any) -> Any:
+    """What to print for an argument of the wrong kind: a tensor's shape, else its type."""
+    return tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
+
+
+def _check_step_arguments(step: Any, h0: Any, inputs: Any) -> tuple[int, int, int]:
+    """``B, D, T`` of :func:`lyapunov_spectrum_step`'s map, initial state and inputs."""
+    if not callable(step):
+        raise ValueError(f"step must be callable step(state, x) -> state, got "
+                         f"{type(step).__name__}")
+    if not isinstance(h0, torch.Tensor) or h0.ndim != 2:
+        raise ValueError(f"h0 must be a tensor (batch, state_dim), got {_shape(h0)}")
+    B, D = h0.shape
+    if not isinstance(inputs, torch.Tensor) or inputs.ndim < 2 or inputs.shape[1] != B:
+        raise ValueError(f"inputs must be a time-major tensor (T, batch={B}, ...), got "
+                         f"{_shape(inputs)}")
+    return B, D, inputs.shape[0]

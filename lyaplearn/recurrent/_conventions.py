@@ -16,6 +16,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ._checks import _check_int
 from ._jacobian import jacobian
 from ._spectrum import lyapunov_spectrum
 
@@ -27,8 +28,7 @@ def period3_rnn(periods: int = 160) -> tuple[nn.Module, torch.Tensor]:
     Returns the module and the inputs (3 * periods, 1, 3). The state settles on
     an attracting orbit of period 3 within a few dozen steps.
     """
-    if isinstance(periods, bool) or not isinstance(periods, int) or periods < 1:
-        raise ValueError(f"periods must be a positive integer, got {periods!r}")
+    periods = _check_int(periods, "periods", 1)
     rnn = nn.RNN(3, 3, bias=False, dtype=torch.float64)
     with torch.no_grad():
         rnn.weight_hh_l0.copy_(torch.tensor([[0.0, 2.0, 0.0], [0.0, 0.0, 2.0], [0.5, 0.0, 0.0]]))

@@ -14,7 +14,8 @@ from torch import nn
 from ._cells import _LAYERS
 from ._checks import _arch, _check_choice, _check_dtype, _require_finite
 
-_CONVENTIONS = ("full", "hidden")
+_STATES = ("full", "hidden")
+"""Which state's spectrum: ``"full"`` (an LSTM's ``(h, c)``) or ``"hidden"`` (``h``, ``c`` held)."""
 _FORMED_BUDGET = {"cpu": 0}
 """Elements of formed Jacobian blocks built at once, across time steps, per device type.
 
@@ -33,11 +34,11 @@ def _formed_budget(device: torch.device) -> int:
 class _Engine:
     """Parameters of a module, cast (as copies) to one dtype/device, as one object per layer."""
 
-    def __init__(self, rnn: nn.Module, convention: str, dtype: torch.dtype | None,
+    def __init__(self, rnn: nn.Module, state: str, dtype: torch.dtype | None,
                  device: Any = None):
         self.arch = _arch(rnn)
-        _check_choice(convention, _CONVENTIONS, "state")
-        self.convention = convention
+        _check_choice(state, _STATES, "state")
+        self.state = state
         p0 = rnn.weight_hh_l0
         self.dtype = _check_dtype(dtype, p0.dtype)
         # checked as given, and after the cast: a float64 1e300 that becomes inf in float32
@@ -50,7 +51,7 @@ class _Engine:
         self.I = rnn.input_size
         self.batch_first = rnn.batch_first
         cast = dict(dtype=self.dtype, device=self.device)
-        self.layers = [_LAYERS[self.arch](rnn, l, convention, cast) for l in range(self.L)]
+        self.layers = [_LAYERS[self.arch](rnn, l, state, cast) for l in range(self.L)]
         first = self.layers[0]
         self.lstm = first.has_cell
         self.formable = first.formable

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._checks import _arch
+from ._checks import _arch, _check_int
 from ._result import SpectrumResult
 from ._spectrum import lyapunov_spectrum
 
@@ -75,8 +75,7 @@ class SpectrumMonitor:
 
     def __init__(self, rnn: nn.Module, inputs: Any, *, every: int = 1, **spectrum_kwargs: Any):
         _arch(rnn)
-        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
-            raise ValueError(f"every must be a positive integer, got {every!r}")
+        every = _check_int(every, "every", 1)
         self.rnn = rnn
         self.inputs = inputs
         self.every = every

@@ -1,15 +1,22 @@
-"""The result object of every spectrum computation (chapter 6)."""
+"""The result object of every spectrum computation (chapter 6).
+
+:class:`SpectrumResult` has the members of :class:`lyaplearn.lyapunov.SpectrumEnsemble`,
+chapter 5's result, with the same meanings (the exponents here are a tensor, kept on the
+model's device until read), and the engine's record of how they were computed.
+"""
 
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 import torch
 
-from ..lyapunov import kaplan_yorke_dimension, spectrum_features
+from ..lyapunov import entropy, kaplan_yorke_dimension, spectrum_features
 from ._checks import _check_choice
+from ._deprecated import _FeaturesAccess, _renamed
 
 LN2 = math.log(2.0)
 _UNITS = ("nats", "bits")
@@ -28,8 +35,9 @@ class SpectrumResult:
         ``"nats"`` or ``"bits"``.
     steps
         Number of time steps averaged over (after the warm-ups).
-    convention
-        ``"full"`` or ``"hidden"``: which state (see the module docstring).
+    state
+        ``"full"`` or ``"hidden"``: which state (see the package docstring;
+        ``convention`` is its deprecated name).
     history
         ``None`` or a tensor (n, B, k): the running estimate after each
         reorthonormalisation, in the same units, unsorted.
@@ -51,13 +59,14 @@ class SpectrumResult:
         (``r_ii`` smaller than about ``k * eps`` times the largest). They are
         rounding noise, not rates: the product of Jacobians is numerically
         rank-deficient (dead ReLU units, zero weight rows) or stretched too far
-        between re-orthonormalisations. When sorted, they are the last ones.
+        between re-orthonormalisations. They are very negative, so sorting
+        usually puts them last.
     """
 
     exponents: torch.Tensor
     units: str = "nats"
     steps: int = 0
-    convention: str = "full"
+    state: str = "full"
     history: torch.Tensor | None = None
     history_steps: torch.Tensor | None = None
     seconds: float = field(default=0.0, repr=False)
@@ -85,14 +94,60 @@ class SpectrumResult:
             return lam.std(axis=0, ddof=1) / math.sqrt(lam.shape[0])
 
     @property
-    def features(self) -> dict:
-        """Per-sequence max, mean and variance of the spectrum (arrays (B,))."""
-        return spectrum_features(self.numpy())
+    def largest(self) -> float:
+        """Largest exponent of the batch-mean spectrum."""
+        return float(self.mean.max())
+
+    @property
+    def mean_exponent(self) -> float:
+        """Average of the batch-mean spectrum (volume contraction rate per dimension)."""
+        return float(self.mean.mean())
+
+    @property
+    def variance(self) -> float:
+        """Variance of the batch-mean spectrum over its indices."""
+        return float(self.mean.var())
+
+    @property
+    def entropy(self) -> float:
+        """Sum of the positive exponents of the batch-mean spectrum (KS-entropy bound)."""
+        return entropy(self.mean)
+
+    @property
+    def features(self) -> _FeaturesAccess:
+        """``features()``: per-sequence max, mean and variance of the spectrum (arrays (B,)).
+
+        A method, as on :class:`~lyaplearn.lyapunov.SpectrumEnsemble`. Read as a
+        mapping (``result.features["max"]``, the old property) it gives the same dict
+        with a ``FutureWarning``.
+        """
+        return _FeaturesAccess(lambda: spectrum_features(self.numpy()))
 
     @property
     def kaplan_yorke(self) -> np.ndarray:
-        """Per-sequence Kaplan–Yorke dimension (array (B,)); meaningful for full spectra."""
+        """Per-sequence Kaplan–Yorke dimension (array (B,)), with a ``FutureWarning``.
+
+        In the next release this becomes the dimension of the batch-mean spectrum, a
+        float, as :attr:`SpectrumEnsemble.kaplan_yorke
+        <lyaplearn.lyapunov.SpectrumEnsemble.kaplan_yorke>` is (like :attr:`largest`,
+        :attr:`variance` and :attr:`entropy`). For that value now:
+        ``kaplan_yorke_dimension(result.mean)``; for the per-sequence values:
+        ``kaplan_yorke_dimension(result.numpy())`` (from :mod:`lyaplearn.lyapunov`).
+        Meaningful for full spectra.
+        """
+        warnings.warn(
+            "SpectrumResult.kaplan_yorke will become the Kaplan-Yorke dimension of the "
+            "batch-mean spectrum, a float, as on SpectrumEnsemble; for the per-sequence "
+            "values it returns now use lyaplearn.lyapunov.kaplan_yorke_dimension("
+            "result.numpy()), for the future value kaplan_yorke_dimension(result.mean)",
+            FutureWarning, stacklevel=2)
         return np.asarray(kaplan_yorke_dimension(self.numpy()))
+
+    @property
+    def convention(self) -> str:
+        """Deprecated name of :attr:`state`."""
+        _renamed("SpectrumResult.convention", "SpectrumResult.state", "lyaplearn.recurrent")
+        return self.state
 
     def to(self, units: str) -> "SpectrumResult":
         """The same result in other units (``"nats"`` or ``"bits"``)."""

@@ -5,20 +5,18 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import numpy as np
 import torch
 from torch import nn
 
-from ._benettin import _Benettin, _finish, _initial_frame, _progress
-from ._checks import _check_choice, _check_k, _check_steps
-from ._engine import _Engine, _formed_budget
-from ._qr import _pick_qr
+from ._benettin import _benettin
+from ._checks import _FRAMES, _check_choice, _check_int, _check_k, _check_steps
+from ._engine import _Engine
+from ._qr import _QRS
 from ._result import _UNITS, SpectrumResult
 from ._states import _inputs_tbi, _state_list
+from ._tangents import _ModuleTangent
 
 _METHODS = ("auto", "direct", "formed")
-_FRAMES = ("forward", "transpose")
-
 
 
 def lyapunov_spectrum(rnn: nn.Module, inputs: Any, *, k: int | None = None, warmup: int = 0,
@@ -65,11 +63,22 @@ def lyapunov_spectrum(rnn: nn.Module, inputs: Any, *, k: int | None = None, warm
     history
         Record the running estimate after every QR (``result.history``).
     frame0
-        Initial orthonormal frame (D, k) or (B, D, k); default: the identity
-        for the full spectrum, a random orthonormal frame drawn with ``seed``
-        for a partial one.
+        Initial orthonormal frame (D, k) or (B, D, k). Default: a random
+        orthonormal frame drawn with ``seed``, except for the full spectrum
+        with ``frame="forward"``, which starts from the identity (as the
+        paper's Algorithm 1; kept so that results do not change). A column
+        ``e_i`` of the identity is lost in the first QR when ``J_1 e_i = 0``:
+        in the forward update only when unit ``i`` feeds no unit that is
+        alive at the first step (a stacked ReLU layer that is dead then), but
+        in the transposed one, ``J_1^T e_i = 0``, whenever unit ``i`` itself
+        is dead or saturated, as ReLU units often are; a random frame has no
+        column in a fixed subspace. A frame that loses a column ahead of live
+        ones gives wrong exponents, and a ``RuntimeWarning`` says so. A frame orthonormal to the accuracy of a
+        coarser dtype than the computation's (a float32 frame with
+        ``dtype=torch.float64``) is accepted and orthonormalised again, by QR,
+        in the compute dtype.
     seed
-        Seed of the default initial frame.
+        Seed of the default random initial frame.
     sort
         Sort each spectrum in descending order.
     method
@@ -101,12 +110,15 @@ def lyapunov_spectrum(rnn: nn.Module, inputs: Any, *, k: int | None = None, warm
         ``"forward"`` (default): the frame is updated as ``Q <- J_t Q``, the
         exponents of the product ``J_T ... J_1``, i.e. of the state map.
         ``"transpose"``: ``Q <- J_t^T Q``, the convention of Vogt et al.'s
-        public code, whose exponents are those of ``J_1 ... J_T`` and differ
-        from the forward ones for structured (e.g. periodic) inputs, and at
-        finite ``T`` also for i.i.d. ones (module docstring, "Two frame
-        conventions"; :data:`lyaplearn.recurrent.PAPER_CONVENTION` sets it with the
-        paper's other choices). It builds the dense Jacobian at every step, so it costs a
-        full spectrum's work whatever ``k``, and ``method`` does not apply.
+        public code, whose exponents are those of ``J_1 ... J_T``. They differ
+        from the forward ones for structured (e.g. periodic) inputs, and can
+        differ for i.i.d. inputs too, since the Jacobians depend on the state:
+        not as a finite-``T`` effect but by a gap that need not close as ``T``
+        grows (module docstring, "Two frame conventions", and the test that
+        measures one; :data:`lyaplearn.recurrent.PAPER_CONVENTION` sets it
+        with the paper's other choices). It builds the dense Jacobian at
+        every step, so it costs a full spectrum's work whatever ``k``, and
+        ``method`` does not apply.
 
     Returns
     -------
@@ -153,52 +165,20 @@ def lyapunov_spectrum(rnn: nn.Module, inputs: Any, *, k: int | None = None, warm
     X, unbatched = _inputs_tbi(eng, inputs)
     T, B = X.shape[0], X.shape[1]
     k = _check_k(k, eng.D)
-    _check_steps(warmup, frame_warmup, reortho_every, T)
-    can_form = eng.formable
-    if method == "formed" and not can_form:
+    warmup, frame_warmup, reortho_every = _check_steps(warmup, frame_warmup, reortho_every, T)
+    if method == "formed" and not eng.formable:
         raise ValueError(f"method='formed' needs a GRU or an LSTM, got {eng.arch}")
-    formed = frame == "forward" and (method == "formed" or (method == "auto" and can_form
-                                                            and k >= 32))
-    push = eng.tangent if frame == "forward" else eng.tangent_transpose
-    if isinstance(chunk, bool) or not isinstance(chunk, (int, np.integer)) or chunk < 1:
-        raise ValueError(f"chunk must be a positive integer, got {chunk!r}")
-    qr = _pick_qr(qr, eng.device)
-    per_build = eng.formed_steps(B, _formed_budget(eng.device)) if formed else 1
+    chunk = _check_int(chunk, "chunk", 1)
+    _check_choice(qr, _QRS, "qr")
     with torch.no_grad():
         st = _state_list(eng, h0, B, unbatched)
-        book = _Benettin(B, k, reortho_every, history, eng.dtype, eng.device, qr, t0=warmup)
-        for t in range(0, warmup, chunk):
-            t1 = min(warmup, t + chunk)
-            st, _, ok = eng.run(X[t:t1], st, need_coef=False, finite=True)
-            book.watch.states(t, ok)
-        book.watch.check()
-        QT = _initial_frame(frame0, B, eng.D, k, seed, eng.dtype, eng.device)
-        bar = _progress(T - warmup, progress)
-        t = warmup
-        while t < T:
-            t1 = min(T, t + chunk)
-            if t < warmup + frame_warmup:
-                t1 = min(t1, warmup + frame_warmup)
-            recording = t >= warmup + frame_warmup
-            st, co, ok = eng.run(X[t:t1], st, finite=True)
-            book.watch.states(t, ok)
-
-            def advance(QT, co=co, n=t1 - t, recording=recording):
-                if formed:     # blocks of per_build steps built at once (see _FORMED_BUDGET)
-                    for s0 in range(0, n, per_build):
-                        for mats in eng.formed_span(co, s0, min(n, s0 + per_build)):
-                            QT = book.step(eng.tangent_formed(mats, QT), recording)
-                else:
-                    for s in range(n):
-                        QT = book.step(push(co, s, QT), recording)
-                return QT if recording else book.end_warmup(QT)
-
-            QT = book.chunk(QT, advance)   # CholeskyQR2: one host read per chunk
-            book.watch.check()             # once per chunk, not per step
-            if bar is not None:
-                bar.update(t1 - t)
-            t = t1
-        QT = book.finish(QT)
-        if bar is not None:
-            bar.close()
-    return _finish(book, units, state, sort, t0, frame)
+    if frame == "transpose":
+        how = "transpose"
+    elif method == "formed" or (method == "auto" and eng.formable and k >= 32):
+        how = "formed"
+    else:
+        how = "direct"
+    return _benettin(_ModuleTangent(eng, X, st, how), k=k, warmup=warmup,
+                     frame_warmup=frame_warmup, reortho_every=reortho_every, chunk=chunk,
+                     frame=frame, frame0=frame0, seed=seed, qr=qr, history=history,
+                     units=units, state=state, sort=sort, progress=progress, t0=t0)

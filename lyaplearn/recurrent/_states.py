@@ -7,15 +7,27 @@ from typing import Any
 import numpy as np
 import torch
 from torch import nn
+from torch.nn.utils.rnn import PackedSequence
 
 from ._checks import _arch, _check_choice, _require_finite
-from ._engine import _CONVENTIONS, _Engine
+from ._engine import _STATES, _Engine
 
 
 def _inputs_tbi(eng: _Engine, inputs: Any, name: str = "inputs") -> tuple[torch.Tensor, bool]:
     """Inputs as (T, B, I) in the engine's dtype/device; second value: unbatched."""
+    if isinstance(inputs, PackedSequence):
+        raise ValueError(
+            f"{name} must be a padded tensor, got a PackedSequence: the spectrum averages over "
+            "the same number of steps in every sequence. Unpack it "
+            "(torch.nn.utils.rnn.pad_packed_sequence) and pass sequences of one length "
+            "together, e.g. each length group, or each sequence on its own")
     if not isinstance(inputs, torch.Tensor):
-        inputs = torch.as_tensor(np.asarray(inputs))
+        try:
+            inputs = torch.as_tensor(np.asarray(inputs))
+        except (TypeError, ValueError, RuntimeError) as exc:
+            raise ValueError(f"{name} must be a tensor or an array of numbers, got "
+                             f"{type(inputs).__name__} that numpy cannot read as one "
+                             f"({exc})") from None
     shape = tuple(inputs.shape)
     if inputs.ndim == 2:
         if shape[1] != eng.I:
@@ -73,7 +85,7 @@ def _state_list(eng: _Engine, h0: Any, B: int, unbatched: bool, name: str = "h0"
 def state_dim(rnn: nn.Module, state: str = "full") -> int:
     """Dimension ``D`` of the state whose spectrum is computed (see module docstring)."""
     arch = _arch(rnn)
-    _check_choice(state, _CONVENTIONS, "state")
+    _check_choice(state, _STATES, "state")
     blocks = 2 if (arch == "lstm" and state == "full") else 1
     return blocks * rnn.num_layers * rnn.hidden_size
 
