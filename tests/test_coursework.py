@@ -89,7 +89,7 @@ def _with_line_replaced(nb_path: Path, old: str, new: str, dest: Path) -> Path:
 
 def _grade_in_process(nb_path: Path, autograder_zip: Path, workdir: Path, monkeypatch):
     """Run the notebook's code cells here and score them with otter's test files."""
-    name, _ = cw._assignment_of(nb_path)
+    name, _ = cw._assignment_of(json.loads(nb_path.read_text(encoding="utf-8")), nb_path.name)
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / f"{name}.ipynb").write_text(nb_path.read_text(encoding="utf-8"), encoding="utf-8")
     monkeypatch.chdir(workdir)                       # otter.Notebook("chNN.ipynb") reads it here
@@ -238,9 +238,17 @@ def test_make_grade_marks_a_folder_in_fresh_sandboxes(made, tmp_path, monkeypatc
     assert [g.notebook for g in marks] == ["ada_ch02.ipynb", "bob_ch01.ipynb", "eve_ch01.ipynb"]
 
 
-def test_bad_input_raises_clear_errors(tmp_path, made):
+def test_bad_input_raises_clear_errors(tmp_path, made, monkeypatch):
     with pytest.raises(ValueError, match="masters_dir"):
         cw.masters(tmp_path)
+    # outside a checkout the teacher's tools say that they need one (or --masters)
+    monkeypatch.chdir(tmp_path)
+    assert cw.find_masters() is None
+    with pytest.raises(ValueError, match="checkout of the lyaplearn repository.*--masters"):
+        cw.masters()
+    monkeypatch.chdir(ROOT / "book")
+    assert cw.find_masters() == ROOT / "book" / "assignments" / "masters"
+    monkeypatch.chdir(ROOT)
     with pytest.raises(ValueError, match="chapters"):
         cw.generate(tmp_path / "out", chapters=["ch99"])
     with pytest.raises(ValueError, match="submissions"):
@@ -262,3 +270,16 @@ def test_every_master_solution_scores_full_marks_through_the_sandbox(made, tmp_p
     for g in marks:
         auto, _ = _points(cw.masters()[g.assignment])
         assert g.scores == auto and not g.notes and not g.cell_errors, (g.notebook, g.teacher_feedback)
+
+
+@pytest.mark.parametrize("kind", ["solutions", "student"])
+def test_no_handed_out_notebook_reads_as_tampering(made, kind):
+    """The marker's reading of the text flags tampering; the notebooks it hands out, filled in
+    with the reference solutions or untouched, must never be flagged."""
+    from lyaplearn._submissions import read
+    from lyaplearn._submitted_code import runnable_cells, tampering
+
+    for chapter, paths in made.items():
+        sub = read(paths[kind])
+        assert sub.problem is None
+        assert tampering(runnable_cells(sub.nb)) == [], chapter
