@@ -41,6 +41,7 @@ from lyaplearn._cgroup import Cgroup  # noqa: E402
 from lyaplearn.sandbox import Limits, Session, sandbox_usable  # noqa: E402
 
 HOSTILE = Path(__file__).resolve().parent / "hostile"
+MASTERS = Path(__file__).resolve().parents[1] / "book" / "assignments" / "masters"
 # One budget of 40 s per notebook (cells at most 20 s of it), 5 s per call: an honest ch01 or
 # ch03 notebook needs a few seconds (the torch import), also beside other jobs on two cores.
 LIMITS = Limits(notebook_seconds=40, call_seconds=5, memory_bytes=3 * 2**30, processes=64)
@@ -48,7 +49,7 @@ WEIRD = b"=f\xe9\x1b[2J_ch01.ipynb"       # Latin-1, an escape sequence, a formu
 
 
 def _points(chapter):
-    return {c["name"]: float(c["points"]) for c in cw._config_blocks(cw.masters()[chapter]) if not c.get("manual")}
+    return {c["name"]: float(c["points"]) for c in cw._config_blocks(cw.masters(MASTERS)[chapter]) if not c.get("manual")}
 
 
 def _edit(src: Path, dest, *, after: str | None = None, cell: str | None = None,
@@ -361,7 +362,7 @@ def test_stale_graders_are_made_again(tmp_path):
     masters = tmp_path / "masters"
     masters.mkdir()
     master = masters / "ch01.ipynb"
-    master.write_bytes(cw.masters()["ch01"].read_bytes())
+    master.write_bytes(cw.masters(MASTERS)["ch01"].read_bytes())
     out = tmp_path / "a"
     made = cw.generate(out, masters_dir=masters)["ch01"]
     stamp = out / "autograder" / "ch01-autograder.master-sha256"
