@@ -255,12 +255,15 @@ def grade_notebook(submission, autograder_zip, master=None, *, limits: Limits | 
                                "the tests that were still to run failed")
     finally:
         box.close()
+    if budget.out_of_memory:
+        g.notes.append(f"its processes together used more than their {limits.memory_bytes / 2**30:g} GiB: "
+                       "the kernel ended some of them")
     for q, tf in tests.items():
         tf.test_case_results = [r for _, r in sorted(results.get(q, []), key=lambda kr: kr[0])]
         if len(tf.test_case_results) == len(tf.test_cases):
             g.scores[q] = float(tf.score)
     if found or violation:
-        what = "; ".join(([violation] if violation else []) + found[:5])
+        what = "; ".join(([violation] if violation else []) + found)
         g.notes.append(f"TAMPERING: {what}; auto-graded marks withheld (0), check by hand")
         g.scores = dict.fromkeys(g.scores, 0.0)
     g.notes = [printable(n, newlines=False) for n in g.notes]

@@ -107,7 +107,8 @@ class Limits:
 
 
 class Budget:
-    """One wall-clock budget shared by everything one submission does.
+    """One wall-clock budget shared by everything one submission does, and the record of
+    whether any of its sessions ran out of its memory budget (``out_of_memory``).
 
     Examples
     --------
@@ -119,6 +120,7 @@ class Budget:
     def __init__(self, seconds: float):
         self.seconds = float(seconds)
         self.deadline = time.monotonic() + self.seconds
+        self.out_of_memory = False
 
     def left(self) -> float:
         return self.deadline - time.monotonic()
@@ -460,6 +462,7 @@ class Session:
                 except OSError:
                     pass
         if self._cgroup is not None:
+            self.budget.out_of_memory |= self._cgroup.out_of_memory()
             self._cgroup.remove()
             self._cgroup = None
         if self._tmp is not None:
