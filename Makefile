@@ -46,13 +46,14 @@ assignments:
 	bash scripts/setup_env.sh coursework
 	$(VENV)/python -m lyaplearn.coursework generate --out _build/assignments
 
-# Each notebook runs in a bubblewrap sandbox with a time limit (TIMEOUT seconds, default 300);
-# graders missing or older than their master are made again first.
+# Each notebook runs in a bubblewrap sandbox (seccomp filter, fresh keyring) with one time
+# budget for everything it does (TIMEOUT seconds, default 300); graders missing or older than
+# their master are made again first.
 TIMEOUT ?= 300
 grade:
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=<folder of .ipynb> [TIMEOUT=seconds]"; exit 2; }
 	bash scripts/setup_env.sh coursework
-	bash scripts/ensure_debian.sh bubblewrap
+	bash scripts/ensure_debian.sh sandbox
 	$(VENV)/python -m lyaplearn.coursework grade "$(SUBMISSIONS)" --autograders _build/assignments/autograder --timeout $(TIMEOUT)
 
 # Build the website for publication (refuses while repository.url in _config.yml is a

@@ -16,12 +16,17 @@ master format). Two entry points, used by ``make assignments`` and ``make grade`
     Marks every ``*.ipynb`` in a folder of submissions locally, without Docker,
     without a server and offline. Each notebook's code cells run in a sandbox
     (:mod:`lyaplearn.sandbox`: bubblewrap, no network, none of the grader's files,
-    limits on time, memory and processes); the hidden tests run here, outside it,
-    and call the submission's functions across the boundary, so a submission can
-    neither read the tests nor change how they judge it. It writes ``grades.csv``
-    (a row per notebook, a column per auto-graded question with the points scored,
-    the total, the points possible and a note) and feedback files in ``feedback/``
-    (for the students, hidden tests' messages withheld) and ``feedback/teacher/``.
+    a seccomp filter, one budget of time, memory and processes per submission); the
+    hidden tests run here, outside it, and call the submission's functions across the
+    boundary, so a submission can neither read the tests nor change how they judge it.
+    Nothing the sandbox says is trusted: tampering is judged from the notebook's text,
+    arguments go in by value, replies are decoded with bounds. Before any submission,
+    a known-good notebook is marked: if that fails, marking stops with the reason and
+    writes nothing. It writes ``grades.csv`` (a row per notebook, a column per
+    auto-graded question with the points scored, the total, the points possible and a
+    note) and feedback files in ``feedback/`` (for the students: public checks' messages,
+    which run before any hidden test, and hidden tests' results only) and
+    ``feedback/teacher/``.
 
 Which assignment a submission belongs to is read from the notebook's metadata
 (``otter.assignment_name``, set by ``otter assign``), or else from a ``chNN`` in
@@ -30,7 +35,10 @@ interpretations) are not auto-graded; the feedback files list them with their
 points for marking by hand.
 
 A new chapter needs one new master ``book/assignments/masters/chNN.ipynb`` and nothing
-else: both entry points discover the masters by their file names.
+else: both entry points discover the masters by their file names. The masters are found
+in the checkout the command is run from (``book/assignments/masters`` in the current
+folder or one above it), or where ``--masters`` says: the library itself may be
+installed from a wheel, which holds none.
 
 Command line::
 
@@ -49,32 +57,53 @@ import re
 import shutil
 import sys
 import tempfile
-import time
-import zipfile
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from lyaplearn.sandbox import Limits, SandboxError, SandboxTimeout, Session, bwrap_usable
+from lyaplearn import _submissions
+from lyaplearn._submissions import csv_cell, printable
+from lyaplearn._marking import Graded, _assignment_of, check_sandbox, grade_notebook, unmarkable
+from lyaplearn.sandbox import Limits, sandbox_usable
 
 __all__ = [
     "OTTER_VERSION",
     "Graded",
+    "find_masters",
     "masters",
     "manual_questions",
     "generate",
     "grade_notebook",
     "grade",
     "main",
+    "MarkingRefused",
 ]
 
 #: The otter-grader release the masters are written for (pinned in pyproject.toml,
 #: extra ``coursework``; the student notebooks install this version where it is missing).
 OTTER_VERSION = "7.0.0"
 
-ROOT = Path(__file__).resolve().parents[1]
-# Where the teacher's master notebooks live (in the repository, not in the package).
-MASTERS = ROOT / "book" / "assignments" / "masters"
+#: Where the teacher's master notebooks live in a checkout of the repository (not in the package).
+MASTERS = Path("book") / "assignments" / "masters"
 _NAME = re.compile(r"ch\d\d")
+
+
+def find_masters(start=None) -> Path | None:
+    """The masters folder of the checkout ``start`` (the current folder by default) is in:
+    ``book/assignments/masters`` in it or in a folder above it; None if there is none."""
+    here = Path.cwd() if start is None else Path(start)
+    for d in (here, *here.parents):
+        if (d / MASTERS).is_dir():
+            return d / MASTERS
+    return None
+
+
+def _masters_dir(masters_dir) -> Path:
+    if masters_dir is not None:
+        return _dir(masters_dir, "masters_dir")
+    found = find_masters()
+    if found is None:
+        raise ValueError(f"no masters: run this from a checkout of the lyaplearn repository (which has {MASTERS}) "
+                         f"or pass masters_dir (--masters DIR); the current folder is {str(Path.cwd())!r}")
+    return found
 
 
 def _dir(path, name: str, *, must_exist: bool = True) -> Path:
@@ -86,14 +115,15 @@ def _dir(path, name: str, *, must_exist: bool = True) -> Path:
     return p
 
 
-def masters(masters_dir=MASTERS) -> dict[str, Path]:
+def masters(masters_dir=None) -> dict[str, Path]:
     """The master notebooks, ``{"ch01": path, ...}``, sorted by chapter.
 
     Parameters
     ----------
-    masters_dir : str or pathlib.Path
-        Folder of the masters, ``book/assignments/masters`` of the repository by default.
-        Every file named ``chNN.ipynb`` in it is a master.
+    masters_dir : str or pathlib.Path, optional
+        Folder of the masters; by default ``book/assignments/masters`` of the checkout
+        the current folder is in (:func:`find_masters`). Every file named ``chNN.ipynb``
+        in it is a master.
 
     Examples
     --------
@@ -103,7 +133,7 @@ def masters(masters_dir=MASTERS) -> dict[str, Path]:
     >>> found["ch05"].name
     'ch05.ipynb'
     """
-    d = _dir(masters_dir, "masters_dir")
+    d = _masters_dir(masters_dir)
     found = {p.stem: p for p in sorted(d.glob("ch[0-9][0-9].ipynb"))}
     if not found:
         raise ValueError(f"masters_dir {str(d)!r} holds no master notebook named chNN.ipynb")
@@ -132,7 +162,7 @@ def manual_questions(master) -> dict[str, float]:
     return {c["name"]: c.get("points", 0) for c in _config_blocks(Path(master)) if c.get("manual")}
 
 
-def generate(out_dir="_build/assignments", masters_dir=MASTERS, chapters=None) -> dict[str, dict[str, Path]]:
+def generate(out_dir="_build/assignments", masters_dir=None, chapters=None) -> dict[str, dict[str, Path]]:
     """Make the student notebooks and the grader's files from the masters.
 
     Parameters
@@ -143,7 +173,7 @@ def generate(out_dir="_build/assignments", masters_dir=MASTERS, chapters=None) -
         ``autograder/chNN-autograder.zip`` (with the SHA-256 of its master next to
         it, so :func:`grade` can tell a stale grader) and ``solutions/chNN.ipynb``;
         created if missing.
-    masters_dir : str or pathlib.Path
+    masters_dir : str or pathlib.Path, optional
         Folder of the masters (see :func:`masters`).
     chapters : str or list of str, optional
         Only these masters (``"ch01"``, ...); all by default.
@@ -179,7 +209,7 @@ def generate(out_dir="_build/assignments", masters_dir=MASTERS, chapters=None) -
                 "autograder": out / "autograder" / f"{name}-autograder.zip",
                 "solutions": out / "solutions" / f"{name}.ipynb",
             }
-            _write_student(result / "student" / f"{name}.ipynb", paths["student"])
+            _write_student(result / "student" / f"{name}.ipynb", paths["student"], master)
             shutil.copyfile(zips[0], paths["autograder"])
             (out / "autograder" / f"{name}-autograder.master-sha256").write_text(_digest(master) + "\n")
             shutil.copyfile(result / "autograder" / f"{name}.ipynb", paths["solutions"])
@@ -195,12 +225,15 @@ OWN_CODE_NOTE = (
 )
 
 
-def _write_student(src: Path, dest: Path) -> None:
-    """The student notebook otter made, with the install line of the project's home and the note above."""
+def _write_student(src: Path, dest: Path, master: Path) -> None:
+    """The student notebook otter made, with the install line of the project's home (read from the
+    ``_config.yml`` of the masters' checkout) and the note above."""
     from lyaplearn import publish
 
     nb = json.loads(src.read_text(encoding="utf-8"))
-    url = publish.home()
+    config = Path(master).resolve().parents[3] / "_config.yml"
+    config = config if config.is_file() else Path(publish.CONFIG)
+    url = publish.home(config) if config.is_file() else None
     publish.set_install_cell(nb, url)
     if url is None:   # the answers do not need lyaplearn: skip it rather than stop the notebook
         for cell in nb["cells"]:
@@ -212,227 +245,8 @@ def _write_student(src: Path, dest: Path) -> None:
     dest.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-@dataclass
-class Graded:
-    """The marks of one submitted notebook."""
-
-    notebook: str
-    assignment: str
-    scores: dict[str, float] = field(default_factory=dict)   # auto-graded question -> points scored
-    possible: dict[str, float] = field(default_factory=dict)  # auto-graded question -> points possible
-    manual: dict[str, float] = field(default_factory=dict)    # hand-marked question -> points possible
-    feedback: str = ""                                         # for the student: hidden tests' messages withheld
-    teacher_feedback: str = ""                                 # every message, for the teacher
-    notes: list[str] = field(default_factory=list)             # timed out, tampering, ... (grades.csv column "note")
-    cell_errors: list = field(default_factory=list)            # (cell number, "Error: message") of cells that raised
-
-    @property
-    def total(self) -> float:
-        return float(sum(self.scores.values()))
-
-    @property
-    def total_possible(self) -> float:
-        return float(sum(self.possible.values()))
-
-
-def _assignment_of(path: Path) -> tuple[str | None, str | None]:
-    """``(assignment, note)``: from ``metadata.otter``, else from a ``chNN`` in the file
-    name (with a note saying so), else ``(None, reason)``."""
-    try:
-        meta = json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
-        name = (meta.get("otter") or {}).get("assignment_name")
-    except (OSError, ValueError, AttributeError):
-        name = None
-    if name and _NAME.fullmatch(str(name)):
-        return str(name), None
-    m = _NAME.search(path.stem)
-    if m:
-        return m.group(0), (f"metadata.otter is missing: marked as {m.group(0)}, the chapter its file name names")
-    return None, ("cannot tell which assignment this is: its metadata has no otter.assignment_name "
-                  "and its file name contains no chNN; rename it (e.g. ada_ch02.ipynb) and mark again")
-
-
-def _hidden_tests(autograder_zip: Path) -> dict[str, str]:
-    """``{question: test file source}``, read from the zip in memory (nothing is extracted)."""
-    with zipfile.ZipFile(autograder_zip) as z:
-        return {Path(n).stem: z.read(n).decode("utf-8") for n in sorted(z.namelist())
-                if n.startswith("tests/") and n.endswith(".py")}
-
-
-def _code_cells(nb: dict) -> list[tuple[int, str]]:
-    """The code cells that are run when marking; ``grader.check`` cells (public checks only) are skipped."""
-    cells = []
-    for i, cell in enumerate(nb.get("cells", [])):
-        if cell.get("cell_type") != "code":
-            continue
-        src = cell.get("source", "")
-        src = "".join(src) if isinstance(src, list) else str(src)
-        if re.search(r"\bgrader\.(check|check_all|export)\(", src):
-            continue
-        cells.append((i, src))
-    return cells
-
-
-def _run_cells(nb_text: str, name: str, cells, limits: Limits, isolate: bool, upto: int | None = None,
-               errors: list | None = None):
-    """Start a sandbox and run ``cells[:upto]``; returns ``(session or None, cells run, timed-out cell or None)``.
-    The errors the cells raised are appended to ``errors`` as ``(cell number, message)``."""
-    session = Session(nb_text, f"{name}.ipynb", limits, use_bwrap=isolate)
-    deadline = time.monotonic() + limits.notebook_seconds
-    todo = cells if upto is None else cells[:upto]
-    for k, (i, src) in enumerate(todo):
-        try:
-            err = session.run_cell(i, src, deadline)
-            if err is not None and errors is not None:
-                errors.append((i + 1, err))
-        except SandboxTimeout:
-            return None, k, i
-        except SandboxError:           # crashed (killed for memory, say): what ran before still counts
-            return None, k, None
-    return session, len(todo), None
-
-
-class _Revivable:
-    """Calls into a submission's sandbox, starting a fresh one (cells run again) if a call killed it."""
-
-    def __init__(self, session, start, most: int = 3):
-        self.session, self._start, self._most, self.restarts = session, start, most, 0
-
-    @property
-    def alive(self) -> bool:
-        return self.session is not None and self.session.alive
-
-    def call(self, name, args, kwargs):
-        if not self.alive:
-            if self.restarts >= self._most:
-                raise SandboxError(f"cannot call {name}: the sandbox was restarted {self._most} times already")
-            self.restarts += 1
-            self.close()
-            self.session = self._start()
-            if self.session is None:
-                raise SandboxError(f"cannot call {name}: the notebook did not run again in a fresh sandbox")
-        return self.session.call(name, args, kwargs)
-
-    def close(self):
-        if self.session is not None:
-            self.session.close()
-
-
-def _test_params(source: str) -> list[str]:
-    names = []
-    for m in re.finditer(r"^def test_\w+\(([^)]*)\)", source, flags=re.M):
-        names += [p.strip().split("=")[0].strip() for p in m.group(1).split(",") if p.strip()]
-    return list(dict.fromkeys(n for n in names if n and n != "env"))
-
-
-def grade_notebook(submission, autograder_zip, master=None, *, limits: Limits | None = None,
-                   isolate: bool = True) -> Graded:
-    """Mark one notebook: its code runs in a sandbox, the tests run here; see :func:`grade`."""
-    from otter.test_files.exception_test import ExceptionTestFile
-
-    limits = Limits() if limits is None else limits
-    sub = Path(submission)
-    if not sub.is_file() or sub.suffix != ".ipynb":
-        raise ValueError(f"submission must be an existing .ipynb file, got {str(sub)!r}")
-    zp = Path(autograder_zip)
-    if not zp.is_file():
-        raise ValueError(f"autograder_zip must be an existing file, got {str(zp)!r}; run `make assignments`")
-    name, note = _assignment_of(sub)
-    if name is None:
-        raise ValueError(note)
-    g = Graded(notebook=sub.name, assignment=name, notes=[note] if note else [])
-    nb_text = sub.read_text(encoding="utf-8")
-    nb = json.loads(nb_text)
-    cells = _code_cells(nb)
-    tests = {q: ExceptionTestFile.from_string(src, path=f"{q}.py") for q, src in _hidden_tests(zp).items()}
-    for q, tf in tests.items():
-        g.possible[q] = float(sum(tc.points or 0 for tc in tf.test_cases))
-        g.scores[q] = 0.0
-    if master is not None:
-        g.manual = manual_questions(master)
-
-    session, ran, stuck = _run_cells(nb_text, name, cells, limits, isolate, errors=g.cell_errors)
-    if session is None:
-        why = (f"timed out: the code cell {stuck + 1} of the notebook was still running after "
-               f"{limits.notebook_seconds:g} s" if stuck is not None else
-               f"the notebook's code stopped the sandbox at code cell {cells[ran][0] + 1} "
-               "(out of memory or too many processes?)")
-        g.notes.append(why + "; marked on the cells before it")
-        session, _, _ = _run_cells(nb_text, name, cells, limits, isolate, upto=ran)
-        if session is None:
-            g.notes.append("the cells before it did not finish a second time either: nothing could be marked")
-    changed, suspicious, results = [], [], {}
-    box = _Revivable(session, lambda: _run_cells(nb_text, name, cells, limits, isolate, upto=ran)[0])
-    try:
-        if session is not None:
-            changed, suspicious = session.integrity()
-            wanted = sorted({p for tf in tests.values() for p in _test_params(tf.source)})
-            env = session.values(wanted, caller=box)
-            for q, tf in tests.items():
-                restarts = box.restarts
-                tf.run(env)
-                results[q] = tf
-                if box.restarts > restarts or not box.alive:
-                    g.notes.append(f"{q}: a call of the submission's code ran past {limits.call_seconds:g} s "
-                                   "or crashed its sandbox; the sandbox was started afresh")
-            if box.alive:
-                c2, s2 = box.session.integrity()
-                changed, suspicious = sorted(set(changed) | set(c2)), list(dict.fromkeys(suspicious + s2))
-    finally:
-        box.close()
-    for q, tf in results.items():
-        g.scores[q] = float(tf.score)
-    if changed or suspicious:
-        what = ", ".join([f"replaced {c}" for c in changed[:5]] + suspicious[:5])
-        g.notes.append(f"TAMPERING: {what}; auto-graded marks withheld (0), check by hand")
-        g.scores = dict.fromkeys(g.scores, 0.0)
-    g.feedback = _feedback(g, results, for_student=True)
-    g.teacher_feedback = _feedback(g, results, for_student=False)
-    return g
-
-
-def _feedback(g: Graded, results, for_student: bool) -> str:
-    lines = [f"{g.notebook}  ({g.assignment})", "=" * 60,
-             f"Auto-graded: {g.total:g} / {g.total_possible:g} points", ""]
-    lines += [f"NOTE: {n}" for n in g.notes]
-    if g.notes:
-        lines.append("")
-    if g.cell_errors:
-        lines.append("Cells that raised an error (the questions that need them score 0):")
-        lines += [f"  cell {i}: {e}" for i, e in g.cell_errors]
-        lines.append("")
-    for q in g.possible:
-        lines.append(f"{q}: {g.scores.get(q, 0):g} / {g.possible[q]:g}")
-        tf = results.get(q)
-        if tf is None:
-            lines += ["  not run", ""]
-            continue
-        for r in tf.test_case_results:
-            kind = "hidden" if r.test_case.hidden else "public"
-            if for_student and r.test_case.hidden:
-                msg = "passed" if r.passed else "failed (hidden test: ask your teacher for details)"
-            else:
-                msg = r.message.replace("\n", "\n      ")
-            lines.append(f"  [{kind}, {r.test_case.points or 0:g} pt] {msg}")
-        lines.append("")
-    if g.manual:
-        lines.append("Marked by hand (not included above):")
-        lines += [f"  {q}: ... / {p:g}" for q, p in g.manual.items()]
-    return "\n".join(lines) + "\n"
-
-
-def _unmarkable(nb: Path, name: str | None, master, reason: str) -> Graded:
-    g = Graded(notebook=nb.name, assignment=name or "?", notes=[reason])
-    if master is not None:
-        g.manual = manual_questions(master)
-        for c in _config_blocks(master):
-            if not c.get("manual"):
-                g.scores[c["name"]], g.possible[c["name"]] = 0.0, float(c.get("points", 0))
-    g.feedback = g.teacher_feedback = (
-        f"{nb.name}  ({g.assignment})\n{'=' * 60}\nCould not be marked: {reason}\n"
-        "Every auto-graded question scores 0; check that the file is the notebook "
-        "handed out, saved from Jupyter.\n")
-    return g
+class MarkingRefused(RuntimeError):
+    """The sandbox cannot mark a known-good notebook here: nothing is marked, nothing written."""
 
 
 def _digest(path: Path) -> str:
@@ -445,25 +259,29 @@ def _stale(name: str, master: Path, ag: Path) -> bool:
     return not zp.is_file() or not stamp.is_file() or stamp.read_text().strip() != _digest(master)
 
 
-def grade(submissions, autograders="_build/assignments/autograder", masters_dir=MASTERS, *,
+def grade(submissions, autograders="_build/assignments/autograder", masters_dir=None, *,
           limits: Limits | None = None, isolate: bool = True) -> list[Graded]:
     """Mark every ``*.ipynb`` in the folder ``submissions``.
 
     Each notebook's code cells run in a sandbox (:mod:`lyaplearn.sandbox`: no
-    network, none of the grader's files, no other submission, limited memory,
-    processes and time); the hidden tests run in this process and call the
-    submission's functions across the sandbox boundary, so nothing the
+    network, none of the grader's files, no other submission, one budget of time,
+    memory and processes per submission); the hidden tests run in this process and
+    call the submission's functions across the sandbox boundary, so nothing the
     submission does can change how its answers are checked.
 
     Parameters
     ----------
     submissions : str or pathlib.Path
-        Folder of submitted notebooks, of one assignment or several.
+        Folder of submitted notebooks, of one assignment or several. Symbolic links and
+        other non-files named ``*.ipynb`` are not read (their rows say so); file names
+        need not be UTF-8.
     autograders : str or pathlib.Path
         Folder of the ``chNN-autograder.zip`` files written by :func:`generate`.
         Graders older than their master (or missing) are made again first.
-    masters_dir : str or pathlib.Path
-        Folder of the masters.
+    masters_dir : str or pathlib.Path, optional
+        Folder of the masters; by default those of the checkout the current folder is
+        in, if any (without masters, the graders in ``autograders`` are used as they are
+        and hand-marked questions are not listed).
     limits : lyaplearn.sandbox.Limits, optional
         Time, memory and process limits per notebook.
     isolate : bool
@@ -474,12 +292,20 @@ def grade(submissions, autograders="_build/assignments/autograder", masters_dir=
     -------
     list of Graded
         One entry per notebook, in file-name order; a file that cannot be
-        marked at all (not a notebook, no chapter named) scores 0 with the reason
-        in its note. Also writes ``submissions/grades.csv`` (columns: notebook,
+        marked at all (not a notebook, no chapter named, a link) scores 0 with the
+        reason in its note. Also writes ``submissions/grades.csv`` (columns: notebook,
         assignment, one column per auto-graded question with the points scored,
-        total, possible, note), ``submissions/feedback/<notebook>.txt`` for the
-        students (hidden tests: passed or failed only) and
-        ``submissions/feedback/teacher/<notebook>.txt`` with every message.
+        total, possible, note; no cell starts a spreadsheet formula),
+        ``submissions/feedback/<notebook>.txt`` for the students (hidden tests: passed
+        or failed only) and ``submissions/feedback/teacher/<notebook>.txt`` with every
+        message; all text stripped of control characters.
+
+    Raises
+    ------
+    MarkingRefused
+        If the sandbox cannot mark a known-good notebook, before marking anything or
+        (when a submission's sandbox did not start) after: no file is written then,
+        rather than zeros for everyone.
     """
     folder = _dir(submissions, "submissions")
     ag = _dir(autograders, "autograders", must_exist=False)
@@ -487,37 +313,50 @@ def grade(submissions, autograders="_build/assignments/autograder", masters_dir=
     if not isinstance(limits, Limits):
         raise ValueError(f"limits must be a lyaplearn.sandbox.Limits, got {type(limits).__name__}")
     if isolate:
-        why = bwrap_usable()
+        why = sandbox_usable()
         if why:
-            raise RuntimeError(f"cannot isolate the submissions: {why}. Install bubblewrap, or pass "
+            raise RuntimeError(f"cannot isolate the submissions: {why}. Install the sandbox's packages, or pass "
                                "--no-isolation (python -m lyaplearn.coursework grade) to run them unisolated")
-    notebooks = sorted(p for p in folder.glob("*.ipynb") if not p.name.startswith("."))
-    if not notebooks:
+    subs = _submissions.find(folder)
+    if not subs:
         raise ValueError(f"submissions folder {str(folder)!r} holds no .ipynb file")
-    known = masters(masters_dir) if Path(masters_dir).is_dir() else {}
-    named = {_assignment_of(nb)[0] for nb in notebooks}
+    mdir = find_masters() if masters_dir is None else Path(masters_dir)
+    known = masters(mdir) if mdir is not None and mdir.is_dir() else {}
+    named = {_assignment_of(s.nb, s.name)[0] for s in subs if s.nb is not None}
     stale = [c for c, m in known.items() if c in named and _stale(c, m, ag)]
     if stale:
         print(f"grade: making the graders of {', '.join(stale)} (missing or older than their master)", file=sys.stderr)
-        generate(ag.parent, masters_dir, chapters=stale)
+        generate(ag.parent, mdir, chapters=stale)
+    broken = check_sandbox(limits, isolate)
+    if broken:
+        raise MarkingRefused(f"marking refused, nothing written: {broken}")
     marks = []
-    for nb in notebooks:
-        name, note = _assignment_of(nb)
+    for sub in subs:
+        if sub.nb is not None:
+            name, notes = _assignment_of(sub.nb, sub.name)
+        else:                                   # not read: the chapter its name names, for the row's points
+            name, notes = (m.group(0) if (m := _NAME.search(sub.name)) else None), [sub.problem]
         zp = ag / f"{name}-autograder.zip"
-        if name is None:
-            marks.append(_unmarkable(nb, None, None, note))
+        if sub.problem is not None:
+            marks.append(unmarkable(sub.name, name, known.get(name), sub.problem))
+        elif name is None:
+            marks.append(unmarkable(sub.name, None, None, notes[0]))
         elif not zp.is_file():
-            marks.append(_unmarkable(nb, name, None, f"there is no assignment {name} (no {zp.name})"))
+            marks.append(unmarkable(sub.name, name, None, f"there is no assignment {name} (no {zp.name})"))
         else:
             try:
-                marks.append(grade_notebook(nb, zp, known.get(name), limits=limits, isolate=isolate))
+                marks.append(grade_notebook(sub, zp, known.get(name), limits=limits, isolate=isolate))
             except Exception as exc:            # one broken file must not stop the marking of the rest
-                marks.append(_unmarkable(nb, name, known.get(name), f"{type(exc).__name__}: {exc}"))
+                marks.append(unmarkable(sub.name, name, known.get(name), f"{type(exc).__name__}: {exc}"))
+    if any(g.sandbox_failed for g in marks):
+        broken = check_sandbox(limits, isolate)
+        if broken:
+            raise MarkingRefused(f"the sandbox broke while marking, nothing written: {broken}")
     fb = folder / "feedback"
     (fb / "teacher").mkdir(parents=True, exist_ok=True)
-    for g in marks:
-        (fb / f"{Path(g.notebook).stem}.txt").write_text(g.feedback, encoding="utf-8")
-        (fb / "teacher" / f"{Path(g.notebook).stem}.txt").write_text(g.teacher_feedback, encoding="utf-8")
+    for g, stem in zip(marks, _submissions.file_names([g.notebook for g in marks])):
+        (fb / f"{stem}.txt").write_text(g.feedback, encoding="utf-8")
+        (fb / "teacher" / f"{stem}.txt").write_text(g.teacher_feedback, encoding="utf-8")
     questions = []
     for g in marks:
         questions += [q for q in g.scores if q not in questions]
@@ -525,8 +364,9 @@ def grade(submissions, autograders="_build/assignments/autograder", masters_dir=
         w = csv.writer(f)
         w.writerow(["notebook", "assignment", *questions, "total", "possible", "note"])
         for g in marks:
-            w.writerow([g.notebook, g.assignment, *(f"{g.scores[q]:g}" if q in g.scores else "" for q in questions),
-                        f"{g.total:g}", f"{g.total_possible:g}", "; ".join(g.notes)])
+            w.writerow([csv_cell(g.notebook), csv_cell(g.assignment),
+                        *(f"{g.scores[q]:g}" if q in g.scores else "" for q in questions),
+                        f"{g.total:g}", f"{g.total_possible:g}", csv_cell("; ".join(g.notes))])
     return marks
 
 
@@ -535,25 +375,35 @@ def main(argv=None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("generate", help="student notebooks and grader's files from the masters")
     p.add_argument("--out", default="_build/assignments")
-    p.add_argument("--masters", default=str(MASTERS))
+    p.add_argument("--masters", default=None,
+                   help=f"folder of the masters (default: {MASTERS} of the checkout the current folder is in)")
     p = sub.add_parser("grade", help="mark every notebook in a folder; writes grades.csv and feedback/")
     p.add_argument("submissions")
     p.add_argument("--autograders", default="_build/assignments/autograder")
-    p.add_argument("--masters", default=str(MASTERS))
+    p.add_argument("--masters", default=None,
+                   help=f"folder of the masters (default: {MASTERS} of the checkout the current folder is in)")
     p.add_argument("--timeout", type=float, default=Limits.notebook_seconds,
-                   help="seconds each notebook's cells may run (default %(default)s)")
+                   help="seconds each notebook may take in all: its cells, reruns and tests (default %(default)s)")
     p.add_argument("--no-isolation", action="store_true",
                    help="run submissions without bubblewrap (resource limits only); at your own risk")
     args = parser.parse_args(argv)
     if args.command == "generate":
-        made = generate(args.out, args.masters)
+        try:
+            made = generate(args.out, args.masters)
+        except ValueError as exc:
+            parser.error(str(exc))
         for name, paths in made.items():
             print(f"{name}: {paths['student']}  (grader: {paths['autograder']})")
         return 0
-    marks = grade(args.submissions, args.autograders, args.masters,
-                  limits=Limits(notebook_seconds=args.timeout), isolate=not args.no_isolation)
+    try:
+        marks = grade(args.submissions, args.autograders, args.masters,
+                      limits=Limits(notebook_seconds=args.timeout), isolate=not args.no_isolation)
+    except MarkingRefused as exc:
+        print(f"grade: {exc}", file=sys.stderr)
+        return 1
     for g in marks:
-        print(f"{g.notebook}: {g.total:g} / {g.total_possible:g}" + (f"  ({'; '.join(g.notes)})" if g.notes else ""))
+        line = f"{g.notebook}: {g.total:g} / {g.total_possible:g}" + (f"  ({'; '.join(g.notes)})" if g.notes else "")
+        print(printable(line, newlines=False))
     print(f"Wrote {Path(args.submissions) / 'grades.csv'} and feedback/")
     return 0
 

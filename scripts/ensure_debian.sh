@@ -2,22 +2,32 @@
 # Install the Debian packages named as arguments that are missing, with one apt-get update
 # (never a downloaded build). Known names and what needs them:
 #   chromium     the browser tests of the built site (tests/site/)
-#   bubblewrap   sandboxed marking of submissions (lyaplearn.sandbox, `make grade`)
+#   sandbox      sandboxed marking of submissions (lyaplearn.sandbox, `make grade`): Debian's
+#                bubblewrap, keyutils (a fresh keyring per sandbox) and python3-seccomp (the
+#                seccomp filter, compiled by libseccomp); `bubblewrap` is a synonym
 #   postgresql   the distributed-search test, which starts its own server in a temporary
 #                folder (tests/test_optuna_postgres.py; it skips, saying why, without one)
-# e.g. `bash scripts/ensure_debian.sh chromium bubblewrap postgresql` (make test).
+# e.g. `bash scripts/ensure_debian.sh chromium sandbox postgresql` (make test).
 set -euo pipefail
 present() {
     case "$1" in
         chromium) [ -x /usr/bin/chromium ] ;;
-        bubblewrap) command -v bwrap >/dev/null ;;
+        sandbox|bubblewrap) command -v bwrap >/dev/null && command -v keyctl >/dev/null \
+                && /usr/bin/python3 -c "import seccomp" 2>/dev/null ;;
         postgresql) compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null ;;
-        *) echo "ensure_debian: unknown package $1 (known: chromium bubblewrap postgresql)" >&2
+        *) echo "ensure_debian: unknown package $1 (known: chromium sandbox bubblewrap postgresql)" >&2
            exit 2 ;;
     esac
 }
+debian() {   # the Debian packages behind a name
+    case "$1" in
+        sandbox|bubblewrap) echo bubblewrap keyutils python3-seccomp ;;
+        *) echo "$1" ;;
+    esac
+}
 need=()
-for pkg in "$@"; do present "$pkg" || need+=("$pkg"); done
+names=()
+for pkg in "$@"; do present "$pkg" || { names+=("$pkg"); need+=($(debian "$pkg")); }; done
 [ ${#need[@]} -eq 0 ] && exit 0
 echo "setup: installing Debian's ${need[*]} for the tests"
 SUDO=""
@@ -31,4 +41,4 @@ $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
 case " ${need[*]} " in     # the test starts its own server; the packaged cluster is not needed
     *" postgresql "*) $SUDO service postgresql stop >/dev/null 2>&1 || true ;;
 esac
-for pkg in "${need[@]}"; do present "$pkg" || { echo "ensure_debian: $pkg did not install" >&2; exit 1; }; done
+for pkg in "${names[@]}"; do present "$pkg" || { echo "ensure_debian: $pkg did not install" >&2; exit 1; }; done

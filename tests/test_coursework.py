@@ -37,7 +37,8 @@ from otter.test_files import create_test_file  # noqa: E402
 from lyaplearn import coursework as cw  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-CHAPTERS = sorted(cw.masters())
+MASTERS = ROOT / "book" / "assignments" / "masters"
+CHAPTERS = sorted(cw.masters(MASTERS))
 
 # (chapter, question it breaks, original line, broken line): the classic mistakes
 WRONG = {
@@ -89,7 +90,7 @@ def _with_line_replaced(nb_path: Path, old: str, new: str, dest: Path) -> Path:
 
 def _grade_in_process(nb_path: Path, autograder_zip: Path, workdir: Path, monkeypatch):
     """Run the notebook's code cells here and score them with otter's test files."""
-    name, _ = cw._assignment_of(nb_path)
+    name, _ = cw._assignment_of(json.loads(nb_path.read_text(encoding="utf-8")), nb_path.name)
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / f"{name}.ipynb").write_text(nb_path.read_text(encoding="utf-8"), encoding="utf-8")
     monkeypatch.chdir(workdir)                       # otter.Notebook("chNN.ipynb") reads it here
@@ -115,7 +116,7 @@ def _grade_in_process(nb_path: Path, autograder_zip: Path, workdir: Path, monkey
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_master_shape(chapter):
-    master = cw.masters()[chapter]
+    master = cw.masters(MASTERS)[chapter]
     nb = json.loads(master.read_text(encoding="utf-8"))
     for i, cell in enumerate(nb["cells"]):
         if cell["cell_type"] == "code":
@@ -135,7 +136,7 @@ def test_teaching_page_table_matches_the_master(chapter):
     page = (ROOT / "book" / "teaching.md").read_text(encoding="utf-8")
     row = re.search(rf"^\| `{chapter}` \|.*$", page, flags=re.M)
     assert row, f"book/teaching.md has no row for {chapter} in its table of assignments"
-    auto, manual = _points(cw.masters()[chapter])
+    auto, manual = _points(cw.masters(MASTERS)[chapter])
 
     def cell(n, p):
         return f"{n} question{'s' if n > 1 else ''}, {p:g} point{'s' if p != 1 else ''}"
@@ -161,14 +162,14 @@ def test_generate_writes_student_and_grader_files(made):
         with zipfile.ZipFile(paths["autograder"]) as z:
             tests = [n for n in z.namelist() if n.startswith("tests/")]
             assert all("hidden=True" in z.read(n).decode() for n in tests), "every question needs a hidden test"
-        auto, _ = _points(cw.masters()[chapter])
+        auto, _ = _points(cw.masters(MASTERS)[chapter])
         assert sorted(Path(n).stem for n in tests) == sorted(auto)
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_master_solutions_score_full_marks(chapter, made, tmp_path, monkeypatch):
     _, results = _grade_in_process(made[chapter]["solutions"], made[chapter]["autograder"], tmp_path, monkeypatch)
-    auto, _ = _points(cw.masters()[chapter])
+    auto, _ = _points(cw.masters(MASTERS)[chapter])
     scores = {q: tf.score for q, tf in results.items()}
     assert scores == auto, {q: tf.summary() for q, tf in results.items() if tf.score != auto[q]}
 
@@ -176,7 +177,7 @@ def test_master_solutions_score_full_marks(chapter, made, tmp_path, monkeypatch)
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_untouched_student_notebook_scores_zero_with_readable_feedback(chapter, made, tmp_path, monkeypatch):
     ns, results = _grade_in_process(made[chapter]["student"], made[chapter]["autograder"], tmp_path, monkeypatch)
-    auto, _ = _points(cw.masters()[chapter])
+    auto, _ = _points(cw.masters(MASTERS)[chapter])
     assert set(results) == set(auto)
     for q, tf in results.items():
         assert tf.score == 0, f"{chapter} {q} scores {tf.score} untouched"
@@ -193,7 +194,7 @@ def test_wrong_submission_loses_exactly_the_broken_question(mistake, made, tmp_p
     chapter, broken, old, new = WRONG[mistake]
     wrong = _with_line_replaced(made[chapter]["solutions"], old, new, tmp_path / f"{mistake}.ipynb")
     _, results = _grade_in_process(wrong, made[chapter]["autograder"], tmp_path / "run", monkeypatch)
-    auto, _ = _points(cw.masters()[chapter])
+    auto, _ = _points(cw.masters(MASTERS)[chapter])
     expected = {q: (0.0 if q == broken else p) for q, p in auto.items()}
     assert {q: tf.score for q, tf in results.items()} == expected
     hidden = [r for r in results[broken].test_case_results if r.test_case.hidden]
@@ -210,8 +211,8 @@ def test_make_grade_marks_a_folder_in_fresh_sandboxes(made, tmp_path, monkeypatc
     (subs / "eve_ch01.ipynb").write_text("not a notebook")            # must not stop the others
     monkeypatch.setenv("OMP_NUM_THREADS", "1")
     marks = cw.grade(subs, made["ch01"]["autograder"].parent)
-    auto1, manual1 = _points(cw.masters()["ch01"])
-    auto2, _ = _points(cw.masters()["ch02"])
+    auto1, manual1 = _points(cw.masters(MASTERS)["ch01"])
+    auto2, _ = _points(cw.masters(MASTERS)["ch02"])
     with open(subs / "grades.csv", newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     header = list(rows[0])
@@ -238,9 +239,17 @@ def test_make_grade_marks_a_folder_in_fresh_sandboxes(made, tmp_path, monkeypatc
     assert [g.notebook for g in marks] == ["ada_ch02.ipynb", "bob_ch01.ipynb", "eve_ch01.ipynb"]
 
 
-def test_bad_input_raises_clear_errors(tmp_path, made):
+def test_bad_input_raises_clear_errors(tmp_path, made, monkeypatch):
     with pytest.raises(ValueError, match="masters_dir"):
         cw.masters(tmp_path)
+    # outside a checkout the teacher's tools say that they need one (or --masters)
+    monkeypatch.chdir(tmp_path)
+    assert cw.find_masters() is None
+    with pytest.raises(ValueError, match="checkout of the lyaplearn repository.*--masters"):
+        cw.masters()
+    monkeypatch.chdir(ROOT / "book")
+    assert cw.find_masters() == ROOT / "book" / "assignments" / "masters"
+    monkeypatch.chdir(ROOT)
     with pytest.raises(ValueError, match="chapters"):
         cw.generate(tmp_path / "out", chapters=["ch99"])
     with pytest.raises(ValueError, match="submissions"):
@@ -260,5 +269,18 @@ def test_every_master_solution_scores_full_marks_through_the_sandbox(made, tmp_p
         (subs / f"ref_{chapter}.ipynb").write_bytes(made[chapter]["solutions"].read_bytes())
     marks = cw.grade(subs, made[CHAPTERS[0]]["autograder"].parent)
     for g in marks:
-        auto, _ = _points(cw.masters()[g.assignment])
+        auto, _ = _points(cw.masters(MASTERS)[g.assignment])
         assert g.scores == auto and not g.notes and not g.cell_errors, (g.notebook, g.teacher_feedback)
+
+
+@pytest.mark.parametrize("kind", ["solutions", "student"])
+def test_no_handed_out_notebook_reads_as_tampering(made, kind):
+    """The marker's reading of the text flags tampering; the notebooks it hands out, filled in
+    with the reference solutions or untouched, must never be flagged."""
+    from lyaplearn._submissions import read
+    from lyaplearn._submitted_code import runnable_cells, tampering
+
+    for chapter, paths in made.items():
+        sub = read(paths[kind])
+        assert sub.problem is None
+        assert tampering(runnable_cells(sub.nb)) == [], chapter

@@ -1,0 +1,168 @@
+"""The teacher's side of marking: submitted files read safely, and text made safe to show.
+
+A folder of submissions comes from students, through a learning platform's zip: its
+file names may not be UTF-8 (Latin-1 from zips made on Windows), it may hold symbolic
+links (to the teacher's solutions, say), folders or pipes named ``*.ipynb``, and
+notebooks with megabytes of outputs. Everything here reads such a folder without
+following a link, without blocking on a pipe and within a size bound, and strips a
+notebook to its code and text before it goes anywhere near the sandbox.
+
+What the marker writes for people to read (the console, ``grades.csv``, the feedback
+files) contains text chosen by students: their file names, their exceptions'
+messages, their return values. :func:`printable` removes control characters (terminal
+escape sequences, bidirectional overrides) and :func:`csv_cell` makes a cell that a
+spreadsheet would read as a formula inert.
+
+Examples
+--------
+>>> printable("ok\\x1b[2J\\u202enote\\n")
+'ok[2Jnote\\n'
+>>> csv_cell("=HYPERLINK(1)"), csv_cell("ada_ch01.ipynb")
+("'=HYPERLINK(1)", 'ada_ch01.ipynb')
+>>> display_name(b"caf\\xe9_ch01.ipynb")
+'caf\\\\xe9_ch01.ipynb'
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import stat
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["MAX_NOTEBOOK_BYTES", "Submission", "printable", "csv_cell", "display_name", "find", "read",
+           "file_names"]
+
+#: Largest submitted file that is read at all (outputs included), in bytes.
+MAX_NOTEBOOK_BYTES = 256 * 2**20
+_BIDI = dict.fromkeys(map(ord, "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
+
+
+def printable(text: str, *, newlines: bool = True) -> str:
+    """``text`` without control characters (newlines kept if ``newlines``), bidirectional
+    overrides, or lone surrogates (shown as ``?``)."""
+    text = str(text).translate(_BIDI).replace("\t", "    ")
+    out = []
+    for ch in text:
+        if ch == "\n" and newlines:
+            out.append(ch)
+        elif unicodedata.category(ch) == "Cs":
+            out.append("?")
+        elif unicodedata.category(ch) != "Cc":
+            out.append(ch)
+    return "".join(out)
+
+
+def csv_cell(text: str) -> str:
+    """A text cell of ``grades.csv``: printable, on one line, and never a spreadsheet formula."""
+    text = printable(text, newlines=False)
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def display_name(raw: bytes) -> str:
+    """A file name as people should see it: UTF-8 where it is, ``\\xNN`` for other bytes."""
+    return printable(raw.decode("utf-8", errors="backslashreplace"), newlines=False)
+
+
+@dataclass
+class Submission:
+    """One submitted file: where it is, its printable name, and the notebook or why there is none."""
+
+    path: Path
+    name: str
+    nb: dict | None = None
+    problem: str | None = None
+
+
+def find(folder: Path) -> list[Submission]:
+    """Every ``*.ipynb`` entry of ``folder`` (not hidden ones), in the order of their names' bytes,
+    read with :func:`read`; links and other non-files are there with the reason they are refused."""
+    entries = []
+    with os.scandir(os.fsencode(folder)) as it:
+        for e in it:
+            if e.name.endswith(b".ipynb") and not e.name.startswith(b"."):
+                entries.append(e.name)
+    return [read(Path(os.fsdecode(os.path.join(os.fsencode(folder), n)))) for n in sorted(entries)]
+
+
+def read(path: Path) -> Submission:
+    """The notebook at ``path``, outputs stripped, or the reason it cannot be marked."""
+    sub = Submission(path=path, name=display_name(os.fsencode(path.name)))
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        if os.path.islink(path):
+            sub.problem = "a symbolic link, not a file: not read (hand in the notebook itself)"
+        else:
+            sub.problem = f"cannot be read ({exc.strerror})"
+        return sub
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            sub.problem = "not a regular file (a folder, pipe or device named .ipynb): not read"
+            return sub
+        if st.st_size > MAX_NOTEBOOK_BYTES:
+            sub.problem = f"larger than {MAX_NOTEBOOK_BYTES // 2**20} MiB: not read"
+            return sub
+        chunks, size = [], 0
+        while size <= MAX_NOTEBOOK_BYTES:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > MAX_NOTEBOOK_BYTES:
+            sub.problem = f"larger than {MAX_NOTEBOOK_BYTES // 2**20} MiB: not read"
+            return sub
+    finally:
+        os.close(fd)
+    try:
+        nb = json.loads(b"".join(chunks))
+        sub.nb = strip(nb)
+    except (ValueError, RecursionError, TypeError, AttributeError):
+        sub.problem = "not a notebook (not the JSON of a Jupyter notebook)"
+    return sub
+
+
+def _text(source) -> str:
+    if isinstance(source, str):
+        return source
+    if isinstance(source, list) and all(isinstance(s, str) for s in source):
+        return "".join(source)
+    raise TypeError("cell source")
+
+
+def strip(nb: dict) -> dict:
+    """The notebook's cells (type and source) and its ``otter`` and ``kernelspec`` metadata;
+    no outputs, attachments or other metadata."""
+    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
+        raise TypeError("not a notebook")
+    meta = nb.get("metadata") if isinstance(nb.get("metadata"), dict) else {}
+    cells = []
+    for cell in nb["cells"]:
+        kind = cell.get("cell_type")
+        if kind not in ("code", "markdown", "raw"):
+            raise TypeError("cell type")
+        new = {"cell_type": kind, "metadata": {}, "source": _text(cell.get("source", ""))}
+        if kind == "code":
+            new.update(outputs=[], execution_count=None)
+        cells.append(new)
+    return {"cells": cells, "metadata": {k: meta[k] for k in ("otter", "kernelspec") if k in meta},
+            "nbformat": 4, "nbformat_minor": 5}
+
+
+def file_names(names: list[str]) -> list[str]:
+    """A distinct, safe file-name stem for each submission's feedback (``ada_ch01``, ...)."""
+    out, seen = [], set()
+    for name in names:
+        stem = re.sub(r"[^\w.-]", "_", name[:-6] if name.endswith(".ipynb") else name).lstrip(".") or "notebook"
+        stem, k = stem[:120], 2
+        candidate = stem
+        while candidate in seen:
+            candidate, k = f"{stem}~{k}", k + 1
+        seen.add(candidate)
+        out.append(candidate)
+    return out
