@@ -578,8 +578,11 @@ def saturation_example(depth: int = 30, width: int = 64, weight_norm: float = 2.
     -------
     dict
         label -> ``{"delta_norms": (depth+1,), "jacobian_norms": (depth,),
-        "weight_norms": (depth,), "max_derivative": (depth,)}`` with
-        :math:`\\lVert\\delta^{(L)}\\rVert = 1`.
+        "weight_norms": (depth,), "max_derivative": (depth,),
+        "saturated_fraction": (depth,)}`` with
+        :math:`\\lVert\\delta^{(L)}\\rVert = 1`; ``saturated_fraction`` is the share of
+        each layer's units whose slope :math:`\\sigma'(z)` is below a tenth of the
+        activation's largest slope (0 for the linear network).
     """
     if isinstance(depth, bool) or not isinstance(depth, (int, np.integer)) or depth < 1:
         raise ValueError(f"depth must be a positive integer, got {depth!r}")
@@ -595,6 +598,7 @@ def saturation_example(depth: int = 30, width: int = 64, weight_norm: float = 2.
              "tanh, shifted": ("tanh", shift), "sigmoid": ("sigmoid", 0.0)}
     out = {}
     for label, (act, b) in cases.items():
+        top = float(activation_derivative(np.zeros(1), act)[0])     # sigma'(0), the largest
         bs = [np.full(width, b) for _ in ws]
         zs, _ = mlp_forward(ws, bs, x, act)
         js = mlp_jacobians(ws, bs, x, act)
@@ -603,6 +607,8 @@ def saturation_example(depth: int = 30, width: int = 64, weight_norm: float = 2.
             "jacobian_norms": spectral_norms(js),
             "weight_norms": spectral_norms(ws),
             "max_derivative": np.array([activation_derivative(z, act).max() for z in zs]),
+            "saturated_fraction": np.array([np.mean(activation_derivative(z, act) < 0.1 * top)
+                                            for z in zs]),
         }
     return out
 
