@@ -17,6 +17,8 @@ This module provides
 * deep networks: :func:`critical_tanh`, :func:`random_network`, :func:`network_jacobians`,
   :func:`input_output_jacobian`, :func:`jacobian_log_singular_values`;
 * :func:`backward_norms`: the norm of an error signal layer by layer;
+* the numbers behind two figures, :func:`condition_vs_depth` and
+  :func:`log_singular_values_vs_depth`;
 * the chapter's figures (``plot_*``).
 """
 
@@ -43,6 +45,8 @@ __all__ = [
     "input_output_jacobian",
     "jacobian_log_singular_values",
     "backward_norms",
+    "condition_vs_depth",
+    "log_singular_values_vs_depth",
     "plot_unit_circle",
     "plot_directional_gain",
     "plot_singular_value_histograms",
@@ -680,6 +684,40 @@ def plot_singular_value_histograms(depths: Sequence[int], kind: str = "orthogona
     return fig
 
 
+def condition_vs_depth(max_depth: int = 64, kinds: Sequence[str] = ("lecun", "orthogonal"),
+                       activation: str = "tanh", *, gain: float = 1.0, width: int = 64,
+                       input_std: float = 1.0, bias_std: float = 0.0,
+                       seed: int = 0) -> dict[str, np.ndarray]:
+    """``log10`` condition number of the first ``L`` layers' Jacobian, ``L = 1..max_depth``.
+
+    For each initialiser one network of depth ``max_depth`` is drawn (seed ``seed``, the
+    same for every initialiser) and the condition number of the product of its first
+    ``L`` layer Jacobians is computed with :func:`product_log_singular_values` for every
+    ``L``.
+
+    Returns
+    -------
+    dict
+        initialiser -> array of shape ``(max_depth,)``, entry ``L - 1`` for depth ``L``.
+    """
+    max_depth = _check_int(max_depth, "max_depth", 1)
+    activation = _check_activation(activation)
+    out = {}
+    for kind in kinds:
+        kind = _check_init(kind)
+        gen = np.random.default_rng(seed)
+        weights, biases = random_network(max_depth, width, kind, gain,
+                                         bias_std=bias_std, rng=gen)
+        x = input_std * gen.standard_normal(width)
+        Js = network_jacobians(weights, x, activation, biases)
+        logk = []
+        for L in range(1, max_depth + 1):
+            ls = product_log_singular_values(Js[:L])
+            logk.append((ls[0] - ls[-1]) / _LN10)
+        out[kind] = np.array(logk)
+    return out
+
+
 @style.styled
 def plot_condition_vs_depth(max_depth: int = 64,
                             kinds: Sequence[str] = ("lecun", "orthogonal"),
@@ -688,26 +726,15 @@ def plot_condition_vs_depth(max_depth: int = 64,
                             bias_std: float = 0.0, seed: int = 0):
     """Condition number of the input-output Jacobian against depth.
 
-    For each initialiser one network of depth ``max_depth`` is drawn and the
-    condition number of the product of its first ``L`` layer Jacobians is
-    plotted for every ``L``. The y axis shows ``log10`` of the condition number
-    (it exceeds the floating-point range for deep Gaussian networks).
+    The numbers of :func:`condition_vs_depth`, one curve per initialiser. The y axis
+    shows ``log10`` of the condition number (it exceeds the floating-point range for
+    deep Gaussian networks).
     """
-    max_depth = _check_int(max_depth, "max_depth", 1)
-    activation = _check_activation(activation)
+    curves = condition_vs_depth(max_depth, kinds, activation, gain=gain, width=width,
+                                input_std=input_std, bias_std=bias_std, seed=seed)
     fig, ax = style.figure(figsize=(6.4, 3.8))
     Ls = np.arange(1, max_depth + 1)
-    for c, kind in enumerate(kinds):
-        kind = _check_init(kind)
-        gen = np.random.default_rng(seed)
-        weights, biases = random_network(max_depth, width, kind, gain,
-                                         bias_std=bias_std, rng=gen)
-        x = input_std * gen.standard_normal(width)
-        Js = network_jacobians(weights, x, activation, biases)
-        logk = []
-        for L in Ls:
-            ls = product_log_singular_values(Js[:L])
-            logk.append((ls[0] - ls[-1]) / _LN10)
+    for c, (kind, logk) in enumerate(curves.items()):
         ax.plot(Ls, logk, color=style.PALETTE[c], label=_INIT_LABEL[kind])
     ax.set_xlabel("depth $L$ (layers)")
     ax.set_ylabel(r"$\log_{10}$ condition number $\sigma_1/\sigma_n$")
@@ -716,22 +743,36 @@ def plot_condition_vs_depth(max_depth: int = 64,
     return fig
 
 
+def log_singular_values_vs_depth(max_depth: int = 50, kind: str = "lecun",
+                                 activation: str = "linear", *, gain: float = 1.0,
+                                 width: int = 16, seed: int = 0) -> np.ndarray:
+    """Every ``ln sigma_i`` of the depth-``L`` product, for ``L = 1..max_depth``.
+
+    One network of depth ``max_depth`` (weights from seed ``seed``, input from
+    ``seed + 1``); row ``L - 1`` holds the natural logs of the singular values of
+    ``J_L ... J_1``, largest first. Returns an array of shape ``(max_depth, width)``.
+    """
+    max_depth = _check_int(max_depth, "max_depth", 1)
+    weights, biases = random_network(max_depth, width, kind, gain, rng=seed)
+    gen = np.random.default_rng(seed + 1)
+    Js = network_jacobians(weights, gen.standard_normal(width), activation, biases)
+    return np.array([product_log_singular_values(Js[:L]) for L in range(1, max_depth + 1)])
+
+
 @style.styled
 def plot_log_singular_values_vs_depth(max_depth: int = 50, kind: str = "lecun",
                                       activation: str = "linear", *, gain: float = 1.0,
                                       width: int = 16, seed: int = 0):
     """Every log singular value of the depth-``L`` product against ``L``.
 
-    For a product of independent random layers the curves become straight
-    lines: ``log sigma_i`` grows linearly in depth. The slopes are the Lyapunov
-    exponents of chapter 5 (natural log, nats per layer).
+    The numbers of :func:`log_singular_values_vs_depth`. For a product of independent
+    random layers the curves are close to straight lines: ``log sigma_i`` grows linearly
+    in depth, up to fluctuations. The slopes are the Lyapunov exponents of chapter 5
+    (natural log, nats per layer).
     """
-    max_depth = _check_int(max_depth, "max_depth", 1)
-    weights, biases = random_network(max_depth, width, kind, gain, rng=seed)
-    gen = np.random.default_rng(seed + 1)
-    Js = network_jacobians(weights, gen.standard_normal(width), activation, biases)
-    Ls = np.arange(1, max_depth + 1)
-    curves = np.array([product_log_singular_values(Js[:L]) for L in Ls])
+    curves = log_singular_values_vs_depth(max_depth, kind, activation, gain=gain,
+                                          width=width, seed=seed)
+    Ls = np.arange(1, curves.shape[0] + 1)
     fig, ax = style.figure(figsize=(6.4, 3.8))
     ax.plot(Ls, curves, color=style.PALETTE[0], lw=1)
     ax.axhline(0.0, color="0.5", lw=0.8)
