@@ -51,6 +51,7 @@ __all__ = [
     "product_svd_exponents",
     "logistic_exponents",
     "gradient_norms_vs_lag",
+    "regime_runs",
     "plot_convergence",
     "plot_warmup_effect",
     "plot_reortho_effect",
@@ -806,17 +807,22 @@ def plot_reortho_effect(rnn, *, intervals=(1, 5, 10, 20), steps: int = 200, traj
 REGIME_COLORS = {"stable": style.PALETTE[0], "marginal": "0.45", "chaotic": style.PALETTE[2]}
 
 
-@style.styled
-def plot_regimes(gains=(0.8, 1.8, 3.5), *, n: int = 64, input_std: float = math.sqrt(0.6),
-                 initial_conditions: int = 10, steps: int = 60, units_shown: int = 1,
-                 spectrum_steps: int = 200, warmup: int = 100, first: int = 20, seed=0):
-    """The three regimes of a driven tanh RNN (the paper's Fig. 1).
+def regime_runs(gains=(0.8, 1.8, 3.5), *, n: int = 64, input_std: float = math.sqrt(0.6),
+                initial_conditions: int = 10, steps: int = 60, spectrum_steps: int = 200,
+                warmup: int = 100, seed=0) -> list[dict]:
+    """The numbers behind :func:`plot_regimes` (the paper's Fig. 1), without drawing.
 
-    For each gain (same orthogonal ``W``, ``U = I``, Gaussian input): the
-    activity of ``units_shown`` unit(s) from ``initial_conditions`` random
-    initial states under two input realisations (light and dark); below, the
-    spectra, their first ``first`` exponents, and the spread of the states
-    across initial conditions against time (it vanishes on a random sink).
+    One orthogonal ``W`` (from ``seed``) with ``U = I`` and Gaussian input; for each gain,
+    ``initial_conditions`` random initial states are run under two input realisations.
+
+    Returns
+    -------
+    list of dict
+        One per gain: ``gain``, ``regime`` (from :func:`regime`), ``ensemble`` (the
+        :class:`SpectrumEnsemble` of four trajectories), ``trajectories`` (one array of
+        shape ``(steps, initial_conditions, n)`` per input realisation) and ``spreads``
+        (per realisation, the standard deviation across initial states averaged over the
+        units, shape ``(steps,)``).
     """
     gains = list(gains)
     if not gains:
@@ -830,21 +836,42 @@ def plot_regimes(gains=(0.8, 1.8, 3.5), *, n: int = 64, input_std: float = math.
     W = maps.random_orthogonal(n, rng=g)
     h0 = g.standard_normal((ic, n))
     inputs = [input_std * g.standard_normal((steps, n)) for _ in range(2)]
-    fig, axes = style.figure(2, max(len(gains), 3), figsize=(4.0 * max(len(gains), 3), 6.6),
-                             squeeze=False)
-    results = []
-    for j, gain in enumerate(gains):
+    runs = []
+    for gain in gains:
         rnn = maps.TanhRNN(W, gain=gain, input_std=input_std)
         ens = rnn_spectrum(rnn, steps=spectrum_steps, trajectories=4, warmup=warmup, seed=seed)
-        name = regime(ens.largest)
+        trajs = [rnn.run(h0, np.broadcast_to(x[:, None, :], (steps, ic, n))) for x in inputs]
+        runs.append({"gain": gain, "regime": regime(ens.largest), "ensemble": ens,
+                     "trajectories": trajs,
+                     "spreads": [t.std(axis=1).mean(axis=-1) for t in trajs]})
+    return runs
+
+
+@style.styled
+def plot_regimes(gains=(0.8, 1.8, 3.5), *, n: int = 64, input_std: float = math.sqrt(0.6),
+                 initial_conditions: int = 10, steps: int = 60, units_shown: int = 1,
+                 spectrum_steps: int = 200, warmup: int = 100, first: int = 20, seed=0):
+    """The three regimes of a driven tanh RNN (the paper's Fig. 1).
+
+    For each gain (same orthogonal ``W``, ``U = I``, Gaussian input): the
+    activity of ``units_shown`` unit(s) from ``initial_conditions`` random
+    initial states under two input realisations (light and dark); below, the
+    spectra, their first ``first`` exponents, and the spread of the states
+    across initial conditions against time (it vanishes on a random sink).
+    The numbers come from :func:`regime_runs`.
+    """
+    runs = regime_runs(gains, n=n, input_std=input_std, initial_conditions=initial_conditions,
+                       steps=steps, spectrum_steps=spectrum_steps, warmup=warmup, seed=seed)
+    n = runs[0]["trajectories"][0].shape[-1]
+    fig, axes = style.figure(2, max(len(runs), 3), figsize=(4.0 * max(len(runs), 3), 6.6),
+                             squeeze=False)
+    for j, run in enumerate(runs):
+        gain, name, ens = run["gain"], run["regime"], run["ensemble"]
         color = REGIME_COLORS[name]
         ax = axes[0, j]
-        spreads = []
-        for r, (x, alpha) in enumerate(zip(inputs, (0.35, 1.0))):
-            traj = rnn.run(h0, np.broadcast_to(x[:, None, :], (steps, ic, n)))   # (T, ic, n)
+        for traj, alpha in zip(run["trajectories"], (0.35, 1.0)):
             for u in range(units_shown):
                 ax.plot(np.arange(1, steps + 1), traj[:, :, u], color=color, alpha=alpha, lw=0.9)
-            spreads.append(traj.std(axis=1).mean(axis=-1))
         ax.set_ylim(-1.05, 1.05)
         ax.set_xlabel("step t")
         ax.set_ylabel("activation $h_{t,1}$")
@@ -854,8 +881,8 @@ def plot_regimes(gains=(0.8, 1.8, 3.5), *, n: int = 64, input_std: float = math.
         m = min(first, n)
         axes[1, 1].errorbar(idx[:m], ens.mean[:m], yerr=ens.stderr[:m], fmt="o-", ms=3,
                             color=color)
-        axes[1, 2].semilogy(np.arange(1, steps + 1), np.maximum(spreads[1], 1e-300), color=color)
-        results.append((gain, name, ens))
+        axes[1, 2].semilogy(np.arange(1, steps + 1), np.maximum(run["spreads"][1], 1e-300),
+                            color=color)
     for ax in axes[1, :2]:
         ax.axhline(0, color="0.3", lw=0.8)
         ax.set_xlabel("index i")
@@ -867,7 +894,7 @@ def plot_regimes(gains=(0.8, 1.8, 3.5), *, n: int = 64, input_std: float = math.
     axes[1, 2].set_ylabel("std of $h_t$ across initial states")
     axes[1, 2].set_title("forgetting the initial state")
     axes[1, 2].set_ylim(bottom=1e-12)
-    for j in range(len(gains), axes.shape[1]):
+    for j in range(len(runs), axes.shape[1]):
         axes[0, j].set_visible(False)
     return fig
 
@@ -924,7 +951,7 @@ def plot_logistic_exponent(r_min: float = 2.8, r_max: float = 4.0, *, num: int =
 def plot_product_svd_vs_qr(jacobians, *, times=None, show: int = 6, seed=0):
     """Naive SVD of the explicit product against the QR running estimate.
 
-    The naive tail exponents sit at ``lambda_1 + log(eps) / t`` (rounding) and
+    The naive tail exponents are rounding noise, near ``lambda_1 + log(eps) / t``, and
     the whole estimate disappears once the product overflows; QR is unaffected.
     """
     J = np.asarray(jacobians, dtype=float)
