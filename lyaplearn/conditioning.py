@@ -579,7 +579,7 @@ def plot_unit_circle(M, *, n_points: int = 200):
     t = np.linspace(0.0, 2.0 * np.pi, n_points)
     circle = np.stack([np.cos(t), np.sin(t)])
     image = A @ circle
-    fig, axes = style.figure(1, 2, figsize=(8.4, 4.0))
+    fig, axes = style.figure(1, 2, figsize=(style.PAGE_WIDTH, 3.6))
     lim = max(1.0, float(s[0])) * 1.5
     for ax in axes:
         ax.set_aspect("equal")
@@ -598,12 +598,12 @@ def plot_unit_circle(M, *, n_points: int = 200):
         ax0.text(*(1.2 * v), f"$v_{i + 1}$", color=c, ha="center", va="center")
         ax1.annotate("", xy=u, xytext=(0, 0),
                      arrowprops=dict(arrowstyle="->", color=c, lw=2))
-        tip = u + 0.2 * lim * u / max(np.linalg.norm(u), 1e-12)
-        ax1.text(*tip, rf"$\sigma_{i + 1} u_{i + 1}$, $\sigma_{i + 1}$ = {s[i]:.2g}", color=c,
-                 ha="center", va="center",
+        tip = u + 0.15 * lim * u / max(np.linalg.norm(u), 1e-12)
+        ax1.text(*tip, rf"$\sigma_{i + 1} u_{i + 1}$", color=c, ha="center", va="center",
                  bbox=dict(facecolor="white", edgecolor="none", alpha=0.8, pad=1))
-    ax0.set_title("unit circle (input)")
-    ax1.set_title(f"its image: condition number {s[0] / s[1]:.3g}"
+    ax0.set_title("unit circle (input)\n")
+    ax1.set_title(rf"its image: $\sigma_1$ = {s[0]:.2g}, $\sigma_2$ = {s[1]:.2g}"
+                  "\n" rf"condition number $\kappa$ = {s[0] / s[1]:.3g}"
                   if s[1] > 0 else "its image: singular matrix")
     for ax in axes:
         ax.set_xlabel("first coordinate (dimensionless)")
@@ -671,15 +671,20 @@ def plot_singular_value_histograms(depths: Sequence[int], kind: str = "orthogona
     lo, hi = float(finite.min()), float(finite.max())
     pad = max(0.25, 0.05 * (hi - lo))
     edges = np.linspace(lo - pad, hi + pad, bins + 1)
-    fig, axes = style.figure(1, len(depths), figsize=(2.9 * len(depths) + 0.6, 3.3),
-                             squeeze=False, sharey=True)
-    for ax, d, v in zip(axes[0], depths, logs):
+    ncols = min(len(depths), 2)                      # two panels a row fit the page
+    nrows = -(-len(depths) // ncols)
+    fig, axes = style.figure(nrows, ncols, figsize=(style.PAGE_WIDTH, 0.4 + 2.6 * nrows),
+                             squeeze=False, sharey=True, sharex=True)
+    for ax in axes.flat[len(depths):]:
+        ax.remove()
+    for ax, d, v in zip(axes.flat, depths, logs):
         ax.hist(v[np.isfinite(v)], bins=edges, weights=np.full(np.isfinite(v).sum(),
                 1.0 / v.size), color=style.PALETTE[0])
         ax.axvline(0.0, color=style.PALETTE[1], lw=1, ls="--")
         ax.set_title(f"depth {d}")
         ax.set_xlabel(r"$\log_{10}\sigma$ (singular value)")
-    axes[0][0].set_ylabel("fraction of singular values")
+    for row in axes:
+        row[0].set_ylabel("fraction of values")
     fig.suptitle(f"{_INIT_LABEL[kind]}, gain {gain:.3g}, {activation}, width {width}")
     return fig
 

@@ -714,7 +714,7 @@ def plot_bound_vs_actual(jacobians: Sequence[ArrayLike], delta_L: ArrayLike, *,
     s = spectral_norms(js)
     actual = delta_norms(js, d)
     bound = product_bound(js, float(np.linalg.norm(d)))
-    fig, (ax1, ax2) = style.figure(1, 2, figsize=(10.0, 3.8))
+    fig, (ax1, ax2) = style.figure(1, 2, figsize=(style.PAGE_WIDTH, 3.6))
     layers = np.arange(1, len(js) + 1)
     ax1.plot(layers, s, "o-", ms=4, label=r"$\|J_\ell\|_2$")
     ax1.axhline(1.0, color="0.4", ls=":", lw=1.2)
@@ -730,7 +730,7 @@ def plot_bound_vs_actual(jacobians: Sequence[ArrayLike], delta_L: ArrayLike, *,
     ax2.set_xlabel(r"layer $\ell$ (0 = input)")
     ax2.set_ylabel("gradient norm")
     ax2.set_title("bound vs actual")
-    ax2.legend()
+    ax2.legend(loc="upper right", fontsize=8.5)
     if title:
         fig.suptitle(title)
     return fig
@@ -746,7 +746,7 @@ def plot_saturation_example(depth: int = 30, width: int = 64, weight_norm: float
     \\lVert\\delta^{(\\ell)}\\rVert`, next to :math:`\\lVert W_\\ell\\rVert_2`.
     """
     data = saturation_example(depth, width, weight_norm, shift, seed)
-    fig, (ax1, ax2) = style.figure(1, 2, figsize=(10.5, 3.9))
+    fig, (ax1, ax2) = style.figure(1, 2, figsize=(style.PAGE_WIDTH, 3.8))
     layers = np.arange(depth + 1)
     for i, (label, d) in enumerate(data.items()):
         name = f"tanh, bias {shift:g}" if label == "tanh, shifted" else label
