@@ -17,6 +17,8 @@ This module provides
 * deep networks: :func:`critical_tanh`, :func:`random_network`, :func:`network_jacobians`,
   :func:`input_output_jacobian`, :func:`jacobian_log_singular_values`;
 * :func:`backward_norms`: the norm of an error signal layer by layer;
+* the numbers behind two figures, :func:`condition_vs_depth` and
+  :func:`log_singular_values_vs_depth`;
 * the chapter's figures (``plot_*``).
 """
 
@@ -43,6 +45,8 @@ __all__ = [
     "input_output_jacobian",
     "jacobian_log_singular_values",
     "backward_norms",
+    "condition_vs_depth",
+    "log_singular_values_vs_depth",
     "plot_unit_circle",
     "plot_directional_gain",
     "plot_singular_value_histograms",
@@ -575,7 +579,7 @@ def plot_unit_circle(M, *, n_points: int = 200):
     t = np.linspace(0.0, 2.0 * np.pi, n_points)
     circle = np.stack([np.cos(t), np.sin(t)])
     image = A @ circle
-    fig, axes = style.figure(1, 2, figsize=(8.4, 4.0))
+    fig, axes = style.figure(1, 2, figsize=(style.PAGE_WIDTH, 3.6))
     lim = max(1.0, float(s[0])) * 1.5
     for ax in axes:
         ax.set_aspect("equal")
@@ -594,12 +598,12 @@ def plot_unit_circle(M, *, n_points: int = 200):
         ax0.text(*(1.2 * v), f"$v_{i + 1}$", color=c, ha="center", va="center")
         ax1.annotate("", xy=u, xytext=(0, 0),
                      arrowprops=dict(arrowstyle="->", color=c, lw=2))
-        tip = u + 0.2 * lim * u / max(np.linalg.norm(u), 1e-12)
-        ax1.text(*tip, rf"$\sigma_{i + 1} u_{i + 1}$, $\sigma_{i + 1}$ = {s[i]:.2g}", color=c,
-                 ha="center", va="center",
+        tip = u + 0.15 * lim * u / max(np.linalg.norm(u), 1e-12)
+        ax1.text(*tip, rf"$\sigma_{i + 1} u_{i + 1}$", color=c, ha="center", va="center",
                  bbox=dict(facecolor="white", edgecolor="none", alpha=0.8, pad=1))
-    ax0.set_title("unit circle (input)")
-    ax1.set_title(f"its image: condition number {s[0] / s[1]:.3g}"
+    ax0.set_title("unit circle (input)\n")
+    ax1.set_title(rf"its image: $\sigma_1$ = {s[0]:.2g}, $\sigma_2$ = {s[1]:.2g}"
+                  "\n" rf"condition number $\kappa$ = {s[0] / s[1]:.3g}"
                   if s[1] > 0 else "its image: singular matrix")
     for ax in axes:
         ax.set_xlabel("first coordinate (dimensionless)")
@@ -667,17 +671,56 @@ def plot_singular_value_histograms(depths: Sequence[int], kind: str = "orthogona
     lo, hi = float(finite.min()), float(finite.max())
     pad = max(0.25, 0.05 * (hi - lo))
     edges = np.linspace(lo - pad, hi + pad, bins + 1)
-    fig, axes = style.figure(1, len(depths), figsize=(2.9 * len(depths) + 0.6, 3.3),
-                             squeeze=False, sharey=True)
-    for ax, d, v in zip(axes[0], depths, logs):
+    ncols = min(len(depths), 2)                      # two panels a row fit the page
+    nrows = -(-len(depths) // ncols)
+    fig, axes = style.figure(nrows, ncols, figsize=(style.PAGE_WIDTH, 0.4 + 2.6 * nrows),
+                             squeeze=False, sharey=True, sharex=True)
+    for ax in axes.flat[len(depths):]:
+        ax.remove()
+    for ax, d, v in zip(axes.flat, depths, logs):
         ax.hist(v[np.isfinite(v)], bins=edges, weights=np.full(np.isfinite(v).sum(),
                 1.0 / v.size), color=style.PALETTE[0])
         ax.axvline(0.0, color=style.PALETTE[1], lw=1, ls="--")
         ax.set_title(f"depth {d}")
         ax.set_xlabel(r"$\log_{10}\sigma$ (singular value)")
-    axes[0][0].set_ylabel("fraction of singular values")
+    for row in axes:
+        row[0].set_ylabel("fraction of values")
     fig.suptitle(f"{_INIT_LABEL[kind]}, gain {gain:.3g}, {activation}, width {width}")
     return fig
+
+
+def condition_vs_depth(max_depth: int = 64, kinds: Sequence[str] = ("lecun", "orthogonal"),
+                       activation: str = "tanh", *, gain: float = 1.0, width: int = 64,
+                       input_std: float = 1.0, bias_std: float = 0.0,
+                       seed: int = 0) -> dict[str, np.ndarray]:
+    """``log10`` condition number of the first ``L`` layers' Jacobian, ``L = 1..max_depth``.
+
+    For each initialiser one network of depth ``max_depth`` is drawn (seed ``seed``, the
+    same for every initialiser) and the condition number of the product of its first
+    ``L`` layer Jacobians is computed with :func:`product_log_singular_values` for every
+    ``L``.
+
+    Returns
+    -------
+    dict
+        initialiser -> array of shape ``(max_depth,)``, entry ``L - 1`` for depth ``L``.
+    """
+    max_depth = _check_int(max_depth, "max_depth", 1)
+    activation = _check_activation(activation)
+    out = {}
+    for kind in kinds:
+        kind = _check_init(kind)
+        gen = np.random.default_rng(seed)
+        weights, biases = random_network(max_depth, width, kind, gain,
+                                         bias_std=bias_std, rng=gen)
+        x = input_std * gen.standard_normal(width)
+        Js = network_jacobians(weights, x, activation, biases)
+        logk = []
+        for L in range(1, max_depth + 1):
+            ls = product_log_singular_values(Js[:L])
+            logk.append((ls[0] - ls[-1]) / _LN10)
+        out[kind] = np.array(logk)
+    return out
 
 
 @style.styled
@@ -688,26 +731,15 @@ def plot_condition_vs_depth(max_depth: int = 64,
                             bias_std: float = 0.0, seed: int = 0):
     """Condition number of the input-output Jacobian against depth.
 
-    For each initialiser one network of depth ``max_depth`` is drawn and the
-    condition number of the product of its first ``L`` layer Jacobians is
-    plotted for every ``L``. The y axis shows ``log10`` of the condition number
-    (it exceeds the floating-point range for deep Gaussian networks).
+    The numbers of :func:`condition_vs_depth`, one curve per initialiser. The y axis
+    shows ``log10`` of the condition number (it exceeds the floating-point range for
+    deep Gaussian networks).
     """
-    max_depth = _check_int(max_depth, "max_depth", 1)
-    activation = _check_activation(activation)
+    curves = condition_vs_depth(max_depth, kinds, activation, gain=gain, width=width,
+                                input_std=input_std, bias_std=bias_std, seed=seed)
     fig, ax = style.figure(figsize=(6.4, 3.8))
     Ls = np.arange(1, max_depth + 1)
-    for c, kind in enumerate(kinds):
-        kind = _check_init(kind)
-        gen = np.random.default_rng(seed)
-        weights, biases = random_network(max_depth, width, kind, gain,
-                                         bias_std=bias_std, rng=gen)
-        x = input_std * gen.standard_normal(width)
-        Js = network_jacobians(weights, x, activation, biases)
-        logk = []
-        for L in Ls:
-            ls = product_log_singular_values(Js[:L])
-            logk.append((ls[0] - ls[-1]) / _LN10)
+    for c, (kind, logk) in enumerate(curves.items()):
         ax.plot(Ls, logk, color=style.PALETTE[c], label=_INIT_LABEL[kind])
     ax.set_xlabel("depth $L$ (layers)")
     ax.set_ylabel(r"$\log_{10}$ condition number $\sigma_1/\sigma_n$")
@@ -716,22 +748,36 @@ def plot_condition_vs_depth(max_depth: int = 64,
     return fig
 
 
+def log_singular_values_vs_depth(max_depth: int = 50, kind: str = "lecun",
+                                 activation: str = "linear", *, gain: float = 1.0,
+                                 width: int = 16, seed: int = 0) -> np.ndarray:
+    """Every ``ln sigma_i`` of the depth-``L`` product, for ``L = 1..max_depth``.
+
+    One network of depth ``max_depth`` (weights from seed ``seed``, input from
+    ``seed + 1``); row ``L - 1`` holds the natural logs of the singular values of
+    ``J_L ... J_1``, largest first. Returns an array of shape ``(max_depth, width)``.
+    """
+    max_depth = _check_int(max_depth, "max_depth", 1)
+    weights, biases = random_network(max_depth, width, kind, gain, rng=seed)
+    gen = np.random.default_rng(seed + 1)
+    Js = network_jacobians(weights, gen.standard_normal(width), activation, biases)
+    return np.array([product_log_singular_values(Js[:L]) for L in range(1, max_depth + 1)])
+
+
 @style.styled
 def plot_log_singular_values_vs_depth(max_depth: int = 50, kind: str = "lecun",
                                       activation: str = "linear", *, gain: float = 1.0,
                                       width: int = 16, seed: int = 0):
     """Every log singular value of the depth-``L`` product against ``L``.
 
-    For a product of independent random layers the curves become straight
-    lines: ``log sigma_i`` grows linearly in depth. The slopes are the Lyapunov
-    exponents of chapter 5 (natural log, nats per layer).
+    The numbers of :func:`log_singular_values_vs_depth`. For a product of independent
+    random layers the curves are close to straight lines: ``log sigma_i`` grows linearly
+    in depth, up to fluctuations. The slopes are the Lyapunov exponents of chapter 5
+    (natural log, nats per layer).
     """
-    max_depth = _check_int(max_depth, "max_depth", 1)
-    weights, biases = random_network(max_depth, width, kind, gain, rng=seed)
-    gen = np.random.default_rng(seed + 1)
-    Js = network_jacobians(weights, gen.standard_normal(width), activation, biases)
-    Ls = np.arange(1, max_depth + 1)
-    curves = np.array([product_log_singular_values(Js[:L]) for L in Ls])
+    curves = log_singular_values_vs_depth(max_depth, kind, activation, gain=gain,
+                                          width=width, seed=seed)
+    Ls = np.arange(1, curves.shape[0] + 1)
     fig, ax = style.figure(figsize=(6.4, 3.8))
     ax.plot(Ls, curves, color=style.PALETTE[0], lw=1)
     ax.axhline(0.0, color="0.5", lw=0.8)

@@ -578,8 +578,11 @@ def saturation_example(depth: int = 30, width: int = 64, weight_norm: float = 2.
     -------
     dict
         label -> ``{"delta_norms": (depth+1,), "jacobian_norms": (depth,),
-        "weight_norms": (depth,), "max_derivative": (depth,)}`` with
-        :math:`\\lVert\\delta^{(L)}\\rVert = 1`.
+        "weight_norms": (depth,), "max_derivative": (depth,),
+        "saturated_fraction": (depth,)}`` with
+        :math:`\\lVert\\delta^{(L)}\\rVert = 1`; ``saturated_fraction`` is the share of
+        each layer's units whose slope :math:`\\sigma'(z)` is below a tenth of the
+        activation's largest slope (0 for the linear network).
     """
     if isinstance(depth, bool) or not isinstance(depth, (int, np.integer)) or depth < 1:
         raise ValueError(f"depth must be a positive integer, got {depth!r}")
@@ -595,6 +598,7 @@ def saturation_example(depth: int = 30, width: int = 64, weight_norm: float = 2.
              "tanh, shifted": ("tanh", shift), "sigmoid": ("sigmoid", 0.0)}
     out = {}
     for label, (act, b) in cases.items():
+        top = float(activation_derivative(np.zeros(1), act)[0])     # sigma'(0), the largest
         bs = [np.full(width, b) for _ in ws]
         zs, _ = mlp_forward(ws, bs, x, act)
         js = mlp_jacobians(ws, bs, x, act)
@@ -603,6 +607,8 @@ def saturation_example(depth: int = 30, width: int = 64, weight_norm: float = 2.
             "jacobian_norms": spectral_norms(js),
             "weight_norms": spectral_norms(ws),
             "max_derivative": np.array([activation_derivative(z, act).max() for z in zs]),
+            "saturated_fraction": np.array([np.mean(activation_derivative(z, act) < 0.1 * top)
+                                            for z in zs]),
         }
     return out
 
@@ -708,7 +714,7 @@ def plot_bound_vs_actual(jacobians: Sequence[ArrayLike], delta_L: ArrayLike, *,
     s = spectral_norms(js)
     actual = delta_norms(js, d)
     bound = product_bound(js, float(np.linalg.norm(d)))
-    fig, (ax1, ax2) = style.figure(1, 2, figsize=(10.0, 3.8))
+    fig, (ax1, ax2) = style.figure(1, 2, figsize=(style.PAGE_WIDTH, 3.6))
     layers = np.arange(1, len(js) + 1)
     ax1.plot(layers, s, "o-", ms=4, label=r"$\|J_\ell\|_2$")
     ax1.axhline(1.0, color="0.4", ls=":", lw=1.2)
@@ -724,7 +730,7 @@ def plot_bound_vs_actual(jacobians: Sequence[ArrayLike], delta_L: ArrayLike, *,
     ax2.set_xlabel(r"layer $\ell$ (0 = input)")
     ax2.set_ylabel("gradient norm")
     ax2.set_title("bound vs actual")
-    ax2.legend()
+    ax2.legend(loc="upper right", fontsize=8.5)
     if title:
         fig.suptitle(title)
     return fig
@@ -740,7 +746,7 @@ def plot_saturation_example(depth: int = 30, width: int = 64, weight_norm: float
     \\lVert\\delta^{(\\ell)}\\rVert`, next to :math:`\\lVert W_\\ell\\rVert_2`.
     """
     data = saturation_example(depth, width, weight_norm, shift, seed)
-    fig, (ax1, ax2) = style.figure(1, 2, figsize=(10.5, 3.9))
+    fig, (ax1, ax2) = style.figure(1, 2, figsize=(style.PAGE_WIDTH, 3.8))
     layers = np.arange(depth + 1)
     for i, (label, d) in enumerate(data.items()):
         name = f"tanh, bias {shift:g}" if label == "tanh, shifted" else label

@@ -51,6 +51,7 @@ __all__ = [
     "product_svd_exponents",
     "logistic_exponents",
     "gradient_norms_vs_lag",
+    "regime_runs",
     "plot_convergence",
     "plot_warmup_effect",
     "plot_reortho_effect",
@@ -712,7 +713,7 @@ def plot_convergence(ensemble: SpectrumEnsemble, *, every: int = 1, title: str |
         raise ValueError("ensemble must be a SpectrumEnsemble computed with history=True")
     every = _check_int(every, "every", 1)
     unit = style.unit_label(ensemble.units)
-    fig, (ax1, ax2) = style.figure(1, 2, figsize=(10, 3.6))
+    fig, (ax1, ax2) = style.figure(1, 2, figsize=(style.PAGE_WIDTH, 3.4))
     hist = np.nanmean(ensemble.history, axis=0)          # (T, k)
     t = np.arange(1, hist.shape[0] + 1)
     cmap = mpl.colormaps["viridis"]
@@ -748,7 +749,8 @@ def plot_warmup_effect(rnn, *, warmups=(0, 100, 250), steps: int = 200, trajecto
     for w in warmups:
         _check_int(w, "warmups entries", 0)
     every = _check_int(every, "every", 1)
-    fig, axes = style.figure(1, len(warmups), figsize=(3.6 * len(warmups), 3.3), squeeze=False)
+    fig, axes = style.figure(1, len(warmups), figsize=(style.PAGE_WIDTH, 3.3), squeeze=False,
+                             sharey=True)
     axes = axes[0]
     cmap = mpl.colormaps["viridis"]
     for ax, w in zip(axes, warmups):
@@ -759,9 +761,9 @@ def plot_warmup_effect(rnn, *, warmups=(0, 100, 250), steps: int = 200, trajecto
         kk = hist.shape[1]
         for i in range(0, kk, every):
             ax.plot(np.arange(1, steps + 1), hist[:, i], color=cmap(i / max(kk - 1, 1)), lw=1.0)
-        ax.set_xlabel("steps T after warm-up")
-        ax.set_ylabel(f"running estimate ({style.NATS_PER_STEP})")
+        ax.set_xlabel("steps after warm-up")
         ax.set_title(f"warm-up {w} steps")
+    axes[0].set_ylabel(f"running estimate ({style.NATS_PER_STEP})")   # the y axis is shared
     lo = min(a.get_ylim()[0] for a in axes)
     hi = max(a.get_ylim()[1] for a in axes)
     for a in axes:
@@ -784,7 +786,7 @@ def plot_reortho_effect(rnn, *, intervals=(1, 5, 10, 20), steps: int = 200, traj
         raise ValueError("intervals must contain at least one T_ON")
     for v in intervals:
         _check_int(v, "intervals entries", 1)
-    fig, (ax1, ax2) = style.figure(1, 2, figsize=(10, 3.6))
+    fig, (ax1, ax2) = style.figure(1, 2, figsize=(style.PAGE_WIDTH, 3.4))
     n = rnn.dim
     idx = np.arange(1, n + 1)
     for j, ton in enumerate(intervals):
@@ -806,17 +808,22 @@ def plot_reortho_effect(rnn, *, intervals=(1, 5, 10, 20), steps: int = 200, traj
 REGIME_COLORS = {"stable": style.PALETTE[0], "marginal": "0.45", "chaotic": style.PALETTE[2]}
 
 
-@style.styled
-def plot_regimes(gains=(0.8, 1.8, 3.5), *, n: int = 64, input_std: float = math.sqrt(0.6),
-                 initial_conditions: int = 10, steps: int = 60, units_shown: int = 1,
-                 spectrum_steps: int = 200, warmup: int = 100, first: int = 20, seed=0):
-    """The three regimes of a driven tanh RNN (the paper's Fig. 1).
+def regime_runs(gains=(0.8, 1.8, 3.5), *, n: int = 64, input_std: float = math.sqrt(0.6),
+                initial_conditions: int = 10, steps: int = 60, spectrum_steps: int = 200,
+                warmup: int = 100, seed=0) -> list[dict]:
+    """The numbers behind :func:`plot_regimes` (the paper's Fig. 1), without drawing.
 
-    For each gain (same orthogonal ``W``, ``U = I``, Gaussian input): the
-    activity of ``units_shown`` unit(s) from ``initial_conditions`` random
-    initial states under two input realisations (light and dark); below, the
-    spectra, their first ``first`` exponents, and the spread of the states
-    across initial conditions against time (it vanishes on a random sink).
+    One orthogonal ``W`` (from ``seed``) with ``U = I`` and Gaussian input; for each gain,
+    ``initial_conditions`` random initial states are run under two input realisations.
+
+    Returns
+    -------
+    list of dict
+        One per gain: ``gain``, ``regime`` (from :func:`regime`), ``ensemble`` (the
+        :class:`SpectrumEnsemble` of four trajectories), ``trajectories`` (one array of
+        shape ``(steps, initial_conditions, n)`` per input realisation) and ``spreads``
+        (per realisation, the standard deviation across initial states averaged over the
+        units, shape ``(steps,)``).
     """
     gains = list(gains)
     if not gains:
@@ -830,45 +837,70 @@ def plot_regimes(gains=(0.8, 1.8, 3.5), *, n: int = 64, input_std: float = math.
     W = maps.random_orthogonal(n, rng=g)
     h0 = g.standard_normal((ic, n))
     inputs = [input_std * g.standard_normal((steps, n)) for _ in range(2)]
-    fig, axes = style.figure(2, max(len(gains), 3), figsize=(4.0 * max(len(gains), 3), 6.6),
-                             squeeze=False)
-    results = []
-    for j, gain in enumerate(gains):
+    runs = []
+    for gain in gains:
         rnn = maps.TanhRNN(W, gain=gain, input_std=input_std)
         ens = rnn_spectrum(rnn, steps=spectrum_steps, trajectories=4, warmup=warmup, seed=seed)
-        name = regime(ens.largest)
+        trajs = [rnn.run(h0, np.broadcast_to(x[:, None, :], (steps, ic, n))) for x in inputs]
+        runs.append({"gain": gain, "regime": regime(ens.largest), "ensemble": ens,
+                     "trajectories": trajs,
+                     "spreads": [t.std(axis=1).mean(axis=-1) for t in trajs]})
+    return runs
+
+
+@style.styled
+def plot_regimes(gains=(0.8, 1.8, 3.5), *, n: int = 64, input_std: float = math.sqrt(0.6),
+                 initial_conditions: int = 10, steps: int = 60, units_shown: int = 1,
+                 spectrum_steps: int = 200, warmup: int = 100, first: int = 20, seed=0):
+    """The three regimes of a driven tanh RNN (the paper's Fig. 1).
+
+    For each gain (same orthogonal ``W``, ``U = I``, Gaussian input): the
+    activity of ``units_shown`` unit(s) from ``initial_conditions`` random
+    initial states under two input realisations (light and dark); below, the
+    spectra, their first ``first`` exponents, and the spread of the states
+    across initial conditions against time (it vanishes on a random sink).
+    The numbers come from :func:`regime_runs`.
+    """
+    runs = regime_runs(gains, n=n, input_std=input_std, initial_conditions=initial_conditions,
+                       steps=steps, spectrum_steps=spectrum_steps, warmup=warmup, seed=seed)
+    n = runs[0]["trajectories"][0].shape[-1]
+    rows = max(len(runs), 3)
+    # left column: one network per row; right column: the spectra and the spreads
+    fig, axes = style.figure(rows, 2, figsize=(style.PAGE_WIDTH, 2.5 * rows), squeeze=False)
+    spectra, first_exps, forgetting = axes[0, 1], axes[1, 1], axes[2, 1]
+    for j, run in enumerate(runs):
+        gain, name, ens = run["gain"], run["regime"], run["ensemble"]
         color = REGIME_COLORS[name]
-        ax = axes[0, j]
-        spreads = []
-        for r, (x, alpha) in enumerate(zip(inputs, (0.35, 1.0))):
-            traj = rnn.run(h0, np.broadcast_to(x[:, None, :], (steps, ic, n)))   # (T, ic, n)
+        ax = axes[j, 0]
+        for traj, alpha in zip(run["trajectories"], (0.35, 1.0)):
             for u in range(units_shown):
                 ax.plot(np.arange(1, steps + 1), traj[:, :, u], color=color, alpha=alpha, lw=0.9)
-            spreads.append(traj.std(axis=1).mean(axis=-1))
         ax.set_ylim(-1.05, 1.05)
         ax.set_xlabel("step t")
         ax.set_ylabel("activation $h_{t,1}$")
         ax.set_title(f"g = {gain}: {name}, $\\lambda_{{max}}$ = {ens.largest:.2f}")
         idx = np.arange(1, n + 1)
-        axes[1, 0].plot(idx, ens.mean, color=color, label=f"g = {gain} ({name})")
+        spectra.plot(idx, ens.mean, color=color, label=f"g = {gain} ({name})")
         m = min(first, n)
-        axes[1, 1].errorbar(idx[:m], ens.mean[:m], yerr=ens.stderr[:m], fmt="o-", ms=3,
+        first_exps.errorbar(idx[:m], ens.mean[:m], yerr=ens.stderr[:m], fmt="o-", ms=3,
                             color=color)
-        axes[1, 2].semilogy(np.arange(1, steps + 1), np.maximum(spreads[1], 1e-300), color=color)
-        results.append((gain, name, ens))
-    for ax in axes[1, :2]:
+        forgetting.semilogy(np.arange(1, steps + 1), np.maximum(run["spreads"][1], 1e-300),
+                            color=color)
+    for ax in (spectra, first_exps):
         ax.axhline(0, color="0.3", lw=0.8)
         ax.set_xlabel("index i")
         ax.set_ylabel(f"$\\lambda_i$ ({style.NATS_PER_STEP})")
-    axes[1, 0].set_title("Lyapunov spectra")
-    axes[1, 0].legend()
-    axes[1, 1].set_title(f"first {min(first, n)} exponents ± s.e.")
-    axes[1, 2].set_xlabel("step t")
-    axes[1, 2].set_ylabel("std of $h_t$ across initial states")
-    axes[1, 2].set_title("forgetting the initial state")
-    axes[1, 2].set_ylim(bottom=1e-12)
-    for j in range(len(gains), axes.shape[1]):
-        axes[0, j].set_visible(False)
+    spectra.set_title("Lyapunov spectra")
+    spectra.legend(fontsize=8.5)
+    first_exps.set_title(f"first {min(first, n)} exponents ± s.e.")
+    forgetting.set_xlabel("step t")
+    forgetting.set_ylabel("std across initial states")
+    forgetting.set_title("forgetting the initial state")
+    forgetting.set_ylim(bottom=1e-12)
+    for j in range(len(runs), rows):
+        axes[j, 0].remove()
+    for j in range(3, rows):
+        axes[j, 1].remove()
     return fig
 
 
@@ -905,7 +937,7 @@ def plot_logistic_exponent(r_min: float = 2.8, r_max: float = 4.0, *, num: int =
     for i in range(points):
         x = r * x * (1 - x)
         orbit[i] = x
-    fig, (ax1, ax2) = style.figure(2, 1, figsize=(8, 5.8))
+    fig, (ax1, ax2) = style.figure(2, 1, figsize=(style.PAGE_WIDTH, 5.6))
     ax1.plot(np.broadcast_to(r, orbit.shape).ravel(), orbit.ravel(), ",", color="black", alpha=0.5)
     ax1.set_xlabel("r")
     ax1.set_ylabel("$x_t$ on the attractor")
@@ -924,7 +956,7 @@ def plot_logistic_exponent(r_min: float = 2.8, r_max: float = 4.0, *, num: int =
 def plot_product_svd_vs_qr(jacobians, *, times=None, show: int = 6, seed=0):
     """Naive SVD of the explicit product against the QR running estimate.
 
-    The naive tail exponents sit at ``lambda_1 + log(eps) / t`` (rounding) and
+    The naive tail exponents are rounding noise, near ``lambda_1 + log(eps) / t``, and
     the whole estimate disappears once the product overflows; QR is unaffected.
     """
     J = np.asarray(jacobians, dtype=float)
@@ -940,7 +972,7 @@ def plot_product_svd_vs_qr(jacobians, *, times=None, show: int = 6, seed=0):
     hist = _sort_desc(hist)
     n = J.shape[1]
     sel = np.unique(np.linspace(0, n - 1, min(show, n)).astype(int))
-    fig, ax = style.figure(figsize=(7.5, 3.8))
+    fig, ax = style.figure(figsize=(style.PAGE_WIDTH, 3.8))
     cmap = mpl.colormaps["viridis"]
     for c, i in enumerate(sel):
         color = cmap(c / max(len(sel) - 1, 1))
@@ -975,7 +1007,7 @@ def plot_gradient_vs_lag(curves):
     curves = list(curves)
     if not curves:
         raise ValueError("curves must contain at least one (label, lags, norms, lambda_max)")
-    fig, ax = style.figure(figsize=(7, 4))
+    fig, ax = style.figure(figsize=(style.PAGE_WIDTH, 4))
     for j, (label, lags, norms, lam) in enumerate(curves):
         color = style.PALETTE[j % len(style.PALETTE)]
         norms = np.atleast_2d(norms)

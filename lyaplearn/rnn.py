@@ -673,8 +673,8 @@ class ClippingEnsemble:
             ok = final[np.isfinite(final)]
             loss = (f"median final loss {np.median(ok):.2f}" if ok.size
                     else "no run finished")
-            lines.append(f"{name:>15}: {self.diverged(which)}/{len(self.seeds)} diverged, "
-                         f"peak gradient norms {peaks.min():.3g} to {peaks.max():.3g}, {loss}")
+            lines.append(f"{name}: {self.diverged(which)}/{len(self.seeds)} diverged, "
+                         f"peak |g| {peaks.min():.3g} to {peaks.max():.3g}, {loss}")
         return "\n".join(lines)
 
 
@@ -802,7 +802,7 @@ def plot_clipping_curves(runs: Sequence[TrainingRun]):
     runs = list(runs)
     if not runs or not all(isinstance(r, TrainingRun) for r in runs):
         raise ValueError("runs must be a non-empty sequence of TrainingRun")
-    fig, (ax1, ax2) = style.figure(1, 2, figsize=(10.0, 3.8))
+    fig, (ax1, ax2) = style.figure(1, 2, figsize=(style.PAGE_WIDTH, 3.6))
     for i, r in enumerate(runs):
         color = style.PALETTE[i % len(style.PALETTE)]
         k = np.arange(r.losses.size)
@@ -833,8 +833,8 @@ def plot_clipping_ensemble(ens: ClippingEnsemble):
     """
     if not isinstance(ens, ClippingEnsemble):
         raise ValueError(f"ens must be a ClippingEnsemble, got {type(ens).__name__}")
-    fig, (ax1, ax2) = style.figure(1, 2, figsize=(10.0, 3.8),
-                                   gridspec_kw={"width_ratios": [2.2, 1]})
+    fig, (ax1, ax2) = style.figure(1, 2, figsize=(style.PAGE_WIDTH, 3.8),
+                                   gridspec_kw={"width_ratios": [1.8, 1]})
     kinds = (("free", "no clipping", style.PALETTE[1]),
              ("clipped", f"clipped at {ens.max_norm:g}", style.PALETTE[0]))
     rng = np.random.default_rng(0)          # horizontal jitter of the dots only

@@ -21,7 +21,14 @@ import matplotlib as mpl
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-__all__ = ["RC", "PALETTE", "styled", "figure", "to_png", "NATS_PER_STEP", "unit_label"]
+__all__ = ["RC", "PALETTE", "PAGE_WIDTH", "styled", "figure", "to_png", "NATS_PER_STEP",
+           "unit_label"]
+
+#: Width in inches of a figure that fills the website's text column without being scaled
+#: down (the column is 690 to 790 px wide on screens from 800 to 1600 px; at 100 dpi a
+#: wider figure is shrunk, and its 10-point tick labels with it). Multi-panel figures use
+#: this width and, for more than two panels, a grid.
+PAGE_WIDTH = 7.0
 
 #: Axis label for Lyapunov exponents (the book's default unit).
 NATS_PER_STEP = "nats per step"

@@ -457,3 +457,153 @@ def test_other_plots_build():
     assert len(fig.axes[0].lines) == 4 + 1
     with pytest.raises(ValueError, match=r"depths must contain at least one depth"):
         C.plot_singular_value_histograms([])
+
+
+# ------------------------------------------- the chapter's generalising claims
+# (each test is named in tests/claims_registry.py next to the sentence it checks)
+
+def test_condition_number_properties_on_random_matrices():
+    """kappa >= 1, kappa(cM) = kappa(M) for c != 0, kappa = 1 exactly for c Q (Q orthogonal)."""
+    rng = np.random.default_rng(21)
+    for n in (2, 5, 17):
+        for _ in range(20):
+            M = rng.standard_normal((n, n)) * 10.0 ** rng.uniform(-3, 3, size=n)
+            k = C.condition_number(M)
+            assert k >= 1
+            for c in (-7.5, 1e-6, 3e4):
+                assert C.condition_number(c * M) == pytest.approx(k, rel=1e-8)
+            Q = np.linalg.qr(rng.standard_normal((n, n)))[0]
+            assert C.condition_number(-2.5 * Q) == pytest.approx(1.0, abs=1e-12)
+            # one singular value moved off the common value: kappa > 1
+            U, _, Vt = np.linalg.svd(M)
+            s = np.full(n, 2.0)
+            s[-1] = 2.0 * (1 - 1e-6)
+            assert C.condition_number(U @ np.diag(s) @ Vt) > 1 + 1e-7
+
+
+def test_gaussian_condition_number_grows_like_n():
+    """Chapter 3: for n x n Gaussian matrices, sigma_max ~ 2 x the rms singular value and
+    kappa roughly proportional to n; medians over 100 draws for n = 25, 50, 100, 200."""
+    rng = np.random.default_rng(22)
+    ratios = []
+    for n in (25, 50, 100, 200):
+        s = np.array([np.linalg.svd(rng.standard_normal((n, n)), compute_uv=False)
+                      for _ in range(100)])
+        rms = np.sqrt(np.mean(s ** 2, axis=1))
+        assert 1.8 < np.median(s[:, 0] / rms) < 2.1
+        ratios.append(np.median(s[:, 0] / s[:, -1]) / n)
+    assert 2 < min(ratios) and max(ratios) < 5, ratios
+
+
+def test_deep_gaussian_spectrum_is_carried_by_a_few_values():
+    """Chapter 3, "Linear networks": five draws at width 64, depths 1, 4, 16 and 64."""
+    for seed in range(5):
+        logs = {L: C.jacobian_log_singular_values(L, 64, "lecun", 1.0, "linear", rng=seed)
+                for L in (1, 4, 16, 64)}
+        log_cond = [logs[L][0] - logs[L][-1] for L in (1, 4, 16, 64)]
+        assert np.all(np.diff(log_cond) > 0), seed
+        s2 = np.exp(2 * logs[64])
+        assert logs[64][0] > 0                                # the largest stays above one
+        assert s2[:3].sum() > 0.9 * s2.sum()                  # three values carry the mean
+        assert np.mean(logs[64] < 0) > 0.9                    # almost all are squeezed
+
+
+def test_gaussian_tanh_at_criticality_spreads_like_linear():
+    """Chapter 3: at q* = 1/64, Gaussian tanh and linear networks have log condition numbers
+    within 10% of each other at depth 64 (five seeds), orthogonal tanh stays within 10x."""
+    q = 1 / 64
+    gain, bias_std = C.critical_tanh(q)
+    for seed in range(5):
+        kw = dict(input_std=np.sqrt(q), bias_std=bias_std, rng=seed)
+        tanh = C.jacobian_log_singular_values(64, 64, "lecun", gain, "tanh", **kw)
+        lin = C.jacobian_log_singular_values(64, 64, "lecun", 1.0, "linear", rng=seed)
+        assert abs((tanh[0] - tanh[-1]) - (lin[0] - lin[-1])) < 0.1 * (lin[0] - lin[-1])
+        orth = C.jacobian_log_singular_values(64, 64, "orthogonal", gain, "tanh", **kw)
+        assert np.all(np.abs(orth) < np.log(10.0))
+
+
+def test_condition_vs_depth_against_direct_products():
+    q = 1 / 64
+    gain, bias_std = C.critical_tanh(q)
+    curves = C.condition_vs_depth(6, ("lecun", "orthogonal"), "tanh", gain=gain,
+                                  bias_std=bias_std, input_std=np.sqrt(q), width=8, seed=3)
+    for kind in ("lecun", "orthogonal"):
+        gen = np.random.default_rng(3)
+        ws, bs = C.random_network(6, 8, kind, gain, bias_std=bias_std, rng=gen)
+        Js = C.network_jacobians(ws, np.sqrt(q) * gen.standard_normal(8), "tanh", bs)
+        direct = [np.log10(np.linalg.cond(np.linalg.multi_dot(Js[:L][::-1]) if L > 1
+                                          else Js[0])) for L in range(1, 7)]
+        np.testing.assert_allclose(curves[kind], direct, rtol=1e-8)
+    # the chapter's claim: the gap between Gaussian and orthogonal widens with depth
+    wide = C.condition_vs_depth(48, ("lecun", "orthogonal"), "tanh", gain=gain,
+                                bias_std=bias_std, input_std=np.sqrt(q), width=32)
+    assert np.all(np.diff(wide["lecun"] - wide["orthogonal"]) > 0)
+
+
+def test_log_singular_values_vs_depth_against_explicit_svd():
+    curves = C.log_singular_values_vs_depth(8, "lecun", "linear", width=5, seed=4)
+    ws, _ = C.random_network(8, 5, "lecun", 1.0, rng=4)
+    for L in range(1, 9):
+        P = np.linalg.multi_dot(ws[:L][::-1]) if L > 1 else ws[0]
+        np.testing.assert_allclose(curves[L - 1], np.log(np.linalg.svd(P, compute_uv=False)),
+                                   rtol=1e-9, atol=1e-9)
+
+
+def test_relu_layers_are_singular_whatever_the_weights():
+    """Chapter 3 and exercise "No isometry with ReLU": with zero biases about half the units
+    of every layer are off, so every layer Jacobian D W is singular, for every initialiser
+    and gain (ReLU is positively homogeneous: the gain cannot switch a unit on)."""
+    from lyaplearn import jacobians as jac
+
+    rng = np.random.default_rng(23)
+    n, L = 32, 12
+    for kind in C.INITIALISERS:
+        for gain in (0.5, 1.0, 1.414, 2.0):
+            ws = [C.init_weights(n, kind, gain=gain, rng=rng) for _ in range(L)]
+            x = rng.standard_normal(n)
+            zs, _ = jac.mlp_forward(ws, None, x, "relu")
+            for z, J in zip(zs, jac.mlp_jacobians(ws, None, x, "relu")):
+                active = int(np.sum(z > 0))
+                assert 0.2 * n <= active <= 0.8 * n, (kind, gain, active)
+                assert np.linalg.matrix_rank(J) <= active < n
+
+
+def test_random_products_condition_grows_exponentially_but_slower_than_the_bound():
+    """Exercise "Conditioning of products": for 16 x 16 Gaussian layers, log kappa of the
+    product grows linearly in L (exponential growth of kappa) at a rate below the bound's
+    per-layer log kappa_0 (mean over the layers)."""
+    rng = np.random.default_rng(24)
+    layers = _gaussian_stack(rng, 16, 400)
+    log_k0 = np.mean([np.log(C.condition_number(W)) for W in layers])
+    ls = {L: C.product_log_singular_values(layers[:L]) for L in (100, 200, 400)}
+    rate = {L: (v[0] - v[-1]) / L for L, v in ls.items()}
+    assert rate[400] < 0.8 * log_k0                       # slower than kappa_0 ** L
+    assert rate[400] > 0.5                                # but exponential
+    assert abs(rate[200] - rate[400]) < 0.1 * rate[400]   # a settled rate, not a transient
+
+
+def test_linear_gaussian_spread_does_not_depend_on_gain():
+    """Chapter 3's explorer: for the linear activation a gain g shifts every log singular value
+    by L log g and leaves the condition number unchanged."""
+    base = C.jacobian_log_singular_values(20, 12, "lecun", 1.0, "linear", rng=6)
+    for g in (0.5, 1.3, 2.0):
+        ls = C.jacobian_log_singular_values(20, 12, "lecun", g, "linear", rng=6)
+        np.testing.assert_allclose(ls, base + 20 * np.log(g), rtol=1e-9, atol=1e-9)
+
+
+def test_log_norm_of_gaussian_product_drifts_like_digamma():
+    """Exercise "The mean is preserved, the typical value is not": with N(0, 1/n) entries,
+    E log ||W_L ... W_1 x||^2 = L (psi(n/2) - log(n/2)) < 0 while E ||...||^2 = 1."""
+    rng = np.random.default_rng(25)
+    n, L, draws = 8, 20, 4000
+    x = np.zeros(n)
+    x[0] = 1.0
+    h = np.tile(x, (draws, 1))
+    for _ in range(L):
+        W = rng.standard_normal((draws, n, n)) / np.sqrt(n)
+        h = np.einsum("bij,bj->bi", W, h)
+    logs = np.log(np.sum(h ** 2, axis=1))
+    digamma = -np.euler_gamma + sum(1 / k for k in range(1, n // 2))   # psi(n/2), n/2 integer
+    expected = L * (digamma - np.log(n / 2))
+    assert abs(logs.mean() - expected) < 5 * logs.std() / np.sqrt(draws)
+    assert expected < -1

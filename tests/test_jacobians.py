@@ -319,6 +319,77 @@ def test_saturation_example_claims():
     assert 1.0 < data["tanh"]["delta_norms"][0] < data["linear"]["delta_norms"][0] * 1e-3
 
 
+
+def test_saturation_example_claims_hold_for_six_draws():
+    """Chapter 2, "Two sources": every statement about the 30-layer example, for six draws.
+
+    Each seed draws its own orthogonal weights, input and output gradient (width 64, as in
+    the chapter): sigmoid below 2^-30; tanh with bias 3 mostly saturated, median ||J_l||
+    near 2, yet falling by about two per layer; tanh without bias growing by a little
+    above 1 per layer; and only the linear network realising ||W_l|| = 2 per layer.
+    """
+    for seed in range(6):
+        data = jac.saturation_example(depth=30, width=64, weight_norm=2.0, shift=3.0, seed=seed)
+        assert data["sigmoid"]["delta_norms"][0] <= 0.5 ** 30
+        shifted = data["tanh, shifted"]
+        assert shifted["saturated_fraction"].mean() > 0.5
+        assert np.all(shifted["jacobian_norms"] > 1) and np.median(shifted["jacobian_norms"]) > 1.8
+        assert 1.5 < shifted["delta_norms"][0] ** (-1 / 30) < 2.5
+        assert 1.0 < data["tanh"]["delta_norms"][0] ** (1 / 30) < 1.3
+        for label in ("tanh", "tanh, shifted", "sigmoid"):
+            norms = data[label]["delta_norms"]
+            assert np.all(norms[:-1] / norms[1:] < 2.0), (seed, label)
+        assert np.all(data["linear"]["saturated_fraction"] == 0)
+
+
+def test_saturated_fraction_against_direct_count():
+    """``saturated_fraction`` counts slopes below a tenth of sigma'(0), layer by layer."""
+    data = jac.saturation_example(depth=4, width=16, weight_norm=2.0, shift=3.0, seed=7)
+    rng = np.random.default_rng(7)                 # the draws saturation_example makes
+    ws, _ = jac.random_mlp([16] * 5, 2.0, init="orthogonal", seed=rng)
+    h = rng.standard_normal(16)
+    for layer, W in enumerate(ws):
+        z = W @ h + 3.0
+        slope = 1 - np.tanh(z) ** 2
+        assert data["tanh, shifted"]["saturated_fraction"][layer] == np.mean(slope < 0.1)
+        h = np.tanh(z)
+
+
+def test_random_unit_vector_sees_the_rms_singular_value():
+    """Chapter 2: E||J^T v||^2 = ||J||_F^2 / n for v uniform on the sphere, and for Gaussian W
+    with entries of variance g^2/n, E||W^T v||^2 = g^2 ||v||^2 (Monte Carlo, 5 standard errors)."""
+    rng = np.random.default_rng(11)
+    n = 16
+    J = rng.standard_normal((n, n)) @ np.diag(np.geomspace(0.01, 10, n))
+    v = rng.standard_normal((40_000, n))
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    sq = np.sum((v @ J) ** 2, axis=1)                 # ||J^T v||^2
+    assert abs(sq.mean() - np.linalg.norm(J) ** 2 / n) < 5 * sq.std() / np.sqrt(sq.size)
+    assert np.linalg.norm(J, 2) ** 2 > 3 * sq.mean()  # the largest is not what v sees
+    g, u = 1.7, rng.standard_normal(n)
+    W = rng.standard_normal((20_000, n, n)) * g / np.sqrt(n)
+    sq = np.sum(np.einsum("bij,i->bj", W, u) ** 2, axis=1)
+    assert abs(sq.mean() - g ** 2 * u @ u) < 5 * sq.std() / np.sqrt(sq.size)
+
+
+def test_sigmoid_networks_below_norm_four_shrink_whatever_the_input():
+    """Chapter 2, exercise "The sigmoid ceiling": ||W_l||_2 <= c < 4 in every layer gives
+    ||delta_0|| <= (c/4)^L ||delta_L||, for inputs and biases from tiny to huge."""
+    rng = np.random.default_rng(5)
+    c, L, n = 3.9, 10, 12
+    for trial in range(40):
+        ws = []
+        for _ in range(L):
+            W = rng.standard_normal((n, n))
+            ws.append(c * W / np.linalg.norm(W, 2))
+        scale = 10.0 ** rng.uniform(-3, 2)
+        bs = [scale * rng.standard_normal(n) for _ in range(L)]
+        x = scale * rng.standard_normal(n)
+        delta_L = rng.standard_normal(n)
+        norms = jac.delta_norms(jac.mlp_jacobians(ws, bs, x, "sigmoid"), delta_L)
+        assert norms[0] <= (c / 4) ** L * norms[-1] * (1 + 1e-12), (trial, scale)
+
+
 def test_gain_sweep_is_exactly_homogeneous_for_linear_and_relu():
     # no biases: scaling every weight by c multiplies delta_0 by c^L for linear and relu
     a = jac.gain_sweep([1.0], ["linear", "relu"], depth=10, width=16, seed=4, trials=2)

@@ -429,9 +429,12 @@ def test_other_bad_inputs():
 # ---------------------------------------------------------------------------
 
 def _labelled(fig):
+    """Every panel with data has an x label and a y label, its own or that of a panel whose
+    y axis it shares."""
     for ax in fig.axes:
         if ax.get_visible() and ax.has_data():
-            assert ax.get_xlabel() and ax.get_ylabel(), ax.get_title()
+            shared = ax.get_shared_y_axes().get_siblings(ax)
+            assert ax.get_xlabel() and any(a.get_ylabel() for a in shared), ax.get_title()
 
 
 def test_figures_draw_with_labelled_axes():
@@ -472,3 +475,119 @@ def test_figure_bad_inputs():
         L.plot_gradient_vs_lag([])
     with pytest.raises(ValueError, match=r"jacobians must have shape \(T, N, N\)"):
         L.plot_product_svd_vs_qr(np.zeros((3, 3)))
+
+
+# ---------------------------------------------------------------------------
+# the chapter's generalising claims (named in tests/claims_registry.py)
+# ---------------------------------------------------------------------------
+
+def test_full_frame_from_identity_finds_every_exponent():
+    """Chapter 5, "The starting frame": a full frame started at the identity finds the whole
+    spectrum (sorted), even where its columns start in invariant subspaces. Products of
+    random triangular matrices have the exponents E log|d_ii| (the diagonal of a product of
+    triangular matrices is the product of the diagonals); upper and lower triangular."""
+    rng = np.random.default_rng(41)
+    T, n = 20000, 4
+    scales = np.array([2.0, 0.3, 1.1, 0.6])
+    for lower in (False, True):
+        d = scales * rng.uniform(0.5, 1.5, size=(T, n)) * rng.choice([-1, 1], size=(T, n))
+        J = np.triu(rng.standard_normal((T, n, n)), 1)
+        J[:, np.arange(n), np.arange(n)] = d
+        if lower:
+            J = np.swapaxes(J, 1, 2)
+        exact = np.sort(np.log(np.abs(d)).mean(axis=0))[::-1]
+        lam = L.spectrum_from_jacobians(J, q0=np.eye(n))
+        assert np.allclose(lam, exact, atol=0.01), (lower, lam, exact)
+
+
+def test_reorthonormalisation_counts_one_qr_per_interval(monkeypatch):
+    """Chapter 5: with T_ON = k the frame is factorised once per k steps (the last, partial
+    interval included), not once per step."""
+    calls = []
+    real_qr = np.linalg.qr
+
+    def counting_qr(a, *args, **kwargs):
+        calls.append(np.shape(a))
+        return real_qr(a, *args, **kwargs)
+
+    monkeypatch.setattr(np.linalg, "qr", counting_qr)
+    J = np.random.default_rng(42).standard_normal((103, 5, 5)) / 3
+    for ton, expected in [(1, 103), (5, 21), (20, 6), (103, 1)]:
+        calls.clear()
+        L.spectrum_from_jacobians(J, q0=np.eye(5), reortho_every=ton)
+        assert len(calls) == expected, (ton, len(calls))
+
+
+def test_logistic_exponent_closed_forms_across_the_bifurcation_diagram():
+    """Chapter 5, "Two maps with known answers": zero at the first two period-doublings
+    (r = 3, 1 + sqrt 6), the stable two-cycle's closed form, negative in the period-three
+    window, positive in a chaotic band, ln 2 at r = 4."""
+    def two_cycle(r):               # multiplier of the 2-cycle: f'(x1) f'(x2) = 4 + 2r - r^2
+        return 0.5 * math.log(abs(4 + 2 * r - r * r))
+
+    lam = L.logistic_exponents([3.0, 1 + math.sqrt(6)], steps=5000, warmup=1000)
+    assert np.all(np.abs(lam) < 0.005), lam              # multiplier -1: lambda -> 0 (slowly)
+    for r in (3.1, 3.3, 3.4):
+        assert L.logistic_exponents([r], steps=4000, warmup=4000)[0] == pytest.approx(
+            two_cycle(r), abs=1e-6)
+    window, chaos, top = L.logistic_exponents([3.835, 3.7, 4.0], steps=20000, warmup=2000)
+    assert window < -0.05 and chaos > 0.2 and top == pytest.approx(LN2, abs=0.01)
+
+
+def test_henon_sum_rule_holds_for_short_runs():
+    """Chapter 5: lambda_1 + lambda_2 = ln 0.3 for *any* finite run, here 1 to 50 steps."""
+    m = M.HenonMap(1.4, 0.3)
+    x0 = np.random.default_rng(43).uniform(-0.1, 0.1, size=(7, 2))
+    for steps in (1, 2, 3, 10, 50):
+        lam = L.map_spectrum(m.step, m.jacobian, x0, steps, seed=steps)
+        assert np.allclose(lam.sum(axis=1), math.log(0.3), atol=1e-12), steps
+
+
+def test_finite_time_scatter_shrinks_like_one_over_sqrt_T():
+    """Chapter 5, "How fast does the estimate converge?": the spread of the finite-time
+    estimates over 64 input sequences (16-unit chaotic network) shrinks by about 2 per 4x
+    more steps: from T = 50 to 800 by a factor between 2.5 and 6 (1/sqrt T predicts 4)."""
+    net = M.random_tanh_rnn(16, gain=3.5, input_std=math.sqrt(0.6), seed=1)
+    spread = {}
+    for T in (50, 800):
+        ens = L.rnn_spectrum(net, steps=T, trajectories=64, warmup=100, seed=3)
+        spread[T] = (ens.exponents[:, 0].std(), ens.exponents.mean(axis=1).std())
+    for i in range(2):
+        assert 2.5 < spread[50][i] / spread[800][i] < 6, spread
+
+
+def test_spectrum_summaries_at_128_units_match_64():
+    """Chapter 5, "At full size": for the chapter's three gains, the mean exponent and the
+    variance at 128 units are within 5% of the 64-unit values, with the same regime."""
+    for gain in (0.8, 1.8, 3.5):
+        got = {}
+        for n in (64, 128):
+            net = M.random_tanh_rnn(n, gain=gain, input_std=math.sqrt(0.6), seed=1)
+            got[n] = L.rnn_spectrum(net, steps=300, trajectories=4, warmup=100, seed=0)
+        small, large = got[64], got[128]
+        assert abs(large.mean_exponent - small.mean_exponent) < 0.05 * abs(small.mean_exponent)
+        assert abs(large.variance - small.variance) < 0.05 * small.variance
+        assert L.regime(large.largest) == L.regime(small.largest), gain
+
+
+def test_mean_exponent_at_most_log_g_and_falls_with_input():
+    """Exercise "The sum rule for a tanh RNN": mean exponent <= log g, and it decreases as
+    the input grows (g from 0.8 to 3.5, sigma_x from 0.3 to 2; 32 units)."""
+    for gain in (0.8, 1.8, 3.5):
+        means = []
+        for sigma in (0.3, 0.8, 2.0):
+            net = M.random_tanh_rnn(32, gain=gain, input_std=sigma, seed=2)
+            ens = L.rnn_spectrum(net, steps=300, trajectories=4, warmup=100, seed=0)
+            assert ens.mean_exponent <= math.log(gain)
+            means.append(ens.mean_exponent)
+        assert np.all(np.diff(means) < 0), (gain, means)
+
+
+def test_regime_runs_are_the_figure_s_numbers():
+    runs = L.regime_runs(gains=(0.8, 3.5), n=8, initial_conditions=3, steps=5, seed=4)
+    assert [r["gain"] for r in runs] == [0.8, 3.5]
+    for r in runs:
+        assert r["regime"] == L.regime(r["ensemble"].largest)
+        for traj, spread in zip(r["trajectories"], r["spreads"]):
+            assert traj.shape == (5, 3, 8)
+            np.testing.assert_allclose(spread, traj.std(axis=1).mean(axis=-1))

@@ -56,8 +56,6 @@ ALLOWED: dict[str, dict[str, str]] = {
         "2.2\\times10^{-16}": "float64 machine epsilon, a constant of floating point",
         "1.62319": "Hénon exponent published by Sprott (2003), cited",
         "13.8": "closed form 6 ln 10, evaluated in the sentence",
-        "2.5": "slider setting the reader is invited to try",
-        "1.5": "slider setting the reader is invited to try",
     },
     "06": {
         "0.04": "the paper's range of p, cited (Vogt et al. 2022, Fig. 3)",

@@ -419,3 +419,98 @@ def test_bad_inputs():
         rnn.train_recall(steps=1, threads=0)
     with pytest.raises(ValueError, match="max_norm must be"):
         rnn.clipped_sgd_step(_params_with_grads(1.0), 0.1, float("nan"))
+
+
+# --- the chapter's generalising claims (named in tests/claims_registry.py) ----------
+
+def test_saturation_lowers_the_bound_but_can_enlarge_the_product():
+    """Chapter 4: ||J_T ... J_1||_2 <= ||W||_2^k whatever the slopes in (0, 1], yet a
+    product with saturated slopes is not always smaller than W^k."""
+    W = np.array([[1.0, 1.0], [-1.0, -1.0]])
+    assert np.array_equal(W @ W, np.zeros((2, 2)))                    # nilpotent
+    WDW = W @ np.diag([1.0, 0.5]) @ W                                  # ((.5, .5), (-.5, -.5))
+    assert np.linalg.norm(WDW, 2) == pytest.approx(1.0, rel=1e-12)
+    rng = np.random.default_rng(31)
+    for _ in range(200):
+        n, k = int(rng.integers(2, 7)), int(rng.integers(1, 9))
+        W = rng.standard_normal((n, n)) * rng.uniform(0.3, 3.0) / math.sqrt(n)
+        P = np.eye(n)
+        for _ in range(k):
+            P = np.diag(rng.uniform(1e-3, 1.0, n)) @ W @ P
+        assert np.linalg.norm(P, 2) <= np.linalg.norm(W, 2) ** k * (1 + 1e-12)
+
+
+def test_lag_profiles_are_geometric_at_a_rate_other_than_log_rho():
+    """Chapter 4, "The tanh RNN": for five Gaussian matrices per rho (32 units, inputs of
+    scale 0.5), log ||dh_T/dh_(T-k)|| stays within 2.5 nats of a line over lags 10-80, its
+    slope differs from log rho by more than 0.2, and only rho = 2.5 explodes."""
+    lags = np.arange(81)
+    for rho in (0.8, 1.0, 1.2, 1.6, 2.5):
+        for seed in range(5):
+            curve = rnn.lag_profile(rnn.init_recurrent(32, rho, "gaussian", seed), 80,
+                                    input_scale=0.5)
+            rate, start = np.polyfit(lags[10:], np.log(curve[10:]), 1)
+            assert np.abs(np.log(curve[10:]) - (start + rate * lags[10:])).max() < 2.5
+            assert abs(rate - math.log(rho)) > 0.2, (rho, seed, rate)
+            if rho < 2:
+                assert rate < 0 and curve[-1] < 1, (rho, seed)
+            else:
+                assert rate > 0 and curve[-1] > 1e3, (rho, seed)
+
+
+def test_jordan_transient_grows_with_coupling_and_chain_length():
+    """Exercises "A two-by-two transient" and "Gelfand's formula for a triangular matrix":
+    for W = a I + c N (N the shift), the peak of ||W^t||_2 and the number of steps with
+    ||W^t||_2 > 1 grow with the coupling c and with the size n of the block."""
+    def transient(a, c, n, steps=400):
+        W = a * np.eye(n) + c * np.eye(n, k=1)
+        norms = rnn.power_norms(W, steps)
+        return norms.max(), int(np.sum(norms[1:] > 1))
+
+    for n in (2, 3, 4):
+        peaks, lengths = zip(*(transient(0.9, c, n) for c in (1.0, 2.0, 4.0)))
+        assert np.all(np.diff(peaks) > 0) and np.all(np.diff(lengths) > 0), (n, peaks, lengths)
+    for c in (1.0, 2.0, 4.0):
+        peaks, lengths = zip(*(transient(0.9, c, n) for n in (2, 3, 4)))
+        assert np.all(np.diff(peaks) > 0) and np.all(np.diff(lengths) > 0), (c, peaks, lengths)
+    # the 2 x 2 closed form: the corner entry t c a^(t-1) peaks at t = 9 with 9 * 0.9^8
+    W = np.array([[0.9, 1.0], [0.0, 0.9]])
+    corners = [np.linalg.matrix_power(W, t)[0, 1] for t in range(1, 30)]
+    assert int(np.argmax(corners)) + 1 in (9, 10)
+    assert max(corners) == pytest.approx(9 * 0.9 ** 8, rel=1e-12)
+
+
+def test_bptt_step_contributions_short_range_at_small_rho_long_range_at_large():
+    """Exercise "Backpropagation through time by hand": 16 units, 40 steps, four draws. At
+    rho = 0.8 the contributions of the steps to dL/dW fall off with the lag and the last five
+    carry over 90% of their summed norms; at rho = 3 the steps more than 20 back carry over
+    half."""
+    from lyaplearn.solutions.ch04 import tanh_rnn_bptt
+
+    for seed in range(4):
+        for rho in (0.8, 3.0):
+            rng = np.random.default_rng(seed)
+            n, T = 16, 40
+            W = rnn.init_recurrent(n, rho, "gaussian", rng)
+            U, xs = 0.5 * rng.standard_normal((n, 3)), rng.standard_normal((T, 3))
+            out = tanh_rnn_bptt(W, U, np.zeros(n), xs, np.zeros(n), rng.standard_normal(n))
+            by_lag = np.linalg.norm(out["dW_steps"], axis=(1, 2))[::-1]    # lag 0 .. T-1
+            if rho < 1:
+                lags = np.arange(T - 1)               # the first step reads h_0 = 0
+                assert np.polyfit(lags, np.log(by_lag[:-1]), 1)[0] < -0.1
+                assert by_lag[:5].sum() > 0.9 * by_lag.sum()
+            else:
+                assert by_lag[20:].sum() > 0.5 * by_lag.sum()
+
+
+def test_longer_memory_span_clipped_runs_learn_less():
+    """Chapter 4, "Exploding gradients in training": at the chapter's settings (rate 0.2,
+    rho 1.5, 400 steps) with four seeds, clipped runs at length 30 do not diverge but end
+    with a median loss more than twice that at length 15."""
+    final = {}
+    for length in (15, 30):
+        runs = [rnn.train_recall(max_norm=1.0, seed=s, length=length, lr=0.2, steps=400,
+                                 rho=1.5, threads=1) for s in range(4)]
+        assert all(r.diverged_at is None for r in runs), length
+        final[length] = np.median([r.losses[-50:].mean() for r in runs])
+    assert final[30] > 2 * final[15], final

@@ -18,6 +18,43 @@ pytestmark = pytest.mark.fp_insensitive
 # ---------------------------------------------------------------------------
 
 
+
+# ---------------------------------------------------------------------------
+# claims of the chapter's prose (tests/claims_registry.py)
+# ---------------------------------------------------------------------------
+
+def test_two_curvatures_the_sharpest_sets_the_limit():
+    """Chapter 1: "the sharpest one sets the limit for all of them" (two curvatures).
+
+    Gradient descent on (a1 theta1^2 + a2 theta2^2) / 2, iterated (no closed form used),
+    shrinks both coordinates from (1, 1) exactly for 0 < eta < 2 / a2: checked on a grid of
+    eta from 0.01 to 2 / a1 + 0.5 for three pairs (a1, a2).
+    """
+    for a1, a2 in [(1.0, 4.0), (0.3, 2.5), (2.0, 2.2)]:
+        for eta in np.linspace(0.01, 2 / a1 + 0.5, 157):
+            theta, half = np.array([1.0, 1.0]), None
+            with np.errstate(over="ignore", invalid="ignore"):
+                for t in range(1, 3001):
+                    theta = theta - eta * np.array([a1, a2]) * theta
+                    half = np.abs(theta) if t == 1500 else half
+            converged = bool(np.all(np.abs(theta) <= half) and np.all(half < 1))
+            if abs(eta - 2 / a2) > 0.02:           # away from the boundary itself
+                assert converged == (eta < 2 / a2), (a1, a2, eta, theta)
+
+
+def test_steps_to_tolerance_grow_without_bound_at_the_band_edges():
+    """Chapter 1, exercise "How many steps?": fewest at 1/a, unbounded towards 0 and 2/a."""
+    from lyaplearn.solutions.ch01 import steps_to_tolerance
+
+    a, tol = 2.5, 1e-8
+    assert steps_to_tolerance(1 / a, a, tol) == 1
+    for edge, side in [(0.0, 1.0), (2 / a, -1.0)]:
+        steps = [steps_to_tolerance(edge + side * d, a, tol) for d in (1e-1, 1e-2, 1e-3, 1e-4)]
+        assert all(s2 > 5 * s1 for s1, s2 in zip(steps, steps[1:])), (edge, steps)
+        # against the closed form ceil(ln tol / ln|r|) ~ ln(1/tol) / (a d) near the edge
+        assert steps[-1] == math.ceil(math.log(tol) / math.log(abs(1 - (edge + side * 1e-4) * a)))
+
+
 @pytest.mark.parametrize("eta,a,theta0", [
     (0.1, 1.0, 1.0), (0.3, 2.5, -2.0), (0.9, 2.0, 0.7), (1.1, 2.0, 3.0), (-0.05, 4.0, 1.0),
 ])

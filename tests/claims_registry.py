@@ -1,0 +1,401 @@
+"""The book's generalising sentences and their checks (read by ``tests/test_claims.py``).
+
+Each entry quotes a fragment of one sentence, exactly as in the source (line breaks may
+differ), long enough to contain the generalising word(s) and to occur only once. A
+``Claim`` names its checks and the range they cover; a ``NotAClaim`` says why the word does
+not generalise a measurement. The standard and how to add an entry: README.md, "For
+contributors: claims and checks".
+
+Checks are ``"tests/test_x.py::test_name"`` (the test must exist) or ``"cell: assert ..."``
+(the assertion, whitespace aside, must occur in a code cell of the same notebook).
+Fragments are raw strings: they hold LaTeX.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A sentence stating a trend, a range or a comparison, and what checks it."""
+
+    text: str
+    #: "tests/test_x.py::test_name" or "cell: assert ..." (an assertion in the notebook)
+    checks: tuple[str, ...]
+    #: the range the checks cover, in words (which the sentence must also name)
+    measured: str
+
+
+@dataclass(frozen=True)
+class NotAClaim:
+    """A generalising word that states no measured behaviour."""
+
+    text: str
+    reason: str
+
+
+REASONS = {
+    "definition": "a definition, a convention or a mathematical identity used as one",
+    "instruction": "tells the reader what to do or try; states nothing about a result",
+    "description": "says what a function, a test or a procedure does",
+    "question": "an exercise's question; its answer is checked where the solution states it",
+}
+
+C = Claim
+N = NotAClaim
+
+ENTRIES: dict[str, list] = {
+    "01": [
+        C(r"the closed form {eq}`eq-ch1-unrolled` must agree with it to rounding error",
+          ("cell: assert np.allclose(theta, closed_form, rtol=1e-12)",
+           "tests/test_scalar.py::test_trajectory_is_geometric"),
+          "one (eta, a, theta0) and 12 steps in the cell; five settings covering the four "
+          "behaviours in the test"),
+        N(r"and in `tests/test_scalar.py` for all four behaviours", "description"),
+        C(r"the sharpest one sets the limit for all of them",
+          ("tests/test_scalar.py::test_two_curvatures_the_sharpest_sets_the_limit",),
+          "proved in the exercise 'Two curvatures'; iterated for three pairs (a1, a2) and eta "
+          "on a grid from 0.01 to 2/a1 + 0.5"),
+        C(r"which is never more than $\tfrac14$",
+          ("tests/test_jacobians.py::test_sigmoid_derivative_ceiling_is_a_quarter",
+           "tests/test_scalar.py::test_activation_derivatives_against_closed_forms"),
+          "proved in the exercise 'The sigmoid's ceiling'; z from -10 to 10 (2001 points)"),
+        C(r"shrink the gradient by twelve orders of magnitude, whatever the weight",
+          ('cell: assert all(abs(scalar.tower_gradient(x, v, 20, "sigmoid")) <= abs(x) * 0.25**20'
+           ' for v in weights)',
+           "tests/test_scalar.py::test_sigmoid_and_tanh_bounds"),
+          "proved for every w; checked for w from -10 to 10 (81 values, named in the text) at "
+          "depth 20, and for x in {1, -0.5, 3}, w in {0, 0.5, -2, 10}, depths 1, 5, 20"),
+        C(r"so the gradient can never grow",
+          ('cell: assert all(abs(scalar.tower_gradient(x, v, 20, "tanh")) <= abs(x) for v in '
+           'weights)',
+           "tests/test_scalar.py::test_sigmoid_and_tanh_bounds"),
+          "proved; checked for w from -10 to 10 at depth 20 (named in the text) and on the "
+          "test's grid"),
+        C(r"The sigmoid curve falls *faster* than its bound",
+          ("cell: assert np.all(np.diff(grads / 0.25 ** np.arange(1, 31)) < 0)",),
+          "the figure's tower (x = 1, w = 0.5), every depth from 1 to 30 (named in the text)"),
+        C(r"the product decays only like a power of $L$, about $L^{-3/2}$",
+          ("tests/test_solutions_ch01.py::test_tanh_tower_needs_about_1_6e11_layers",),
+          "x = 1, w = 0.5, depths 20 000 to 200 000 (named in the text)"),
+        C(r"the number of steps grows without bound",
+          ("tests/test_scalar.py::test_steps_to_tolerance_grow_without_bound_at_the_band_edges",),
+          "a = 2.5, tol = 1e-8, from 1e-1 to 1e-4 away from both ends of the band"),
+        C(r"A tanh tower decays like a power, about $A\,L^{-3/2}$",
+          ("tests/test_solutions_ch01.py::test_tanh_tower_needs_about_1_6e11_layers",),
+          "x = 1, w = 0.5, depths 20 000 to 200 000 (named in the text)"),
+    ],
+    "02": [
+        C(r"The two computations agree to rounding error (a relative difference below",
+          ("cell: assert np.allclose(from_product, measured, rtol=1e-10)",
+           "tests/test_jacobians.py::"
+           "test_real_sequential_tanh_mlp_gradient_norms_equal_jacobian_product"),
+          "the chapter's 12-layer network, every layer"),
+        C(r"times smaller than the last one: with a single learning rate, gradient descent "
+          r"moves the first layer's weights that many times less than the last layer's",
+          ("cell: assert measured_w[-1] > 20 * measured_w[0]",),
+          "this one network ('in this network'), glued ratio"),
+        C(r"and it vanishes exponentially with depth",
+          ("tests/test_jacobians.py::test_product_bound_holds",),
+          "the theorem's bound; checked on random MLPs of every activation"),
+        C(r"Norms larger than one *allow* explosion but do not force it",
+          ("cell: assert actual[0] < actual[-1]",
+           "tests/test_jacobians.py::test_product_bound_can_be_loose"),
+          "an example suffices: one 20-layer tanh network (width 32, gain 1, named)"),
+        C(r"times *smaller* than the one that left the output",
+          ("cell: assert actual[0] < actual[-1]",),
+          "one 20-layer tanh network (width 32, gain 1, one draw: named), glued ratio"),
+        C(r"is closer to the layer's root-mean-square singular value",
+          ("cell: assert np.all(off_rms < off_max)",
+           "tests/test_jacobians.py::test_random_unit_vector_sees_the_rms_singular_value"),
+          "every one of the 20 layers of that network (named); the identity by Monte Carlo"),
+        C(r"For linear layers the rate stays within",
+          ('cell: assert linear_dev < 0.05 and abs(relu_he) < 0.05 and '
+           'rates["sigmoid"].max() < -0.4',),
+          "the figure's 15 gains from 0.5 to 4, three networks each (named in the text)"),
+        C(r"by $\sigma'(z) \approx 0$, whatever the weights are",
+          ("tests/test_jacobians.py::test_mlp_jacobians_match_autograd",),
+          "the formula J = diag(sigma'(z)) W, checked against autograd for every activation"),
+        C(r"so by the theorem the gradient shrinks at least as fast as $2^{-30}\approx 10^{-9}$, "
+          r"whatever the input",
+          ('cell: assert sat["sigmoid"]["delta_norms"][0] <= 0.5 ** 30',
+           "tests/test_jacobians.py::test_saturation_example_claims_hold_for_six_draws",
+           "tests/test_jacobians.py::"
+           "test_sigmoid_networks_below_norm_four_shrink_whatever_the_input"),
+          "proved; one draw in the cell, six in the test (named in the text), 40 networks "
+          "with inputs of scale 1e-3 to 1e2 in the other test"),
+        C(r"the gradient *falls*, by a factor of",
+          ("cell: assert np.all(shifted[\"jacobian_norms\"] > 1) and "
+           "shifted[\"delta_norms\"][0] < 1e-5",
+           "tests/test_jacobians.py::test_saturation_example_claims_hold_for_six_draws"),
+          "one draw in the cell, six in the test (named in the text)"),
+        C(r"grows with the gain over $0.5 \le g \le 1.5$",
+          ("cell: assert np.all(np.diff(at_input) > 0) and at_input[0] < 1 < at_input[-1]",),
+          "the animation's network, 21 gains from 0.5 to 1.5 (named in the text)"),
+        C(r"has gradients that vanish at least like $(c/4)^L$, however the inputs look",
+          ("tests/test_jacobians.py::"
+           "test_sigmoid_networks_below_norm_four_shrink_whatever_the_input",),
+          "proved; 40 random 10-layer networks with c = 3.9, inputs and biases of scale 1e-3 "
+          "to 1e2"),
+    ],
+    "03": [
+        N(r"with a spread that does not grow with the depth $L$", "definition"),
+        N(r"The lower end is just as important for gradients", "description"),
+        C(r"$\kappa \ge 1$ always, $\kappa(cM) = \kappa(M)$ for any $c \ne 0$",
+          ("tests/test_conditioning.py::test_condition_number_properties_on_random_matrices",),
+          "follows from the definition; 60 random matrices of sizes 2 to 17 with singular "
+          "values spread over 6 decades, c from -7.5 to 3e4"),
+        C(r"so $\kappa$ grows roughly in proportion to $n$",
+          ("tests/test_conditioning.py::test_gaussian_condition_number_grows_like_n",),
+          "medians over 100 draws for n = 25, 50, 100, 200 (named in the text)"),
+        C(r"times weaker than the others, however well-behaved the overall gradient norm looks",
+          ("cell: assert np.isclose(top, s[0], rtol=1e-8) and np.isclose(bottom, s[-1], rtol=1e-6)",),
+          "the identity P^T u_i = sigma_i v_i; checked on the chapter's 10-layer network"),
+        C(r"random directions follow the top one",
+          ("cell: assert min(random_gains) > top / 30 and min(random_gains) > 1e4 * bottom",),
+          "twenty random directions through the chapter's 10-layer network (named)"),
+        C(r"None of them constrains the spread of the singular values, and in a deep product "
+          r"the spread is what grows",
+          ("cell: assert np.all(np.diff(log10_cond) > 0)",
+           "tests/test_conditioning.py::test_deep_gaussian_spectrum_is_carried_by_a_few_values"),
+          "depths 1, 4, 16, 64 at width 64, one draw in the cell, five in the test"),
+        C(r"For any $q^*$ these two conditions fix the weight gain",
+          ("tests/test_conditioning.py::test_critical_tanh_solves_both_conditions",),
+          "q* from 1/64 to 10 (named in the text)"),
+        C(r"their spectrum spreads just as in the linear case",
+          ("cell: assert abs((gauss[0] - gauss[-1]) - linear_cond) < 0.1 * linear_cond",
+           "tests/test_conditioning.py::test_gaussian_tanh_at_criticality_spreads_like_linear"),
+          "depth 64, width 64, within 10% of the linear network's log condition number; one "
+          "seed in the cell (named), five in the test"),
+        C(r"grows, at $q^* = 1/64$ (width 32; the gap widens at every depth from 1 to 48)",
+          ('cell: assert np.all(np.diff(curves["lecun"] - curves["orthogonal"]) > 0)',
+           "tests/test_conditioning.py::test_condition_vs_depth_against_direct_products"),
+          "width 32, depths 1 to 48 (named)"),
+        C(r"ReLU networks with zero biases cannot, whatever the weights",
+          ("tests/test_conditioning.py::test_relu_layers_are_singular_whatever_the_weights",),
+          "every initialiser, gains 0.5 to 2 (named in the text), 12 layers of width 32"),
+        C(r"and the Gaussian initialisers with the linear activation at any gain",
+          ("tests/test_conditioning.py::test_linear_gaussian_spread_does_not_depend_on_gain",),
+          "exact: kappa(cM) = kappa(M); checked at gains 0.5, 1.3, 2"),
+        C(r"Products of Gaussian layers spread with depth even when the mean is right",
+          ("cell: assert np.all(np.diff(log10_cond) > 0)",
+           "tests/test_conditioning.py::test_deep_gaussian_spectrum_is_carried_by_a_few_values"),
+          "depths 1 to 64 (named), width 64, five draws in the test"),
+        C(r"the curves are close to straight lines",
+          ("cell: assert misfit < 5 and fan > 10 * misfit",),
+          "the figure's network, width 16, depths 1 to 50 (named)"),
+        C(r"`cond.condition_number([[1, 3], [0, 1]])` agrees",
+          ("tests/test_conditioning.py::test_condition_number_closed_forms",),
+          "t = 3, against the closed form"),
+        C(r"the condition number can grow at most exponentially with depth",
+          ("tests/test_conditioning.py::"
+           "test_random_products_condition_grows_exponentially_but_slower_than_the_bound",),
+          "proved (submultiplicativity); measured for 16 x 16 Gaussian layers, 100 to 400 "
+          "layers (named in the text)"),
+        N(r"because $\psi(y) < \log y$ for all $y > 0$", "definition"),
+        C(r"like on any fixed unit vector",
+          ("tests/test_conditioning.py::test_log_norm_of_gaussian_product_drifts_like_digamma",),
+          "rotational invariance of the Gaussian; the drift checked for n = 8, L = 20, 4000 draws"),
+        C(r"By the law of large numbers it drifts like",
+          ("tests/test_conditioning.py::test_log_norm_of_gaussian_product_drifts_like_digamma",),
+          "n = 8, L = 20, 4000 draws, within 5 standard errors"),
+        C(r"has the same distribution as $OZ$ for any fixed orthogonal $O$",
+          ("tests/test_solutions_ch03.py::test_moments_of_the_trace_match_haar_measure",
+           "tests/test_conditioning.py::test_orthogonal_is_haar_distributed"),
+          "invariance of the Gaussian; the resulting Haar moments checked by Monte Carlo"),
+    ],
+    "04": [
+        C(r"at $\rho = 3$ the steps more than 20 back carry over half",
+          ("tests/test_rnn.py::"
+           "test_bptt_step_contributions_short_range_at_small_rho_long_range_at_large",),
+          "16 units over 40 steps, four draws (named)"),
+        C(r"for a number of steps that grows with both",
+          ("tests/test_rnn.py::test_jordan_transient_grows_with_coupling_and_chain_length",),
+          "Jordan blocks of size 2 to 4, coupling 1 to 4 (named)"),
+        C(r"powers can never shrink faster than $\rho^t$",
+          ("cell: assert np.all(rnn.power_norms(W, 200) >= rho ** np.arange(201) * (1 - 1e-9))",
+           "tests/test_rnn.py::test_power_norms_jordan_block_closed_form"),
+          "proved in the text; three matrices, t up to 200, in the cell"),
+        C(r"for all $t$.",
+          ("tests/test_rnn.py::test_gelfand_estimates_converge_to_rho",),
+          "Gelfand's theorem, cited; the convergence checked on random matrices"),
+        C(r"the powers eventually decay geometrically",
+          ("tests/test_rnn.py::test_gelfand_estimates_converge_to_rho",),
+          "Gelfand's theorem, cited"),
+        C(r"the non-normal one amplifies some vector by more than an order of magnitude",
+          ('cell: assert norms["nonnormal"][:51].max() > 10 and norms["gaussian"].max() < 3',),
+          "the chapter's matrix (rho = 0.9, 32 units), the first fifty steps (named)"),
+        C(r"It does not always make the product itself smaller than $W^k$",
+          ("tests/test_rnn.py::test_saturation_lowers_the_bound_but_can_enlarge_the_product",),
+          "a counterexample suffices (given in the text); the bound on 200 random products"),
+        C(r"The two agree to rounding error (relative difference below $10^{-10}$ at every lag)",
+          ("cell: assert np.allclose(by_products, by_autograd, rtol=1e-10, atol=0)",
+           "tests/test_rnn.py::test_gradient_vs_lag_matches_autograd"),
+          "the chapter's network, every lag"),
+        C(r"gradients grow or shrink geometrically with the lag, at a rate that depends on "
+          r"$\rho$ but is not $\log\rho$ (the fitted rates differ from it by more than 0.2 "
+          r"nats per step)",
+          ("cell: assert abs(rate - np.log(r)) > 0.2",
+           "tests/test_rnn.py::test_lag_profiles_are_geometric_at_a_rate_other_than_log_rho"),
+          "lags 10 to 80, rho from 0.8 to 2.5, one matrix per rho in the cell, five in the "
+          "test (both named)"),
+        C(r"A linear network would grow or decay like $\rho^k$ in the long run",
+          ("tests/test_rnn.py::test_gelfand_estimates_converge_to_rho",),
+          "Gelfand's theorem"),
+        C(r"A network that remembers nothing can do no better than predicting 0",
+          ("tests/test_rnn.py::test_recall_task_shapes_and_target",),
+          "the target is a standard normal number independent of the rest: its best constant "
+          "prediction is its mean, 0"),
+        C(r"but no step it takes is longer than $\eta c$",
+          ("cell: assert all(r.update_norms.max() <= 0.2 * 1.0 + 1e-12 for r in ens.clipped)",
+           "tests/test_rnn.py::test_clipped_sgd_step_bounds_the_update"),
+          "the definition of clipping; every step of the eight clipped runs"),
+        C(r"the median peak gradient norm without clipping is more than ten times the median "
+          r"with clipping",
+          ("cell: assert np.median(free_peaks) > 10 * np.median(clipped_peaks)",),
+          "the ensemble of eight seeds, in every floating-point configuration the tests use"),
+        C(r"yet their median final loss is more than twice that at `length=15`",
+          ("tests/test_rnn.py::test_longer_memory_span_clipped_runs_learn_less",),
+          "four seeds, 400 steps, rate 0.2, rho 1.5 (named)"),
+        C(r"It never makes a small gradient larger",
+          ("tests/test_rnn.py::test_clip_gradient_norm_matches_torch",
+           "tests/test_rnn.py::test_clipped_sgd_step_bounds_the_update"),
+          "the factor min(1, c/||g||) <= 1, given in the text"),
+        C(r"rescaling the whole gradient leaves them just as tiny relative to the rest",
+          ("tests/test_rnn.py::test_clip_gradient_norm_matches_torch",),
+          "scaling by one positive number keeps every ratio (exercise 'What clipping does')"),
+        C(r"$\lVert W^t\rVert \ge \rho^t$ always",
+          ("cell: assert np.all(rnn.power_norms(W, 200) >= rho ** np.arange(201) * (1 - 1e-9))",),
+          "proved in the exercise 'Normal matrices have no transient'"),
+        C(r"can amplify by more than an order of magnitude over tens of steps while $\rho < 1$",
+          ('cell: assert norms["nonnormal"][:51].max() > 10 and norms["gaussian"].max() < 3',),
+          "one matrix, the first fifty steps"),
+        C(r"gradient norms grow or decay geometrically with the lag",
+          ("tests/test_rnn.py::test_lag_profiles_are_geometric_at_a_rate_other_than_log_rho",),
+          "32 units, rho from 0.8 to 2.5 (named), five matrices per rho"),
+        C(r"Since the spectral norm is at least the size of any entry",
+          ("tests/test_rnn.py::test_jordan_transient_grows_with_coupling_and_chain_length",),
+          "|A_ij| = |e_i^T A e_j| <= ||A||_2; the corner entry checked"),
+        C(r"For any $W$, take an eigenvector",
+          ("tests/test_rnn.py::test_init_recurrent_normal_is_normal_with_norms_rho_to_the_t",),
+          "proof step; the bound checked on the chapter's matrices"),
+        N(r"Clipping changes only the length of a step, never its direction", "definition"),
+        C(r"every gradient decays at least like $\lVert W\rVert_2^k$, whatever the inputs",
+          ("tests/test_rnn.py::test_saturation_lowers_the_bound_but_can_enlarge_the_product",),
+          "proved; 200 random products with slopes in (0, 1]"),
+        C(r"For $\rho = 0.8$ the contributions fall off geometrically with the lag",
+          ("tests/test_rnn.py::"
+           "test_bptt_step_contributions_short_range_at_small_rho_long_range_at_large",),
+          "16 units over 40 steps, four draws (named)"),
+        C(r"The polynomial factor is the transient: it grows with the coupling",
+          ("tests/test_rnn.py::test_jordan_transient_grows_with_coupling_and_chain_length",),
+          "Jordan blocks of size 2 to 4, coupling 1 to 4"),
+    ],
+    "05": [
+        C(r"The entries of $T_t$ grow like $e^{\lambda_1 t}$",
+          ("cell: assert overflow_steps < 3000",
+           "tests/test_lyapunov.py::test_product_svd_matches_closed_form_then_overflows"),
+          "definition of lambda_1; the overflow checked for the chapter's network"),
+        C(r"The naive estimates of the small exponents then sit near",
+          ("cell: assert np.all(np.abs(floor[:, -1] - (floor[:, 0] + np.log(eps) / times)) "
+           "< 30 / times)",
+           "cell: assert np.all(np.diff(floor[:, -1]) > 0)"),
+          "the chapter's 16-unit network at t = 20, 50, 100, 200 (named)"),
+        C(r"and drift *up* towards $\lambda_1$ as $t$ grows",
+          ("cell: assert np.all(np.diff(floor[:, -1]) > 0)",),
+          "the chapter's 16-unit network at t = 20, 50, 100, 200 (named)"),
+        C(r"$e_1$ never sees the fastest direction",
+          ("cell: assert abs(from_identity - math.log(0.5)) < 1e-12",
+           "tests/test_lyapunov.py::test_random_start_frame_escapes_invariant_subspace"),
+          "exact: e_1 is an eigenvector, so the frame stays on it"),
+        C(r"so the saving is the QR part of the cost",
+          ("tests/test_lyapunov.py::test_reorthonormalisation_counts_one_qr_per_interval",),
+          "the number of factorisations for T_ON = 1, 5, 20, 103 over 103 steps"),
+        C(r"columns that shrink by more than $1/\varepsilon$ relative to the first within one "
+          r"interval are lost",
+          ("cell: assert head < 1e-6 and spaced[20][-1] > every_step[-1] + 1.0",
+           "cell: assert abs(lost - predicted) <= 2, (ton, lost, predicted)"),
+          "the chapter's chaotic network, T_ON = 5, 10, 20"),
+        C(r"One identity holds exactly for *any* finite run",
+          ("cell: assert np.allclose(lam.sum(axis=1), math.log(0.3), atol=1e-12)",
+           "tests/test_lyapunov.py::test_henon_sum_rule_holds_for_short_runs"),
+          "proved; ten runs of 5000 steps and runs of 1 to 50 steps (named)"),
+        C(r"for Hénon: more than a curve, less than a surface",
+          ("cell: assert 1 < hen.kaplan_yorke < 2",),
+          "the ten Hénon runs"),
+        C(r"Every gradient eventually vanishes like $e^{\lambda_1 \ell}$ or faster",
+          ("cell: assert stable.largest < -0.1 and chaotic_run.largest > 0.1",
+           "tests/test_lyapunov.py::test_gradient_decay_rate_matches_lambda_max"),
+          "definition of lambda_1 < 0; the figure's stable network"),
+        C(r"no exponent moves by more than",
+          ("cell: assert drift < 0.15      # 0.04 to 0.08 over the seeds we tried",),
+          "steps 100 to 200 of the chaotic network, six sequences (named), glued"),
+        C(r"estimates swing more widely before settling",
+          ("cell: assert swing[0] > 1.5 * swing[200]",),
+          "the chapter's chaotic network, the first 20 steps, warm-up 0 and 200 (named)"),
+        C(r"The error of a finite-time average shrinks only like $1/\sqrt{T}$",
+          ("tests/test_lyapunov.py::test_finite_time_scatter_shrinks_like_one_over_sqrt_T",),
+          "64 sequences at T = 50, 200, 800 (named)"),
+        C(r"The cell after the figure checks where the tail leaves the every-step spectrum "
+          r"(by more than 0.05 nats per step)",
+          ("cell: assert abs(lost - predicted) <= 2, (ton, lost, predicted)",),
+          "T_ON = 5, 10, 20 for the chapter's chaotic network"),
+        C(r"the first sixteen agree with the every-step values",
+          ("cell: assert head < 1e-6 and spaced[20][-1] > every_step[-1] + 1.0",),
+          "T_ON = 20, the chapter's chaotic network (named)"),
+        C(r"The measured slopes match $\lambda_1$ to within 0.06 nats per step",
+          ("cell: assert abs(slope - spectrum.largest) < 0.06   # at most 0.03 over the seeds we tried",
+           "tests/test_lyapunov.py::test_gradient_decay_rate_matches_lambda_max"),
+          "three networks, lags 10 to 60, eight trajectories each (named)"),
+        C(r"settles as the network grows",
+          ("tests/test_lyapunov.py::test_spectrum_summaries_at_128_units_match_64",),
+          "64 and 128 units in the test; the rest is cited (Engelken et al.)"),
+        N(r"for any gain $g$ and input standard deviation", "description"),
+        N(r"from QR factorisations, never by forming the product", "instruction"),
+        C(r"(exactly, for any $T$)",
+          ("tests/test_lyapunov.py::test_sum_of_spectrum_equals_mean_log_det",
+           "tests/test_lyapunov.py::test_henon_sum_rule_holds_for_short_runs"),
+          "proved in the solution; checked for runs from 1 step"),
+        C(r"The individual exponents, in contrast, converge like $1/\sqrt T$",
+          ("tests/test_lyapunov.py::test_finite_time_scatter_shrinks_like_one_over_sqrt_T",),
+          "64 sequences at T = 50 and 800"),
+        C(r"this factor does not grow exponentially along a typical orbit",
+          ("tests/test_lyapunov.py::test_logistic_r4_gives_ln2",),
+          "the argument of the proof; the resulting exponent ln 2 checked on 20 orbits"),
+        N(r"In double precision a column that shrinks by more than", "question"),
+        C(r"the ratio of the column norms grows like",
+          ("cell: assert abs(lost - predicted) <= 2, (ton, lost, predicted)",),
+          "T_ON = 5, 10, 20 for the chapter's chaotic network"),
+        N(r"one orthonormalises a little more often than the bound", "instruction"),
+        C(r"volumes contract faster",
+          ("tests/test_lyapunov.py::test_mean_exponent_at_most_log_g_and_falls_with_input",),
+          "g from 0.8 to 3.5 and sigma_x from 0.3 to 2 (named), 32 units"),
+        C(r"and exactly $\ln 2$ at $r = 4$",
+          ("tests/test_lyapunov.py::test_logistic_exponent_closed_forms_across_the_bifurcation_diagram",
+           "cell: assert abs(lam_r4 - math.log(2)) < 1e-3"),
+          "the first two period-doublings, r = 3.1, 3.3, 3.4, the period-three window, "
+          "r = 3.7 and 4"),
+        C(r"watch the chaos disappear",
+          ("cell: assert calm[0.0] > 0.05 and calm[1.5] < -0.05       # chaotic without input, "
+           "stable with",),
+          "the explorer's 32-unit network at g = 2, sigma_x = 0 and 1.5 (named)"),
+        C(r"Its mean exponent is as negative as the stable one's",
+          ("cell: assert abs(regimes[1.8][0].mean_exponent - regimes[0.8][0].mean_exponent) < 0.1",),
+          "the table's networks, glued values"),
+        C(r"stays of order one in the marginal regime",
+          ("cell: assert 0.1 < growth[1.8][-1] / growth[1.8][0] < 10             # marginal: "
+           "of order one",),
+          "lag 60, eight trajectories, glued"),
+    ],
+    "teaching": [
+        C(r"with tests the submissions never see",
+          ("tests/test_coursework.py::test_generate_writes_student_and_grader_files",
+           "tests/test_coursework_hostile.py::"
+           "test_reading_the_hidden_tests_finds_nothing_and_is_flagged"),
+          "every master's student notebook; a hostile submission looking for the tests"),
+        C(r"never with the reference solution's own output",
+          ("tests/test_claims.py::test_hidden_tests_embed_no_line_of_the_reference_solution",),
+          "every question of every master (named in the text)"),
+    ],
+}
