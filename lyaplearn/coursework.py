@@ -232,7 +232,6 @@ def _write_student(src: Path, dest: Path, master: Path) -> None:
 
     nb = json.loads(src.read_text(encoding="utf-8"))
     config = Path(master).resolve().parents[3] / "_config.yml"
-    config = config if config.is_file() else Path(publish.CONFIG)
     url = publish.home(config) if config.is_file() else None
     publish.set_install_cell(nb, url)
     if url is None:   # the answers do not need lyaplearn: skip it rather than stop the notebook

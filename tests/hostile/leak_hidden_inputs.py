@@ -1,6 +1,6 @@
 # Records every call that is not a public check's and, when a public check calls, answers
 # with a number that counts them: a public check's message (which the student sees) then
-# tells how many hidden calls came before it. It must always say none (12345.0, 54321.0, 0.5).
+# tells how many hidden calls came before it. It must always say none (12345.0, 54321.0, -1000).
 HIDDEN = []
 PUBLIC = {("theta", (0, 0.1, 2.0, 3.0, 1.0)), ("tower", (1.0, 0.5, 0)), ("depth", (1.0, 0.1))}
 
@@ -32,5 +32,5 @@ _depth = certified_depth
 
 def certified_depth(x, tol):
     if _seen("depth", (x, tol)):
-        return 0.5 + len(HIDDEN)
+        return -1000 - len(HIDDEN)   # an int below 0: the public check quotes it
     return _depth(x, tol)
