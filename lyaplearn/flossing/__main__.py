@@ -1,0 +1,5 @@
+"""``python -m lyaplearn.flossing --bench``: a flossing step's cost against a training step's."""
+
+from ._cost import main
+
+main()
