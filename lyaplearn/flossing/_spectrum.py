@@ -133,7 +133,9 @@ def differentiable_spectrum(rnn: nn.Module, inputs: Any, k: int | None = None,
         growth of the gradient through a chaotic trajectory (the trajectory's sensitivity
         to the weights grows like ``exp(lambda_1 t)``); the price is a biased gradient. It
         does not save memory by itself (every segment's graph is kept until
-        ``backward``); combine with ``window`` for that. ``None`` (default): no truncation.
+        ``backward``); combine with ``window`` for that. A QR closes every segment (this
+        leaves the exponents unchanged but for rounding), so that each step's stretching
+        is differentiated within its own segment. ``None`` (default): no truncation.
     ties
         What to do, when the result carries a graph, if two computed exponents coincide
         (to ``0.01 sqrt(eps)`` times ``max(1, max|lambda|)``): ``"warn"`` (default,
@@ -253,7 +255,8 @@ def differentiable_spectrum(rnn: nn.Module, inputs: Any, k: int | None = None,
             st, blocks = new, new_blocks
             since += 1
             recording = t >= rec0
-            if since == every or t == rec0 - 1 or t == T - 1:
+            cut = truncate is not None and (t + 1) % truncate == 0     # closes a segment
+            if since == every or cut or t == rec0 - 1 or t == T - 1:
                 QT = torch.cat([b for bl in blocks for b in bl], dim=-1)
                 Q, R = torch.linalg.qr(QT.transpose(1, 2))
                 logs = torch.diagonal(R, dim1=-2, dim2=-1).abs().log()
