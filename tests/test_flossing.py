@@ -269,6 +269,8 @@ def test_rank_deficiency_is_refused_with_a_graph_and_warned_without():
         differentiable_spectrum(m, x)
     with pytest.raises(ValueError):               # RankDeficientError is a ValueError
         flossing_loss(m, x)
+    with pytest.raises(RankDeficientError):      # every unit dead: even k=1
+        differentiable_spectrum(dead_relu(H=3, dead=3), x, k=1)
     lam = differentiable_spectrum(m, x, k=2)      # k at the rank: finite gradient
     lam.sum().backward()
     assert all(torch.isfinite(p.grad).all() for p in m.parameters() if p.grad is not None)
@@ -294,7 +296,9 @@ def chaotic_rnn(seed, H=32, gain=4.0, I=2, dtype=torch.float32):
 
 def test_a_chaotic_graph_warns_and_an_overflowing_gradient_raises():
     m = chaotic_rnn(0)
-    x = 0.1 * torch.randn(2, 300, 2, generator=torch.Generator().manual_seed(3))
+    x = 0.1 * torch.randn(2, 600, 2, generator=torch.Generator().manual_seed(3))
+    # lambda_1 > 0.2, so exp(lambda_1 * 600) > 1e52 overflows float32 (3.4e38)
+    assert float(lyapunov_spectrum(m, x, k=1).exponents.min()) > 0.2
     with pytest.warns(ExplodingGradientWarning, match="amplified"):
         lam = differentiable_spectrum(m, x, k=1)
     with pytest.raises(FloatingPointError, match="truncate"):

@@ -40,7 +40,12 @@ class RankDeficientError(ValueError):
 
 
 class IllDefinedGradientWarning(RuntimeWarning):
-    """Two computed exponents coincide: the spectrum has a kink there (see ``ties``)."""
+    """The gradient is not well defined or not accurate.
+
+    Two computed exponents coincide (the spectrum has a kink there, see ``ties``), or a QR
+    inside the graph was so ill-conditioned (some ``r_ii`` below ``10 k eps`` of the
+    largest) that its backward pass, which divides by ``r_ii``, loses accuracy.
+    """
 
 
 class ExplodingGradientWarning(RuntimeWarning):
@@ -160,10 +165,20 @@ def differentiable_spectrum(rnn: nn.Module, inputs: Any, k: int | None = None,
         trajectory becomes non-finite.
     RankDeficientError
         (a ``ValueError``) when the result carries a graph and a QR inside the graph met a
-        frame of numerical rank below ``k`` (some ``r_ii`` below ``10 k eps`` times the
+        frame of numerical rank below ``k`` (some ``r_ii`` at most ``eps`` times the
         largest): dead ReLU units, zero weight rows, ``k`` above the rank of the product,
         or too many steps between QRs. Without a graph the exponents are returned (``-inf``
         for an exact zero) with a ``RuntimeWarning``, as :func:`lyapunov_spectrum` does.
+
+    Warns
+    -----
+    IllDefinedGradientWarning
+        For tied exponents (see ``ties``), and when a QR inside the graph had some
+        ``r_ii`` between ``eps`` and ``10 k eps`` times the largest: the gradient is then
+        accurate only to about ``eps * max r_jj / r_ii`` (e.g. the full spectrum of a
+        float32 LSTM, whose smallest exponents contract by 1e-5 to 1e-6 a step).
+    ExplodingGradientWarning
+        When the graph follows a chaotic trajectory far back (see ``truncate``).
 
     Notes
     -----
@@ -225,7 +240,7 @@ def differentiable_spectrum(rnn: nn.Module, inputs: Any, k: int | None = None,
     n_rec = T - rec0
     floor = math.log(10 * k * torch.finfo(dtype).eps)
     logsum = X.new_zeros(B, k)
-    below_graph = torch.zeros(B, k, dtype=torch.bool, device=X.device)
+    worst = X.new_zeros(B)          # min over QRs in the graph of log(min r_ii / max r_ii)
     below_count = torch.zeros(B, k, dtype=torch.int64, device=X.device)
     qrs, since, blocks = 0, 0, None
     sizes = [H] * (D // H)
@@ -263,16 +278,18 @@ def differentiable_spectrum(rnn: nn.Module, inputs: Any, k: int | None = None,
                 blocks = _split(Q.transpose(1, 2), sizes, layers)
                 since = 0
                 lg = logs.detach()
-                below = lg < lg.max(-1, keepdim=True).values + floor
+                top = lg.max(-1, keepdim=True).values
+                below = lg < top + floor
                 if graph:
-                    below_graph |= below
+                    gap = torch.nan_to_num(lg - top, nan=-math.inf)   # all r_ii = 0: -inf
+                    worst = torch.minimum(worst, gap.min(-1).values)
                 if recording:
                     logsum = logsum + logs
                     below_count += below
                     qrs += 1
 
     lam = logsum / n_rec
-    _check_result(lam, below_graph, below_count, qrs, k, dtype, every)
+    _check_result(lam, worst, below_count, qrs, k, dtype, every)
     if lam.requires_grad:
         reach = min(T - g0, truncate or T)
         _check_reach(float(lam.detach().max()), reach)
@@ -295,29 +312,40 @@ def _split(QT: torch.Tensor, sizes: list[int], layers) -> list[tuple]:
     return out
 
 
-def _check_result(lam, below_graph, below_count, qrs, k, dtype, every) -> None:
+def _check_result(lam, worst, below_count, qrs, k, dtype, every) -> None:
     if bool(torch.isnan(lam).any()) or bool((lam == math.inf).any()):
         b = int(torch.nonzero(~torch.isfinite(lam))[0, 0])
         raise ValueError(f"the trajectory or the tangent frame of sequence {b} became "
                          "non-finite (overflow): the exponents are undefined; check the "
                          "weights' scale and the inputs, or compute in float64")
-    if lam.requires_grad and bool(below_graph.any()):
-        seqs = torch.nonzero(below_graph.any(-1)).flatten().tolist()
-        n = int(below_graph.sum(-1).max())
-        raise RankDeficientError(
-            f"k={k} exceeds the numerical rank of the product of Jacobians: in sequences "
-            f"{seqs[:5]}{'...' if len(seqs) > 5 else ''} up to {n} diagonal entries r_ii of a "
-            f"QR inside the graph fell below 10*k*eps of {str(dtype).replace('torch.', '')} "
-            "times the largest (dead ReLU units, zero weight rows, or "
-            f"reortho_every={every} steps stretching the frame too far). Their logarithms "
-            "are -inf or rounding noise and the QR's gradient divides by them, so it would be "
-            "infinite or NaN. Lower k below the rank, revive the units, or QR more often")
+    eps = torch.finfo(dtype).eps
+    name = str(dtype).replace("torch.", "")
+    if lam.requires_grad:
+        w = float(worst.min())                  # log of the smallest r_ii / r_max
+        if w <= math.log(eps):
+            seqs = torch.nonzero(worst <= math.log(eps)).flatten().tolist()
+            raise RankDeficientError(
+                f"k={k} exceeds the numerical rank of the product of Jacobians: in sequences "
+                f"{seqs[:5]}{'...' if len(seqs) > 5 else ''} a QR inside the graph had "
+                f"r_ii / max r_jj = {math.exp(w):.2g}, below the resolution of {name} "
+                f"({eps:.2g}): dead ReLU units, zero weight rows, k above the rank, or "
+                f"reortho_every={every} steps stretching the frame too far. Such a log|r_ii| "
+                "is -inf or rounding noise and the QR's gradient divides by r_ii, so the "
+                "gradient would be infinite, NaN or noise. Lower k below the rank, revive "
+                "the units, QR more often, or compute in float64")
+        if w < math.log(10 * k * eps):
+            warnings.warn(
+                f"a QR inside the graph had r_ii / max r_jj = {math.exp(w):.2g}: the QR's "
+                f"gradient divides by r_ii, so the gradient may be off by up to "
+                f"{eps / math.exp(w):.1g} relative in {name}; compute in float64 "
+                "(dtype=torch.float64), lower k or QR more often",
+                IllDefinedGradientWarning, stacklevel=3)
     if qrs and bool((2 * below_count > qrs).any()):
         n = int((2 * below_count > qrs).sum(-1).max())
         warnings.warn(f"up to {n} of the k={k} exponents sat below the resolution of "
-                      f"{str(dtype).replace('torch.', '')} in most QRs (numerically "
-                      "rank-deficient product of Jacobians): those, the last ones, are "
-                      "rounding noise or -inf, not rates", RuntimeWarning, stacklevel=3)
+                      f"{name} in most QRs (numerically rank-deficient product of "
+                      "Jacobians): those, the last ones, are rounding noise or -inf, not rates",
+                      RuntimeWarning, stacklevel=3)
 
 
 def _finite_gradient(grad: torch.Tensor) -> torch.Tensor:
