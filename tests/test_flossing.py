@@ -18,9 +18,18 @@ import pytest
 import torch
 from torch import nn
 
-from lyaplearn.flossing import (ExplodingGradientWarning, Flosser, IllDefinedGradientWarning,
-                                RankDeficientError, differentiable_spectrum, find_rnn, floss,
-                                flossing_loss, step_costs)
+from lyaplearn.flossing import (
+    ExplodingGradientWarning,
+    Flosser,
+    IllDefinedGradientWarning,
+    RankDeficientError,
+    differentiable_spectrum,
+    find_rnn,
+    floss,
+    flossing_loss,
+    graph_bytes,
+    step_costs,
+)
 from lyaplearn.recurrent import lyapunov_spectrum
 
 torch.set_num_threads(1)
@@ -181,7 +190,7 @@ def reference_sum(m, x, *, warmup=0, frame_warmup=0, window=None, truncate=None)
             if truncate and t and t % truncate == 0:
                 s = s.detach()
             if t >= max(rec0, g0):
-                J = torch.autograd.functional.jacobian(lambda v: step(v, x[0, t]), s,
+                J = torch.autograd.functional.jacobian(lambda v, t=t: step(v, x[0, t]), s,
                                                        create_graph=True)
                 total = total + torch.linalg.slogdet(J).logabsdet
             s = step(s, x[0, t])
@@ -398,6 +407,14 @@ def test_step_costs_runs_side_by_side_and_the_bench_prints(capsys):
     from lyaplearn.flossing._cost import main
     main(["--bench", "--quick", "--T", "5", "--batch", "2", "--repeats", "1"])
     assert "ratio" in capsys.readouterr().out
+
+
+def test_window_cuts_the_graph_memory_and_truncate_does_not():
+    torch.manual_seed(0)
+    rnn, x = nn.GRU(4, 16, batch_first=True), torch.randn(4, 80, 4)
+    full = graph_bytes(rnn, x, 4)
+    assert graph_bytes(rnn, x, 4, window=20) < (20 / 80 + 0.05) * full
+    assert abs(graph_bytes(rnn, x, 4, truncate=5) - full) < 0.02 * full
 
 
 def test_bits_are_nats_over_ln2():

@@ -22,9 +22,9 @@ Main entry points
     flossing during training at a chosen interval, from a plain training loop.
 :class:`FlossingCallback`
     the same inside PyTorch Lightning (needs ``lightning``; imported on first use).
-:func:`step_costs`
-    a flossing step's time against a training step's, side by side;
-    ``python -m lyaplearn.flossing --bench`` prints a table.
+:func:`step_costs`, :func:`graph_bytes`
+    a flossing step's time against a training step's, side by side, and the memory its
+    graph holds; ``python -m lyaplearn.flossing --bench`` prints a table.
 
 When the gradient is ill-defined
 --------------------------------
@@ -46,7 +46,7 @@ file               what it holds
 ``_spectrum.py``   :func:`differentiable_spectrum` and the ill-defined cases
 ``_floss.py``      :func:`flossing_loss`, :func:`floss`, :class:`Flosser`
 ``_lightning.py``  :class:`FlossingCallback`
-``_cost.py``       :func:`step_costs` and the ``--bench`` table
+``_cost.py``       :func:`step_costs`, :func:`graph_bytes`, the ``--bench`` table
 =================  ==============================================================
 
 References
@@ -73,10 +73,15 @@ A one-unit tanh RNN with weight ``a`` and no input sits at 0, where its exponent
 from __future__ import annotations
 
 from ._checks import find_rnn
-from ._cost import StepCosts, step_costs
-from ._floss import FlossHistory, Flosser, floss, flossing_loss
-from ._spectrum import (AMPLIFICATION_LIMIT, ExplodingGradientWarning, IllDefinedGradientWarning,
-                        RankDeficientError, differentiable_spectrum)
+from ._cost import StepCosts, graph_bytes, step_costs
+from ._floss import Flosser, FlossHistory, floss, flossing_loss
+from ._spectrum import (
+    AMPLIFICATION_LIMIT,
+    ExplodingGradientWarning,
+    IllDefinedGradientWarning,
+    RankDeficientError,
+    differentiable_spectrum,
+)
 
 __all__ = [
     "differentiable_spectrum",
@@ -87,6 +92,7 @@ __all__ = [
     "FlossingCallback",
     "find_rnn",
     "step_costs",
+    "graph_bytes",
     "StepCosts",
     "RankDeficientError",
     "IllDefinedGradientWarning",

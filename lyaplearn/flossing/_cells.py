@@ -107,7 +107,7 @@ class _GRU(_Layer):
         return r, z, n, hn
 
     def state_step(self, xp, h):
-        r, z, n, hn = self._gates(xp, h)
+        _, z, n, _ = self._gates(xp, h)
         h = (1 - z) * n + z * h
         return h, h
 

@@ -1,7 +1,8 @@
 """What a flossing step costs, measured against a training step of the same model (chapter 10).
 
 ``python -m lyaplearn.flossing --bench`` prints the ratios for a few architectures and
-sizes; :func:`step_costs` measures one setting. Both steps are timed side by side in one
+sizes, and the memory of the flossing graph; :func:`step_costs` measures one setting and
+:func:`graph_bytes` the memory. Both steps are timed side by side in one
 run, alternating, so that a shared or throttled machine slows both alike; the ratio
 reported is the median of the per-repetition ratios.
 """
@@ -131,6 +132,38 @@ def step_costs(rnn: nn.Module, inputs: torch.Tensor, k: int | None = None, *,
                      statistics.median(ratios), ratios)
 
 
+def graph_bytes(rnn: nn.Module, inputs: torch.Tensor, k: int | None = None,
+                **spectrum_kwargs) -> int:
+    """Bytes autograd keeps for the backward pass of :func:`flossing_loss` (the graph's memory).
+
+    Counts every tensor saved for backward once per storage (views share one), via
+    ``torch.autograd.graph.saved_tensors_hooks``; parameters are not counted. Deterministic,
+    unlike a peak-memory reading, so it measures what ``window`` and ``reortho_every`` save.
+
+    Examples
+    --------
+    >>> import torch
+    >>> rnn = torch.nn.RNN(2, 16, batch_first=True)
+    >>> x = torch.randn(4, 40, 2)
+    >>> graph_bytes(rnn, x, 2, window=10) < graph_bytes(rnn, x, 2) / 2
+    True
+    """
+    params = {p.data_ptr() for p in rnn.parameters()}
+    seen: dict[int, int] = {}
+
+    def pack(t):
+        ptr = t.untyped_storage().data_ptr()
+        if ptr not in params:
+            seen[ptr] = max(seen.get(ptr, 0), t.untyped_storage().nbytes())
+        return t
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t), \
+            warnings.catch_warnings():
+        warnings.simplefilter("ignore", ExplodingGradientWarning)
+        flossing_loss(rnn, inputs, k, **spectrum_kwargs)
+    return sum(seen.values())
+
+
 #: (name, module factory, k, extra spectrum arguments) of the benchmark grid.
 BENCH_CASES = [
     ("RNN tanh H=64, k=1", lambda: nn.RNN(8, 64, batch_first=True), 1, {}),
@@ -152,14 +185,16 @@ def bench(T: int = 100, batch: int = 16, repeats: int = 7, quick: bool = False,
     rows = []
     print(f"flossing step / training step, T={T}, batch={batch}, median of {repeats} "
           f"alternating repetitions, {torch.get_num_threads()} thread(s)")
-    print(f"{'case':34s} {'train ms':>9s} {'floss ms':>9s} {'ratio':>7s}")
+    print(f"{'case':34s} {'train ms':>9s} {'floss ms':>9s} {'ratio':>7s} {'graph MB':>9s}")
     for name, make, k, extra in (BENCH_CASES[:2] if quick else BENCH_CASES):
         torch.manual_seed(seed)
         rnn = make()
         x = torch.randn(batch, T, rnn.input_size)
         c = step_costs(rnn, x, k, repeats=repeats, **extra)
+        mb = graph_bytes(rnn, x, k, **extra) / 2 ** 20
         rows.append((name, c))
-        print(f"{name:34s} {1e3 * c.train:9.2f} {1e3 * c.floss:9.2f} {c.ratio:7.1f}", flush=True)
+        print(f"{name:34s} {1e3 * c.train:9.2f} {1e3 * c.floss:9.2f} {c.ratio:7.1f} {mb:9.2f}",
+              flush=True)
     return rows
 
 

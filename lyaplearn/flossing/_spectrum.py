@@ -25,8 +25,17 @@ import torch
 from torch import nn
 
 from ._cells import _make_layers
-from ._checks import (STATES, arch_of, check_choice, check_int, compute_dtype, initial_frame,
-                      initial_states, inputs_tbi, require_finite)
+from ._checks import (
+    STATES,
+    arch_of,
+    check_choice,
+    check_int,
+    compute_dtype,
+    initial_frame,
+    initial_states,
+    inputs_tbi,
+    require_finite,
+)
 
 _TIES = ("warn", "raise", "ignore")
 
