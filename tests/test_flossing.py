@@ -360,6 +360,14 @@ def test_flosser_flosses_when_due_and_leaves_the_task_gradients_alone():
     assert fl.history.at == [1, 1, 5, 5]
     assert net.rnn.weight_hh_l0.grad is marker           # the task's .grad untouched
     assert not torch.equal(net.rnn.weight_hh_l0.detach(), before)
+    # an optimizer over the whole net: the head's task gradient must not be applied
+    net.head.weight.grad = torch.ones_like(net.head.weight)
+    head = net.head.weight.detach().clone()
+    fl2 = Flosser(net, torch.randn(3, 15, 2), k=2, every=1,
+                  optimizer=torch.optim.SGD(net.parameters(), lr=0.1))
+    fl2.maybe_step(0)
+    assert torch.equal(net.head.weight.detach(), head)
+    assert torch.equal(net.head.weight.grad, torch.ones_like(head))
     term = fl.loss()
     assert term.ndim == 0 and term.requires_grad and float(term.detach()) >= 0
 

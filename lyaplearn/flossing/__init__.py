@@ -33,7 +33,7 @@ When the gradient is ill-defined
 * Repeated exponents: :class:`IllDefinedGradientWarning` (the gradient is finite but
   depends on the initial frame, unless the function is symmetric in the tied exponents).
 * Chaotic trajectories followed far back: :class:`ExplodingGradientWarning` when the
-  gradient is amplified by more than :data:`AMPLIFICATION_LIMIT`, and a
+  gradient is amplified by more than ``AMPLIFICATION_LIMIT``, and a
   ``FloatingPointError`` from ``backward`` if it overflows; ``truncate=`` bounds it.
 
 Where each piece lives
@@ -99,6 +99,10 @@ __all__ = [
     "ExplodingGradientWarning",
     "AMPLIFICATION_LIMIT",
 ]
+
+
+def __dir__() -> list[str]:       # so that autodoc and tab completion see FlossingCallback
+    return sorted(set(globals()) | {"FlossingCallback"})
 
 
 def __getattr__(name: str):

@@ -181,7 +181,7 @@ BENCH_CASES = [
 
 def bench(T: int = 100, batch: int = 16, repeats: int = 7, quick: bool = False,
           seed: int = 0) -> list[tuple[str, StepCosts]]:
-    """Run :data:`BENCH_CASES` (the first two only if ``quick``) and print a table."""
+    """Run ``BENCH_CASES`` (the first two only if ``quick``) and print a table."""
     rows = []
     print(f"flossing step / training step, T={T}, batch={batch}, median of {repeats} "
           f"alternating repetitions, {torch.get_num_threads()} thread(s)")

@@ -66,8 +66,8 @@ def flossing_loss(rnn: nn.Module, inputs: Any, k: int | None = None, *, target: 
 
     References
     ----------
-    .. [1] Engelken, R. (2023). Gradient flossing: improving gradient descent through
-       dynamic control of Jacobians. NeurIPS 36. arXiv:2312.17306.
+    Engelken, R. (2023). Gradient flossing: improving gradient descent through dynamic
+    control of Jacobians. NeurIPS 36. arXiv:2312.17306.
 
     Examples
     --------
@@ -126,7 +126,10 @@ def _update(rnn: nn.Module, opt: torch.optim.Optimizer, inputs: torch.Tensor, k,
             kwargs: dict, hist: FlossHistory, at: int) -> float:
     """One flossing update; the parameters' ``.grad`` are left as they were found."""
     params = [p for p in rnn.parameters() if p.requires_grad]
-    saved = [p.grad for p in params]
+    # every parameter the optimizer may step: only the flossing gradient may move them
+    stepped = {id(p): p for g in opt.param_groups for p in g["params"]}
+    stepped.update({id(p): p for p in params})
+    saved = {i: p.grad for i, p in stepped.items()}
     with torch.enable_grad():
         loss, lam = _loss_and_exponents(rnn, inputs, k, target, kwargs)
         grads = torch.autograd.grad(loss, params, allow_unused=True)
@@ -135,11 +138,13 @@ def _update(rnn: nn.Module, opt: torch.optim.Optimizer, inputs: torch.Tensor, k,
                                            for g in grads):
         raise FloatingPointError(f"the flossing loss or its gradient is not finite at step "
                                  f"{at} (loss {value}); lower lr or use truncate=")
+    for p in stepped.values():
+        p.grad = None
     for p, g in zip(params, grads):
         p.grad = None if g is None else g.to(p.dtype)
     opt.step()
-    for p, g in zip(params, saved):
-        p.grad = g
+    for i, p in stepped.items():
+        p.grad = saved[i]
     hist.loss.append(value)
     hist.exponents.append(lam.detach().mean(0).cpu().tolist())
     hist.at.append(at)

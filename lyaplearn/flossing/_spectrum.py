@@ -61,7 +61,7 @@ class ExplodingGradientWarning(RuntimeWarning):
     """The graph follows a chaotic trajectory far enough for its gradient to explode.
 
     The trajectory's sensitivity to the weights grows like ``exp(lambda_1 t)`` over the
-    ``t`` steps the graph reaches back; above :data:`AMPLIFICATION_LIMIT` the gradient,
+    ``t`` steps the graph reaches back; above ``AMPLIFICATION_LIMIT`` the gradient,
     though exact for this finite sequence, changes direction from one input batch to
     the next (see ``truncate`` in :func:`differentiable_spectrum`).
     """
@@ -119,8 +119,9 @@ def differentiable_spectrum(rnn: nn.Module, inputs: Any, k: int | None = None,
     state
         LSTM only: ``"full"`` (default), the tangent space of the whole state
         ``(h^1, c^1, ..., h^L, c^L)``, ``D = 2 L H``, the network's true dynamical system,
-        as :func:`lyapunov_spectrum` by default; ``"hidden"``: ``(h^1, ..., h^L)`` with the
-        cell states held fixed in the tangent map, ``D = L H`` (Vogt et al.'s convention).
+        as :func:`~lyaplearn.recurrent.lyapunov_spectrum` by default; ``"hidden"``:
+        ``(h^1, ..., h^L)`` with the cell states held fixed in the tangent map,
+        ``D = L H`` (Vogt et al.'s convention).
     units
         ``"nats"`` (default) or ``"bits"`` per step.
     dtype
@@ -177,7 +178,8 @@ def differentiable_spectrum(rnn: nn.Module, inputs: Any, k: int | None = None,
         frame of numerical rank below ``k`` (some ``r_ii`` at most ``eps`` times the
         largest): dead ReLU units, zero weight rows, ``k`` above the rank of the product,
         or too many steps between QRs. Without a graph the exponents are returned (``-inf``
-        for an exact zero) with a ``RuntimeWarning``, as :func:`lyapunov_spectrum` does.
+        for an exact zero) with a ``RuntimeWarning``, as
+        :func:`~lyaplearn.recurrent.lyapunov_spectrum` does.
 
     Warns
     -----
@@ -191,15 +193,17 @@ def differentiable_spectrum(rnn: nn.Module, inputs: Any, k: int | None = None,
 
     Notes
     -----
-    Cost: the forward pass does the engine's work in autograd-visible operations (a few
-    times slower than :func:`lyapunov_spectrum`, which fuses them); the backward pass
-    about twice the forward. The graph holds O(T (D k + gates H)) numbers per sequence:
-    the frame and the gates at every step (see ``window``).
+    Cost, measured on one CPU thread (``nn.RNN``/``GRU``/``LSTM``, 64 units, ``k = 8``
+    and 64, 16 sequences of 100 steps): the forward pass with a graph took 1.5-1.9 times
+    :func:`~lyaplearn.recurrent.lyapunov_spectrum`'s time, without a graph 1.0-1.3
+    times, and the backward pass 0.8-1.5 times the forward. The graph holds the frame
+    and the gates of every step, O(T (D k + gates H)) numbers per sequence (see
+    ``window`` and :func:`graph_bytes`).
 
     References
     ----------
-    .. [1] Engelken, R. (2023). Gradient flossing: improving gradient descent through
-       dynamic control of Jacobians. NeurIPS 36. arXiv:2312.17306.
+    Engelken, R. (2023). Gradient flossing: improving gradient descent through dynamic
+    control of Jacobians. NeurIPS 36. arXiv:2312.17306.
 
     Examples
     --------
