@@ -168,7 +168,17 @@ def floss(model: nn.Module, inputs: Any, k: int | None = None, steps: int = 100,
     """Floss before training: ``steps`` gradient steps on :func:`flossing_loss` alone.
 
     Only the recurrent module's parameters move (its input and recurrent weights and
-    biases, as in Engelken's pre-flossing); a read-out elsewhere in ``model`` is untouched.
+    biases, the three that Engelken's public code flosses); a read-out elsewhere in
+    ``model`` is untouched.
+
+    On a chaotic network the exact gradient (``truncate=None``) grows like
+    ``exp(lambda_1 T)`` and changes direction from one batch to the next (see
+    :class:`ExplodingGradientWarning`); pass ``truncate=``. ``tests/test_flossing.py``
+    flosses 32-unit tanh RNNs of gain 4 (``lambda_1`` about 0.3) and 0.3 (about -1.2)
+    with ``truncate=1``, 40 Adam steps of ``lr=0.02``, and checks that the mean
+    ``|lambda_i|`` of the two largest exponents, measured by
+    :func:`~lyaplearn.recurrent.lyapunov_spectrum` on other inputs, falls below half its
+    value for each of three seeds per gain.
 
     Parameters
     ----------
