@@ -8,8 +8,8 @@ pushes the ``k`` largest towards zero by gradient descent on
 Jacobians through which gradients flow back in time neither explodes nor vanishes along
 ``k`` directions.
 
-Main entry points
------------------
+What it offers
+--------------
 :func:`differentiable_spectrum`
     the exponents of an ``nn.RNN``/``GRU``/``LSTM`` as a tensor with an autograd graph to
     its parameters; same conventions and numbers as
@@ -36,8 +36,8 @@ When the gradient is ill-defined
   gradient is amplified by more than ``AMPLIFICATION_LIMIT``, and a
   ``FloatingPointError`` from ``backward`` if it overflows; ``truncate=`` bounds it.
 
-Where each piece lives
-----------------------
+Which file holds what
+---------------------
 =================  ==============================================================
 file               what it holds
 =================  ==============================================================
