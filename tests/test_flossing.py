@@ -32,6 +32,8 @@ from lyaplearn.flossing import (
 )
 from lyaplearn.recurrent import lyapunov_spectrum
 
+pytestmark = pytest.mark.fp_sensitive
+
 torch.set_num_threads(1)
 F64 = torch.float64
 
