@@ -1,0 +1,7 @@
+"""``python -m lyaplearn.longdelay [--quick]``: the chapter 10 experiment."""
+
+import sys
+
+from ._experiment import main
+
+sys.exit(main())
