@@ -89,7 +89,8 @@ def plot_costs(costs: dict):
            color=style.PALETTE[0])
     ax.bar(x + 0.2, [1e3 * costs[d]["floss"] for d in delays], 0.4, label="flossing step",
            color=style.PALETTE[1])
-    ax.set_xticks(x, [f"delay {d}" for d in delays])
+    ax.set_xticks(x, [str(d) for d in delays])
+    ax.set_xlabel("delay (steps)")
     ax.set_ylabel("milliseconds per step")
     ax.legend(fontsize=8)
     return fig
