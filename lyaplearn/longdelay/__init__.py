@@ -24,7 +24,8 @@ from __future__ import annotations
 
 from ._experiment import SIZES, load_results, longest_bridged, rates_by_delay, run
 from ._jacobian import JacobianSummary, jacobian_summary, long_term_jacobian, summarise
-from ._plots import plot_costs, plot_jacobian, plot_spectra, plot_success
+from ._plots import (plot_costs, plot_jacobian, plot_spectra, plot_success,
+                     plot_success_tasks)
 from ._stats import Rate, success_rate, wilson_interval
 from ._tasks import TASKS, TaskBatch, delayed_copy, delayed_xor, make_batch
 from ._train import CONDITIONS, DelayNet, RunResult, TrainConfig, accuracy, make_model, train_run
@@ -35,5 +36,5 @@ __all__ = [
     "CONDITIONS", "TrainConfig", "DelayNet", "RunResult", "make_model", "train_run", "accuracy",
     "long_term_jacobian", "summarise", "jacobian_summary", "JacobianSummary",
     "SIZES", "run", "load_results", "rates_by_delay", "longest_bridged",
-    "plot_success", "plot_spectra", "plot_jacobian", "plot_costs",
+    "plot_success", "plot_success_tasks", "plot_spectra", "plot_jacobian", "plot_costs",
 ]

@@ -94,3 +94,18 @@ def plot_costs(costs: dict):
     ax.set_ylabel("milliseconds per step")
     ax.legend(fontsize=8)
     return fig
+
+
+@style.styled
+def plot_success_tasks(res: dict):
+    """Success rate against delay for both tasks of a results file, side by side."""
+    from ._experiment import rates_by_delay
+
+    tasks = [t for t in ("copy", "xor") if any(r["task"] == t for r in res["runs"].values())]
+    if not tasks:
+        raise ValueError("res holds no runs")
+    fig, axes = style.figure(1, len(tasks), figsize=(style.PAGE_WIDTH, 3.2), squeeze=False)
+    for ax, task in zip(axes[0], tasks):
+        plot_success(rates_by_delay(res, task), ax=ax,
+                     title="delayed copy" if task == "copy" else "delayed XOR")
+    return fig
