@@ -170,3 +170,23 @@ def test_quick_runner_writes_and_resumes(tmp_path):
                 ld.plot_costs(res["costs"])):
         assert fig.get_facecolor() == (1.0, 1.0, 1.0, 1.0)
         assert all(ax.get_xlabel() and ax.get_ylabel() for ax in fig.axes)
+
+
+def _runs(cells):
+    return {"runs": {f"{t}/{c}/{d}/{s}": dict(task=t, condition=c, delay=d, seed=s,
+                                              success=ok, train_seconds=2.0, floss_seconds=1.0)
+                     for (t, c, d, s), ok in cells.items()}}
+
+
+def test_summaries_count_seeds_refuse_holes_and_sum_the_time():
+    cells = {("copy", c, d, s): s == 0 for c in ("plain", "floss_before") for d in (5, 10)
+             for s in range(3)}
+    res = _runs(cells)
+    assert ld.complete_seeds(res) == 3
+    r = ld.rates_by_delay(res, "copy")["plain"][1][0]
+    assert (r.successes, r.n) == (1, 3)
+    assert ld.floss_overhead(res) == {"floss_before": {5: 0.5, 10: 0.5}}
+    assert ld.longest_bridged(res, "copy") == {"plain": 0, "floss_before": 0}
+    del cells[("copy", "plain", 10, 2)]
+    with pytest.raises(ValueError, match="incomplete"):
+        ld.complete_seeds(_runs(cells))

@@ -8,16 +8,30 @@ initialisation; :func:`train_run`), success rates over seeds with Wilson interva
 (:func:`jacobian_summary`). ``python -m lyaplearn.longdelay`` regenerates the committed
 results file; the flossing itself is :mod:`lyaplearn.flossing`.
 
-=================  ==============================================================
-file               what it holds
-=================  ==============================================================
-``_tasks.py``      the two tasks
-``_stats.py``      Wilson intervals and success rates
-``_train.py``      the network, the four conditions, one training run
-``_jacobian.py``   the long-term Jacobian and its condition numbers
-``_experiment.py`` the runner, the results file, rates against delay
-``_plots.py``      the chapter's figures
-=================  ==============================================================
+====================  ===========================================================
+file                  what it holds
+====================  ===========================================================
+``_tasks.py``         the two tasks
+``_stats.py``         Wilson intervals and success rates
+``_train.py``         the network, the four conditions, one training run
+``_jacobian.py``      the long-term Jacobian and its condition numbers
+``_experiment.py``    the runner, the results file, rates against delay
+``_summary.py``       what the chapter reads from a results file
+``_plots.py``         the chapter's figures
+====================  ===========================================================
+
+Examples
+--------
+A delayed XOR batch, and the success rate of three runs out of four with its 95 % Wilson
+interval:
+
+>>> from lyaplearn import longdelay as ld
+>>> b = ld.delayed_xor(2, 3, seed=0)
+>>> tuple(b.inputs.shape), bool((b.targets == -b.bits.prod(1)).all())
+((2, 5, 2), True)
+>>> r = ld.success_rate([True, True, False, True])
+>>> r.rate, round(r.lo, 3), round(r.hi, 3)
+(0.75, 0.301, 0.954)
 """
 
 from __future__ import annotations
@@ -27,6 +41,7 @@ from ._jacobian import JacobianSummary, jacobian_summary, long_term_jacobian, su
 from ._plots import (plot_costs, plot_jacobian, plot_spectra, plot_success,
                      plot_success_tasks)
 from ._stats import Rate, success_rate, wilson_interval
+from ._summary import complete_seeds, floss_overhead, format_rates, spectra_arrays
 from ._tasks import TASKS, TaskBatch, delayed_copy, delayed_xor, make_batch
 from ._train import CONDITIONS, DelayNet, RunResult, TrainConfig, accuracy, make_model, train_run
 
@@ -36,5 +51,6 @@ __all__ = [
     "CONDITIONS", "TrainConfig", "DelayNet", "RunResult", "make_model", "train_run", "accuracy",
     "long_term_jacobian", "summarise", "jacobian_summary", "JacobianSummary",
     "SIZES", "run", "load_results", "rates_by_delay", "longest_bridged",
+    "complete_seeds", "format_rates", "spectra_arrays", "floss_overhead",
     "plot_success", "plot_success_tasks", "plot_spectra", "plot_jacobian", "plot_costs",
 ]
