@@ -7,6 +7,10 @@ import numpy as np
 from .. import style
 from ._train import CONDITIONS
 
+COLORS = {"plain": style.PALETTE[0], "floss_before": style.PALETTE[1],
+          "floss_during": style.PALETTE[2], "orthogonal": style.PALETTE[3]}
+NAME_COLORS = {"plain": COLORS["plain"], "flossed": COLORS["floss_before"],
+               "orthogonal": COLORS["orthogonal"]}
 LABELS = {"plain": "plain", "floss_before": "flossing before", "floss_during":
           "flossing during", "orthogonal": "orthogonal init"}
 
@@ -23,18 +27,18 @@ def plot_success(rates: dict, *, title: str | None = None, ax=None):
         fig = ax.figure
     for i, cond in enumerate(c for c in CONDITIONS if c in rates):
         delays, rs = rates[cond]
-        d = np.asarray(delays, float) * (1 + 0.03 * (i - 1.5))   # side by side
+        d = np.asarray(delays, float) * (1 + 0.09 * (i - 1.5))   # side by side
         p = np.array([r.rate for r in rs])
         err = np.array([[r.rate - r.lo for r in rs], [r.hi - r.rate for r in rs]])
-        ax.errorbar(d, p, yerr=err, marker="o", capsize=3, label=LABELS[cond],
-                    color=style.PALETTE[i])
+        ax.errorbar(d, p, yerr=err, marker="o", ms=4, capsize=2, lw=1.2, elinewidth=0.8,
+                    label=LABELS[cond], color=COLORS[cond])
     ax.set_xscale("log")
     ax.set_xlabel("delay (steps)")
     ax.set_ylabel("success rate")
     ax.set_ylim(-0.05, 1.05)
     if title:
         ax.set_title(title)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=7, loc="lower left")
     return fig
 
 
@@ -47,10 +51,10 @@ def plot_spectra(spectra: dict):
     fig, ax = style.figure(figsize=(style.PAGE_WIDTH / 1.4, 3.2))
     names = {"plain": "default init", "flossed": "after flossing", "orthogonal":
              "orthogonal init"}
-    for i, name in enumerate(names):
+    for name in names:
         for j, rec in enumerate(spectra.values()):
             lam = np.asarray(rec[name]["spectrum"])
-            ax.plot(np.arange(1, lam.size + 1), lam, color=style.PALETTE[i], alpha=0.8,
+            ax.plot(np.arange(1, lam.size + 1), lam, color=NAME_COLORS[name], alpha=0.8,
                     label=names[name] if j == 0 else None)
     ax.axhline(0.0, color="k", lw=0.8)
     ax.set_xlabel("index $i$")
@@ -65,10 +69,10 @@ def plot_jacobian(spectra: dict, k: int):
     fig, ax = style.figure(figsize=(style.PAGE_WIDTH / 1.4, 3.2))
     names = {"plain": "default init", "flossed": "after flossing", "orthogonal":
              "orthogonal init"}
-    for i, name in enumerate(names):
+    for name in names:
         for j, rec in enumerate(spectra.values()):
             r = np.asarray(rec[name]["rates"])
-            ax.plot(np.arange(1, r.size + 1), r, color=style.PALETTE[i], alpha=0.8,
+            ax.plot(np.arange(1, r.size + 1), r, color=NAME_COLORS[name], alpha=0.8,
                     marker=".", label=names[name] if j == 0 else None)
     ax.axvline(k, color="k", ls=":", lw=0.8)
     ax.axhline(0.0, color="k", lw=0.8)
