@@ -28,7 +28,6 @@ import warnings
 from dataclasses import asdict
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from .._paths import results_file, results_out_dir
