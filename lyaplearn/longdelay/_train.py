@@ -139,9 +139,9 @@ def train_run(task: str, condition: str, delay: int, seed: int,
               cfg: TrainConfig | None = None) -> RunResult:
     """Train one network on ``task`` at ``delay`` under ``condition``; seeded throughout.
 
-    Training batches use seeds ``seed * 100_000 + step``, the held-out test batch seed
-    ``-1 - seed`` mapped to ``2**31 - 1 - seed``, flossing batches their own range, so no
-    two sets overlap.
+    Training batches use the batch seeds ``seed * 100_000 + step``, flossing batches
+    ``10_000_000 + 1000 * seed + i`` and the held-out test batch ``2**31 - 1 - seed``: for
+    seeds below 100 and fewer than 1000 flossing steps no two of them coincide.
 
     Examples
     --------
