@@ -43,7 +43,7 @@ SIZES = {
                   cost_delays=[20], cost_repeats=3,
                   config=dict(hidden=16, steps=40, floss_steps=10, floss_every=20,
                               floss_steps_each=2, test_n=128)),
-    "full": dict(delays=[5, 20, 50, 100], seeds=8, tasks=list(TASKS), spectrum_seeds=3,
+    "full": dict(delays=[5, 20, 50, 100], seeds=10, tasks=list(TASKS), spectrum_seeds=3,
                  cost_delays=[20, 100], cost_repeats=7, config={}),
 }
 
