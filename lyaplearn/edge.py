@@ -8,14 +8,15 @@ Measurements
     :func:`rnn_lambda_measured` and :func:`rnn_spectra` (chapter 5's engine),
     :func:`annealed_spectrum` (the annealed random-matrix model),
     :func:`gated_lambda_max` (chapter 6's engine on ``nn.RNN``, ``GRU`` and ``LSTM``),
-    :func:`zero_crossing`.
+    :func:`zero_crossing`, :func:`initial_lambda_max` (chapter 7's own networks at
+    initialisation).
 Larger networks
     :func:`run_sizes` writes ``lyaplearn/results/ch09_full.json`` (``python -m
     lyaplearn.edge``; ``--quick`` for a check of a few seconds), read back by
     :func:`load_results`.
 Figures
     :func:`plot_phase_diagram`, :func:`plot_rnn_lambda`, :func:`plot_finite_size`,
-    :func:`plot_spectrum_collapse`, :func:`plot_gated_edge`.
+    :func:`plot_spectrum_collapse`, :func:`plot_gated_edge`, :func:`plot_run_starts`.
 
 All exponents and growth rates are natural-log rates: nats per step (or per layer).
 """
@@ -49,6 +50,7 @@ __all__ = [
     "annealed_spectrum",
     "gated_lambda_max",
     "zero_crossing",
+    "initial_lambda_max",
     "run_sizes",
     "load_results",
     "plot_phase_diagram",
@@ -56,6 +58,7 @@ __all__ = [
     "plot_finite_size",
     "plot_spectrum_collapse",
     "plot_gated_edge",
+    "plot_run_starts",
     "main",
 ]
 
@@ -263,6 +266,46 @@ def zero_crossing(x: Sequence[float], y: Sequence[float]) -> float:
         if y[i] < 0 <= y[i + 1]:
             return float(x[i] + (x[i + 1] - x[i]) * (-y[i]) / (y[i + 1] - y[i]))
     return math.nan
+
+
+def initial_lambda_max(results: dict, family: str = "regression", data=None, *,
+                       state: str = "full") -> dict:
+    """``lambda_max`` of each of chapter 7's networks at initialisation, on its own probe.
+
+    For every run of ``family`` in a results file of :mod:`lyaplearn.experiments`,
+    the network is rebuilt from the run's configuration exactly as training
+    started it (:func:`lyaplearn.training.make_model`: the same ``p`` and seed,
+    no biases) and its largest exponent is computed on the run's own spectrum
+    probe of test data (:func:`lyaplearn.training.probe_inputs`, the same warm-up),
+    in the ``state`` convention (``"full"``: the LSTM's ``(h, c)`` map, the
+    stability exponent; ``"hidden"``: the paper's reduction, which the results
+    file already records). ``data`` are the task's splits (default: the paper's,
+    :func:`lyaplearn.experiments.default_data`).
+
+    Returns ``{"p", "lambda_max", "loss"}``: arrays over the runs, with the best
+    validation loss of each run.
+    """
+    from dataclasses import replace
+
+    from .readout import _family, final_losses
+    from .training import RunConfig, make_model, probe_inputs, record_spectrum
+
+    if state not in ("full", "hidden"):
+        raise ValueError(f"state must be 'full' or 'hidden', got {state!r}")
+    runs = _family(results, family)
+    if data is None:
+        from .experiments import default_data
+        data = default_data()[runs[0]["config"]["task"]]
+    ps, lam = [], []
+    for r in runs:
+        cfg = replace(RunConfig(**r["config"]), k=1)
+        model = make_model(cfg, data)
+        _, feats, _ = record_spectrum(model, probe_inputs(model, data.test, cfg), cfg,
+                                      state=state)
+        ps.append(cfg.p)
+        lam.append(feats["max"])
+    return {"p": np.array(ps), "lambda_max": np.array(lam),
+            "loss": final_losses(results, family)}
 
 
 # ----------------------------------------------------------------------------
@@ -477,15 +520,18 @@ def plot_spectrum_collapse(spectra: dict, *, annealed: dict | None = None, figsi
     return fig
 
 
+_MARKERS = ("s", "^", "D", "v", "x")
+
+
 @style.styled
 def plot_gated_edge(ps, lam: dict, *, marks: dict | None = None, curves: dict | None = None,
                     figsize=(6.4, 4.0)):
     """``lambda_max`` against the init scale ``p`` for several architectures.
 
     ``lam`` maps a label to an array ``(len(ps), seeds)``; ``marks`` optionally
-    maps a label to ``(p values, y values)`` drawn as crosses (e.g. where
-    chapter 7's runs started); ``curves`` maps a label to ``(p values, y values)``
-    drawn as dashed lines (e.g. :func:`~lyaplearn.meanfield.uniform_init_lambda`).
+    maps a label to ``(p values, y values)`` drawn as unconnected markers, each
+    group with its own marker and colour; ``curves`` maps a label to ``(p values,
+    y values)`` drawn as dashed lines (e.g. :func:`~lyaplearn.meanfield.uniform_init_lambda`).
     """
     fig, ax = style.figure(figsize=figsize)
     for i, (name, (x, y)) in enumerate((curves or {}).items()):
@@ -494,12 +540,44 @@ def plot_gated_edge(ps, lam: dict, *, marks: dict | None = None, curves: dict | 
         v = np.asarray(v)
         ax.errorbar(ps, v.mean(axis=1), yerr=v.std(axis=1), marker="o", ms=4, capsize=2,
                     color=style.PALETTE[i % 7], label=name)
-    for name, (x, y) in (marks or {}).items():
-        ax.plot(x, y, "x", color="black", ms=6, label=name)
+    for i, (name, (x, y)) in enumerate((marks or {}).items()):
+        ax.plot(x, y, ls="none", marker=_MARKERS[i % len(_MARKERS)], ms=7,
+                color=style.PALETTE[(len(lam) + i) % 7], label=name)
     ax.axhline(0.0, color="0.4", lw=0.8)
     ax.set_xscale("log")
     ax.set_xlabel("initialisation scale $p$ (weights ~ U(−p, p))")
     ax.set_ylabel(rf"$\lambda_{{\max}}$ ({style.NATS_PER_STEP})")
+    ax.legend()
+    return fig
+
+
+@style.styled
+def plot_run_starts(p, lambda_max, loss, *, n: int = 5, figsize=(6.4, 4.0)):
+    """Where training runs started: ``lambda_max`` at initialisation against ``p``.
+
+    Every run is a grey dot; the ``n`` runs with the lowest ``loss`` are blue
+    circles and the ``n`` with the highest vermillion triangles (e.g. from
+    :func:`initial_lambda_max`).
+    """
+    p, lam, loss = (np.asarray(v, dtype=float) for v in (p, lambda_max, loss))
+    if not p.shape == lam.shape == loss.shape or p.ndim != 1:
+        raise ValueError(f"p, lambda_max and loss must be 1-D of equal length, got shapes "
+                         f"{p.shape}, {lam.shape} and {loss.shape}")
+    n = _check_int(n, "n", 1)
+    if 2 * n > p.size:
+        raise ValueError(f"n must be at most half the number of runs ({p.size}), got {n}")
+    order = np.argsort(loss, kind="stable")
+    best, worst = order[:n], order[-n:]
+    fig, ax = style.figure(figsize=figsize)
+    ax.plot(p, lam, "o", color="0.6", ms=4, label=f"all {p.size} runs")
+    ax.plot(p[best], lam[best], "o", color=style.PALETTE[0], ms=8, mfc="none", mew=2,
+            label=f"{n} lowest final loss")
+    ax.plot(p[worst], lam[worst], "^", color=style.PALETTE[1], ms=8, mfc="none", mew=2,
+            label=f"{n} highest final loss")
+    ax.axhline(0.0, color="0.4", lw=0.8)
+    ax.set_xscale("log")
+    ax.set_xlabel("initialisation scale $p$ (weights ~ U(−p, p))")
+    ax.set_ylabel(rf"$\lambda_{{\max}}$ at initialisation ({style.NATS_PER_STEP})")
     ax.legend()
     return fig
 
