@@ -392,8 +392,10 @@ ENTRIES: dict[str, list] = {
         C(r"with tests the submissions never see",
           ("tests/test_coursework.py::test_generate_writes_student_and_grader_files",
            "tests/test_coursework_hostile.py::"
-           "test_reading_the_hidden_tests_finds_nothing_and_is_flagged"),
-          "every master's student notebook; a hostile submission looking for the tests"),
+           "test_the_sandbox_sees_no_network_no_library_and_no_other_files",
+           "tests/test_coursework_hostile.py::"
+           "test_patching_is_flagged_from_the_text_and_unseen_patches_gain_nothing"),
+          "every master's student notebook; hostile submissions opening the tests' files"),
         C(r"never with the reference solution's own output",
           ("tests/test_claims.py::test_hidden_tests_embed_no_line_of_the_reference_solution",),
           "every question of every master (named in the text)"),

@@ -40,6 +40,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.fp_insensitive
+
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = {p.stem[:2]: p for p in sorted((ROOT / "book").glob("[0-9][0-9]_*.ipynb"))}
 SOURCES["teaching"] = ROOT / "book" / "teaching.md"
