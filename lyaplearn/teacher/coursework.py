@@ -59,10 +59,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from lyaplearn import _submissions
-from lyaplearn._submissions import csv_cell, printable
-from lyaplearn._marking import Graded, _assignment_of, check_sandbox, grade_notebook, unmarkable
-from lyaplearn.sandbox import Limits, sandbox_usable
+from lyaplearn.teacher import _submissions
+from lyaplearn.teacher._submissions import csv_cell, printable
+from lyaplearn.teacher._marking import Graded, _assignment_of, check_sandbox, grade_notebook, unmarkable
+from lyaplearn.teacher.sandbox import Limits, sandbox_usable
 
 __all__ = [
     "OTTER_VERSION",
@@ -228,7 +228,7 @@ OWN_CODE_NOTE = (
 def _write_student(src: Path, dest: Path, master: Path) -> None:
     """The student notebook otter made, with the install line of the project's home (read from the
     ``_config.yml`` of the masters' checkout) and the note above."""
-    from lyaplearn import publish
+    from lyaplearn.teacher import publish
 
     nb = json.loads(src.read_text(encoding="utf-8"))
     config = Path(master).resolve().parents[3] / "_config.yml"

@@ -48,9 +48,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from lyaplearn import _sandbox_worker as wire
-from lyaplearn._cgroup import Cgroup
-from lyaplearn._seccomp import SeccompUnavailable, bpf_program
+from lyaplearn.teacher import _sandbox_worker as wire
+from lyaplearn.teacher._cgroup import Cgroup
+from lyaplearn.teacher._seccomp import SeccompUnavailable, bpf_program
 
 __all__ = ["Limits", "Budget", "SandboxError", "SandboxTimeout", "SandboxViolation", "SubmissionError",
            "sandbox_command", "sandbox_usable", "Session", "RemoteFunction"]

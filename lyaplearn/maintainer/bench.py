@@ -42,8 +42,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from . import recurrent
-from .recurrent import _qr
+from .. import recurrent
+from ..recurrent import _qr
 
 __all__ = ["Case", "FULL_CASES", "QUICK_CASES", "GPU_CASES", "engine_work", "floor_work",
            "training_work", "time_engine", "time_floor", "time_jacrev",

@@ -36,10 +36,10 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lyaplearn import _submissions
-from lyaplearn._submissions import Submission, printable
-from lyaplearn._submitted_code import runnable_cells, tampering
-from lyaplearn.sandbox import Budget, Limits, SandboxError, SandboxTimeout, SandboxViolation, Session
+from lyaplearn.teacher import _submissions
+from lyaplearn.teacher._submissions import Submission, printable
+from lyaplearn.teacher._submitted_code import runnable_cells, tampering
+from lyaplearn.teacher.sandbox import Budget, Limits, SandboxError, SandboxTimeout, SandboxViolation, Session
 
 _NAME = re.compile(r"ch\d\d")
 #: Longest message of one test case kept in the feedback, in characters.
@@ -178,7 +178,7 @@ def grade_notebook(submission, autograder_zip, master=None, *, limits: Limits | 
     """Mark one notebook: its code runs in a sandbox, the tests run here; see ``coursework.grade``."""
     from otter.test_files.exception_test import ExceptionTestFile
 
-    from lyaplearn.coursework import manual_questions
+    from lyaplearn.teacher.coursework import manual_questions
 
     limits = Limits() if limits is None else limits
     if not isinstance(limits, Limits):
@@ -305,7 +305,7 @@ def _feedback(g: Graded, results, for_student: bool) -> str:
 
 def unmarkable(name: str, assignment: str | None, master, reason: str) -> Graded:
     """The row of a file that cannot be marked: every auto-graded question 0, with the reason."""
-    from lyaplearn.coursework import _config_blocks, manual_questions
+    from lyaplearn.teacher.coursework import _config_blocks, manual_questions
 
     g = Graded(notebook=name, assignment=assignment or "?", notes=[printable(reason, newlines=False)])
     if master is not None:

@@ -32,7 +32,7 @@ Examples
 >>> decode({"__nd__": "<f8", "shape": [10**6, 10**6], "b64": ""})
 Traceback (most recent call last):
 ...
-lyaplearn._sandbox_worker.CodecError: array shape does not match its data
+lyaplearn.teacher._sandbox_worker.CodecError: array shape does not match its data
 """
 
 from __future__ import annotations

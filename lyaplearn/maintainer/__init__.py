@@ -1,0 +1,1 @@
+"""The maintainer's tools: the benchmark."""

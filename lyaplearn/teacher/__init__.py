@@ -1,0 +1,1 @@
+"""The teacher's tools: coursework, its sandboxed marking, publishing."""
