@@ -1,0 +1,5 @@
+"""Deprecated alias of :mod:`lyaplearn.teacher.sandbox`, kept for one release; importing it warns."""
+
+from lyaplearn._moved import alias
+
+alias(__spec__.name, __name__ == "__main__")
