@@ -44,7 +44,7 @@ check:
 # book/assignments/masters/, then local marking of a folder of submitted notebooks.
 assignments:
 	bash scripts/setup_env.sh coursework
-	$(VENV)/python -m lyaplearn.coursework generate --out _build/assignments
+	$(VENV)/python -m lyaplearn.teacher.coursework generate --out _build/assignments
 
 # Each notebook runs in a bubblewrap sandbox (seccomp filter, fresh keyring) with one time
 # budget for everything it does (TIMEOUT seconds, default 300); graders missing or older than
@@ -54,7 +54,7 @@ grade:
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=<folder of .ipynb> [TIMEOUT=seconds]"; exit 2; }
 	bash scripts/setup_env.sh coursework
 	bash scripts/ensure_debian.sh sandbox
-	$(VENV)/python -m lyaplearn.coursework grade "$(SUBMISSIONS)" --autograders _build/assignments/autograder --timeout $(TIMEOUT)
+	$(VENV)/python -m lyaplearn.teacher.coursework grade "$(SUBMISSIONS)" --autograders _build/assignments/autograder --timeout $(TIMEOUT)
 
 # Build the website for publication (refuses while repository.url in _config.yml is a
 # placeholder) and push it to the gh-pages branch (README, "Publishing").

@@ -34,7 +34,7 @@ from IPython.core.inputtransformer2 import TransformerManager  # noqa: E402
 from otter.nbmeta_config import NBMetadataConfig  # noqa: E402
 from otter.test_files import create_test_file  # noqa: E402
 
-from lyaplearn import coursework as cw  # noqa: E402
+from lyaplearn.teacher import coursework as cw  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 MASTERS = ROOT / "book" / "assignments" / "masters"
@@ -277,8 +277,8 @@ def test_every_master_solution_scores_full_marks_through_the_sandbox(made, tmp_p
 def test_no_handed_out_notebook_reads_as_tampering(made, kind):
     """The marker's reading of the text flags tampering; the notebooks it hands out, filled in
     with the reference solutions or untouched, must never be flagged."""
-    from lyaplearn._submissions import read
-    from lyaplearn._submitted_code import runnable_cells, tampering
+    from lyaplearn.teacher._submissions import read
+    from lyaplearn.teacher._submitted_code import runnable_cells, tampering
 
     for chapter, paths in made.items():
         sub = read(paths[kind])

@@ -53,7 +53,7 @@ yaml = pytest.importorskip("yaml")
 from IPython.core.inputtransformer2 import TransformerManager  # noqa: E402
 from otter.test_files.exception_test import ExceptionTestFile  # noqa: E402
 
-from lyaplearn import coursework as cw  # noqa: E402
+from lyaplearn.teacher import coursework as cw  # noqa: E402
 
 pytestmark = pytest.mark.fp_insensitive
 
