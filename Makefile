@@ -27,7 +27,7 @@ site:
 	$(BUILD)
 
 test:
-	bash scripts/setup_env.sh book test coursework
+	bash scripts/setup_env.sh book test teacher
 	bash scripts/ensure_debian.sh chromium bubblewrap postgresql
 	bash scripts/test_all.sh
 
@@ -43,7 +43,7 @@ check:
 # Coursework (book/teaching.md): student notebooks and the grader's files from
 # book/assignments/masters/, then local marking of a folder of submitted notebooks.
 assignments:
-	bash scripts/setup_env.sh coursework
+	bash scripts/setup_env.sh teacher
 	$(VENV)/python -m lyaplearn.teacher.coursework generate --out _build/assignments
 
 # Each notebook runs in a bubblewrap sandbox (seccomp filter, fresh keyring) with one time
@@ -52,7 +52,7 @@ assignments:
 TIMEOUT ?= 300
 grade:
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=<folder of .ipynb> [TIMEOUT=seconds]"; exit 2; }
-	bash scripts/setup_env.sh coursework
+	bash scripts/setup_env.sh teacher
 	bash scripts/ensure_debian.sh sandbox
 	$(VENV)/python -m lyaplearn.teacher.coursework grade "$(SUBMISSIONS)" --autograders _build/assignments/autograder --timeout $(TIMEOUT)
 

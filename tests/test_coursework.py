@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("otter", reason="coursework needs the extra: pip install -e '.[coursework]'")
+pytest.importorskip("otter", reason="the teacher's tools need their extra: pip install -e '.[teacher]'")
 pytestmark = [pytest.mark.fp_insensitive, pytest.mark.slow, pytest.mark.filterwarnings(
     # raised inside otter's own grading code (pandas 3 deprecation), not by us
     "ignore:The inplace keyword in DataFrame.drop is deprecated",
@@ -146,8 +146,11 @@ def test_teaching_page_table_matches_the_master(chapter):
 
 def test_otter_version_is_pinned_once():
     pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
-    extra = re.search(r"^coursework = \[(.*?)^\]", pyproject, flags=re.M | re.S)
-    assert extra and f"otter-grader[grading]=={cw.OTTER_VERSION}" in extra.group(1)
+    extras = {name: re.search(rf"^{name} = \[(.*?)^\]", pyproject, flags=re.M | re.S)
+              for name in ("teacher", "coursework")}
+    assert extras["teacher"] and f"otter-grader[grading]=={cw.OTTER_VERSION}" in extras["teacher"].group(1)
+    # `coursework` is the old name of `teacher`: the same packages
+    assert extras["coursework"] and extras["coursework"].group(1) == extras["teacher"].group(1)
     assert version("otter-grader") == cw.OTTER_VERSION
 
 

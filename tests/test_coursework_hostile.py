@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("otter", reason="coursework needs the extra: pip install -e '.[coursework]'")
+pytest.importorskip("otter", reason="the teacher's tools need their extra: pip install -e '.[teacher]'")
 pytestmark = [pytest.mark.fp_insensitive, pytest.mark.slow,
               pytest.mark.filterwarnings("ignore:The inplace keyword in DataFrame.drop is deprecated")]
 

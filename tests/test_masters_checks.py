@@ -46,7 +46,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-pytest.importorskip("otter", reason="coursework needs the extra: pip install -e '.[coursework]'")
+pytest.importorskip("otter", reason="the teacher's tools need their extra: pip install -e '.[teacher]'")
 torch = pytest.importorskip("torch")
 yaml = pytest.importorskip("yaml")
 

@@ -1,7 +1,7 @@
 """Benchmark of :func:`lyaplearn.recurrent.lyapunov_spectrum`.
 
-Run ``python -m lyaplearn.bench`` (full CPU grid), ``python -m lyaplearn.bench --quick``,
-or ``python -m lyaplearn.bench --device cuda`` (the GPU grid: the settings of the paper
+Run ``python -m lyaplearn.maintainer.bench`` (full CPU grid), ``python -m lyaplearn.maintainer.bench --quick``,
+or ``python -m lyaplearn.maintainer.bench --device cuda`` (the GPU grid: the settings of the paper
 and of the GPU issue, T = 100). Every case is timed side by side in one run against
 
 floor (Householder)
@@ -387,7 +387,7 @@ def run(cases: list[Case], repeats: int = 3, jacrev: bool = True, out=print,
 
 
 def main(argv: list[str] | None = None) -> list[dict]:
-    p = argparse.ArgumentParser(prog="python -m lyaplearn.bench", description=__doc__,
+    p = argparse.ArgumentParser(prog="python -m lyaplearn.maintainer.bench", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="small sizes, a few seconds")
     p.add_argument("--repeats", type=int, default=None,

@@ -1,6 +1,6 @@
 """Marking one submitted notebook: its cells in a sandbox, its tests here (``make grade``).
 
-:func:`grade_notebook` (re-exported by :mod:`lyaplearn.coursework`, whose ``grade``
+:func:`grade_notebook` (re-exported by :mod:`lyaplearn.teacher.coursework`, whose ``grade``
 marks a folder) runs the notebook's code cells in a fresh sandbox and then the
 assignment's tests in this process, calling the submission's functions across the
 boundary. The rules it follows, written for teachers in ``book/teaching.md``:
@@ -14,7 +14,7 @@ boundary. The rules it follows, written for teachers in ``book/teaching.md``:
   students see) cannot quote a hidden input; hidden tests are reported as passed or
   failed only;
 * **arguments go in by value**: what a function does to its arguments stays in the sandbox;
-* **every limit is per submission**: one wall-clock :class:`~lyaplearn.sandbox.Budget`
+* **every limit is per submission**: one wall-clock :class:`~lyaplearn.teacher.sandbox.Budget`
   for the cells, their reruns after a crash and every call of the tests; the cells may
   use half of it, so that a notebook stopped at a cell can still be run again up to that
   cell and tested in the other half.
@@ -182,7 +182,7 @@ def grade_notebook(submission, autograder_zip, master=None, *, limits: Limits | 
 
     limits = Limits() if limits is None else limits
     if not isinstance(limits, Limits):
-        raise ValueError(f"limits must be a lyaplearn.sandbox.Limits, got {type(limits).__name__}")
+        raise ValueError(f"limits must be a lyaplearn.teacher.sandbox.Limits, got {type(limits).__name__}")
     if isinstance(submission, Submission):
         sub = submission
     else:

@@ -15,7 +15,7 @@ master format). Two entry points, used by ``make assignments`` and ``make grade`
 :func:`grade`
     Marks every ``*.ipynb`` in a folder of submissions locally, without Docker,
     without a server and offline. Each notebook's code cells run in a sandbox
-    (:mod:`lyaplearn.sandbox`: bubblewrap, no network, none of the grader's files,
+    (:mod:`lyaplearn.teacher.sandbox`: bubblewrap, no network, none of the grader's files,
     a seccomp filter, one budget of time, memory and processes per submission); the
     hidden tests run here, outside it, and call the submission's functions across the
     boundary, so a submission can neither read the tests nor change how they judge it.
@@ -42,8 +42,8 @@ installed from a wheel, which holds none.
 
 Command line::
 
-    python -m lyaplearn.coursework generate [--out DIR] [--masters DIR]
-    python -m lyaplearn.coursework grade SUBMISSIONS [--autograders DIR] [--masters DIR]
+    python -m lyaplearn.teacher.coursework generate [--out DIR] [--masters DIR]
+    python -m lyaplearn.teacher.coursework grade SUBMISSIONS [--autograders DIR] [--masters DIR]
                                          [--timeout SECONDS] [--no-isolation]
 """
 
@@ -78,7 +78,7 @@ __all__ = [
 ]
 
 #: The otter-grader release the masters are written for (pinned in pyproject.toml,
-#: extra ``coursework``; the student notebooks install this version where it is missing).
+#: extra ``teacher``; the student notebooks install this version where it is missing).
 OTTER_VERSION = "7.0.0"
 
 #: Where the teacher's master notebooks live in a checkout of the repository (not in the package).
@@ -263,7 +263,7 @@ def grade(submissions, autograders="_build/assignments/autograder", masters_dir=
           limits: Limits | None = None, isolate: bool = True) -> list[Graded]:
     """Mark every ``*.ipynb`` in the folder ``submissions``.
 
-    Each notebook's code cells run in a sandbox (:mod:`lyaplearn.sandbox`: no
+    Each notebook's code cells run in a sandbox (:mod:`lyaplearn.teacher.sandbox`: no
     network, none of the grader's files, no other submission, one budget of time,
     memory and processes per submission); the hidden tests run in this process and
     call the submission's functions across the sandbox boundary, so nothing the
@@ -282,7 +282,7 @@ def grade(submissions, autograders="_build/assignments/autograder", masters_dir=
         Folder of the masters; by default those of the checkout the current folder is
         in, if any (without masters, the graders in ``autograders`` are used as they are
         and hand-marked questions are not listed).
-    limits : lyaplearn.sandbox.Limits, optional
+    limits : lyaplearn.teacher.sandbox.Limits, optional
         Time, memory and process limits per notebook.
     isolate : bool
         Run submissions in bubblewrap (default). False runs them unisolated, with
@@ -311,12 +311,12 @@ def grade(submissions, autograders="_build/assignments/autograder", masters_dir=
     ag = _dir(autograders, "autograders", must_exist=False)
     limits = Limits() if limits is None else limits
     if not isinstance(limits, Limits):
-        raise ValueError(f"limits must be a lyaplearn.sandbox.Limits, got {type(limits).__name__}")
+        raise ValueError(f"limits must be a lyaplearn.teacher.sandbox.Limits, got {type(limits).__name__}")
     if isolate:
         why = sandbox_usable()
         if why:
             raise RuntimeError(f"cannot isolate the submissions: {why}. Install the sandbox's packages, or pass "
-                               "--no-isolation (python -m lyaplearn.coursework grade) to run them unisolated")
+                               "--no-isolation (python -m lyaplearn.teacher.coursework grade) to run them unisolated")
     subs = _submissions.find(folder)
     if not subs:
         raise ValueError(f"submissions folder {str(folder)!r} holds no .ipynb file")
@@ -371,7 +371,7 @@ def grade(submissions, autograders="_build/assignments/autograder", masters_dir=
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m lyaplearn.coursework", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m lyaplearn.teacher.coursework", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("generate", help="student notebooks and grader's files from the masters")
     p.add_argument("--out", default="_build/assignments")

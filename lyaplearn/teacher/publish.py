@@ -16,7 +16,7 @@ While the setting is unset (empty, a placeholder such as ``OWNER/REPOSITORY``, o
 ``github.com/lyaplearn/lyaplearn``, which is not this project's repository), the
 website is built without launch and repository buttons and the build says so in
 a banner; with ``LYAPLEARN_PUBLISH=1`` (``make publish``) it refuses to build.
-After changing the setting, ``python -m lyaplearn.publish sync`` rewrites the
+After changing the setting, ``python -m lyaplearn.teacher.publish sync`` rewrites the
 install cells and the README block (a test checks that they agree with it).
 
 Student copies (:func:`student_copy`) are the chapter notebooks without their
@@ -204,7 +204,7 @@ def readme_block(url: str | None) -> str:
         body = ("The project's public home is **not set**: `repository.url` in `_config.yml` is a "
                 "placeholder, so the website is built without launch buttons and the notebooks' install "
                 "cells stop with an error instead of installing from a wrong address. To publish, set it "
-                "to your repository and run `python -m lyaplearn.publish sync` (see *Publishing* below).")
+                "to your repository and run `python -m lyaplearn.teacher.publish sync` (see *Publishing* below).")
     else:
         owner_repo = url.split("github.com/", 1)[1]
         owner, repo = owner_repo.split("/", 1)
@@ -241,7 +241,7 @@ def sync(root=None) -> list[Path]:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m lyaplearn.publish", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m lyaplearn.teacher.publish", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("home", help="print the public home (exit 1 while it is unset)")
     sub.add_parser("sync", help="rewrite install cells and the README block from repository.url")

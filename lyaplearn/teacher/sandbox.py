@@ -1,6 +1,6 @@
 """Running untrusted notebooks for marking: an isolated process that answers calls.
 
-:class:`Session` starts the worker (``lyaplearn/_sandbox_worker.py``) in a sandbox made
+:class:`Session` starts the worker (``lyaplearn/teacher/_sandbox_worker.py``) in a sandbox made
 with Debian's ``bubblewrap`` (``bwrap``) and talks to it over a pipe. Inside the sandbox:
 
 * the file system holds the system's programs and this Python environment, read
@@ -262,7 +262,7 @@ class Session:
     def __init__(self, notebook_text: str, notebook_name: str, limits: Limits = Limits(), use_bwrap: bool = True,
                  budget: Budget | None = None):
         if not isinstance(limits, Limits):
-            raise ValueError(f"limits must be a lyaplearn.sandbox.Limits, got {type(limits).__name__}")
+            raise ValueError(f"limits must be a lyaplearn.teacher.sandbox.Limits, got {type(limits).__name__}")
         self.limits, self.use_bwrap = limits, use_bwrap
         self.budget = Budget(limits.notebook_seconds) if budget is None else budget
         self._proc, self._tmp, self._cgroup = None, None, None
