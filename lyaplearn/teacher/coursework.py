@@ -232,8 +232,12 @@ def _write_student(src: Path, dest: Path, master: Path) -> None:
 
     nb = json.loads(src.read_text(encoding="utf-8"))
     config = Path(master).resolve().parents[3] / "_config.yml"
-    config = config if config.is_file() else Path(publish.CONFIG)
-    url = publish.home(config) if config.is_file() else None
+    if not config.is_file():          # masters kept apart from a checkout: the one run from, if any
+        try:
+            config = publish.checkout_root() / "_config.yml"
+        except ValueError:
+            config = None
+    url = publish.home(config) if config is not None and config.is_file() else None
     publish.set_install_cell(nb, url)
     if url is None:   # the answers do not need lyaplearn: skip it rather than stop the notebook
         for cell in nb["cells"]:
