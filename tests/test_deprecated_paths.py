@@ -66,6 +66,7 @@ def _python(repo_root, *args):
     return subprocess.run([sys.executable, *args], capture_output=True, text=True, env=env, timeout=120)
 
 
+@pytest.mark.slow   # a fresh interpreter each (torch for the benchmark): left to `make test`
 @pytest.mark.parametrize("old", ["lyaplearn.coursework", "lyaplearn.publish", "lyaplearn.bench"])
 def test_python_dash_m_on_an_old_path_warns_and_runs_the_new_command(old, repo_root):
     new = MOVED[old]
@@ -75,12 +76,14 @@ def test_python_dash_m_on_an_old_path_warns_and_runs_the_new_command(old, repo_r
     assert "DeprecationWarning" in r.stderr and f"use python -m {new}" in r.stderr, r.stderr[-2000:]
 
 
+@pytest.mark.slow
 def test_python_dash_m_on_the_old_sandbox_path_warns_and_does_nothing_else(repo_root):
     r = _python(repo_root, "-m", "lyaplearn.sandbox")     # no command line, before or after the move
     assert r.returncode == 0 and r.stdout == "", r.stderr[-2000:]
     assert "DeprecationWarning" in r.stderr and "lyaplearn.teacher.sandbox" in r.stderr
 
 
+@pytest.mark.slow
 def test_new_paths_warn_of_nothing(repo_root):
     r = _python(repo_root, "-W", "error::DeprecationWarning", "-c", "import " + ", ".join(MOVED.values()))
     assert r.returncode == 0, r.stderr[-2000:]
