@@ -31,15 +31,15 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("otter", reason="coursework needs the extra: pip install -e '.[coursework]'")
+pytest.importorskip("otter", reason="the teacher's tools need their extra: pip install -e '.[teacher]'")
 pytestmark = [pytest.mark.fp_insensitive, pytest.mark.slow,
               pytest.mark.filterwarnings("ignore:The inplace keyword in DataFrame.drop is deprecated")]
 
-from lyaplearn import coursework as cw  # noqa: E402
-from lyaplearn import _sandbox_worker as wire  # noqa: E402
-from lyaplearn import sandbox  # noqa: E402
-from lyaplearn._cgroup import Cgroup  # noqa: E402
-from lyaplearn.sandbox import Limits, Session, sandbox_usable  # noqa: E402
+from lyaplearn.teacher import coursework as cw  # noqa: E402
+from lyaplearn.teacher import _sandbox_worker as wire  # noqa: E402
+from lyaplearn.teacher import sandbox  # noqa: E402
+from lyaplearn.teacher._cgroup import Cgroup  # noqa: E402
+from lyaplearn.teacher.sandbox import Limits, Session, sandbox_usable  # noqa: E402
 
 HOSTILE = Path(__file__).resolve().parent / "hostile"
 MASTERS = Path(__file__).resolve().parents[1] / "book" / "assignments" / "masters"

@@ -1,6 +1,6 @@
 """Marking one submitted notebook: its cells in a sandbox, its tests here (``make grade``).
 
-:func:`grade_notebook` (re-exported by :mod:`lyaplearn.coursework`, whose ``grade``
+:func:`grade_notebook` (re-exported by :mod:`lyaplearn.teacher.coursework`, whose ``grade``
 marks a folder) runs the notebook's code cells in a fresh sandbox and then the
 assignment's tests in this process, calling the submission's functions across the
 boundary. The rules it follows, written for teachers in ``book/teaching.md``:
@@ -14,7 +14,7 @@ boundary. The rules it follows, written for teachers in ``book/teaching.md``:
   students see) cannot quote a hidden input; hidden tests are reported as passed or
   failed only;
 * **arguments go in by value**: what a function does to its arguments stays in the sandbox;
-* **every limit is per submission**: one wall-clock :class:`~lyaplearn.sandbox.Budget`
+* **every limit is per submission**: one wall-clock :class:`~lyaplearn.teacher.sandbox.Budget`
   for the cells, their reruns after a crash and every call of the tests; the cells may
   use half of it, so that a notebook stopped at a cell can still be run again up to that
   cell and tested in the other half.
@@ -36,10 +36,10 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lyaplearn import _submissions
-from lyaplearn._submissions import Submission, printable
-from lyaplearn._submitted_code import runnable_cells, tampering
-from lyaplearn.sandbox import Budget, Limits, SandboxError, SandboxTimeout, SandboxViolation, Session
+from lyaplearn.teacher import _submissions
+from lyaplearn.teacher._submissions import Submission, printable
+from lyaplearn.teacher._submitted_code import runnable_cells, tampering
+from lyaplearn.teacher.sandbox import Budget, Limits, SandboxError, SandboxTimeout, SandboxViolation, Session
 
 _NAME = re.compile(r"ch\d\d")
 #: Longest message of one test case kept in the feedback, in characters.
@@ -178,11 +178,11 @@ def grade_notebook(submission, autograder_zip, master=None, *, limits: Limits | 
     """Mark one notebook: its code runs in a sandbox, the tests run here; see ``coursework.grade``."""
     from otter.test_files.exception_test import ExceptionTestFile
 
-    from lyaplearn.coursework import manual_questions
+    from lyaplearn.teacher.coursework import manual_questions
 
     limits = Limits() if limits is None else limits
     if not isinstance(limits, Limits):
-        raise ValueError(f"limits must be a lyaplearn.sandbox.Limits, got {type(limits).__name__}")
+        raise ValueError(f"limits must be a lyaplearn.teacher.sandbox.Limits, got {type(limits).__name__}")
     if isinstance(submission, Submission):
         sub = submission
     else:
@@ -305,7 +305,7 @@ def _feedback(g: Graded, results, for_student: bool) -> str:
 
 def unmarkable(name: str, assignment: str | None, master, reason: str) -> Graded:
     """The row of a file that cannot be marked: every auto-graded question 0, with the reason."""
-    from lyaplearn.coursework import _config_blocks, manual_questions
+    from lyaplearn.teacher.coursework import _config_blocks, manual_questions
 
     g = Graded(notebook=name, assignment=assignment or "?", notes=[printable(reason, newlines=False)])
     if master is not None:

@@ -3,7 +3,7 @@
 It executes the code cells of one submitted notebook in an IPython shell (no
 kernel, no network port) and then answers calls: "run your ``qr_step`` on these
 arrays". The hidden tests never enter the sandbox. They run in the marker's own
-process (:mod:`lyaplearn.coursework`), where every function of the submission is
+process (:mod:`lyaplearn.teacher.coursework`), where every function of the submission is
 a proxy that sends its arguments here and receives the return value back as
 plain data, so the comparisons of the hidden tests use an untouched numpy,
 torch and otter that the student's code never saw.
@@ -32,7 +32,7 @@ Examples
 >>> decode({"__nd__": "<f8", "shape": [10**6, 10**6], "b64": ""})
 Traceback (most recent call last):
 ...
-lyaplearn._sandbox_worker.CodecError: array shape does not match its data
+lyaplearn.teacher._sandbox_worker.CodecError: array shape does not match its data
 """
 
 from __future__ import annotations
