@@ -35,6 +35,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from . import style
+from ._activations import supported
+from ._checks import _check_int
 
 __all__ = [
     "ACTIVATIONS",
@@ -68,7 +70,7 @@ __all__ = [
 ]
 
 #: Activation functions of the scalar tower.
-ACTIVATIONS: tuple[str, ...] = ("sigmoid", "tanh", "linear")
+ACTIVATIONS: tuple[str, ...] = supported("sigmoid", "tanh", "linear")
 
 #: ``0 < r < 1``: every step shrinks theta and keeps its sign.
 MONOTONE_SHRINKING = "monotone shrinking"
@@ -119,16 +121,6 @@ def _curvature(a: object) -> float:
         raise ValueError(f"a must be a positive curvature (a > 0), got {v}")
     return v
 
-
-def _count(name: str, value: object) -> int:
-    """A non-negative integer (bool is refused)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise ValueError(
-            f"{name} must be a non-negative integer, got {value!r} ({type(value).__name__})")
-    v = int(value)
-    if v < 0:
-        raise ValueError(f"{name} must be a non-negative integer, got {v}")
-    return v
 
 
 def _activation(activation: object, slope: object) -> tuple[str, float]:
@@ -226,7 +218,7 @@ def gd_trajectory(eta: float, a: float, theta0: float, steps: int) -> np.ndarray
     """
     r = contraction_factor(eta, a)
     theta = _real("theta0", theta0)
-    steps = _count("steps", steps)
+    steps = _check_int(steps, "steps", 0)
     out = np.empty(steps + 1)
     out[0] = theta
     with np.errstate(over="ignore"):
@@ -335,7 +327,7 @@ def tower_forward(x: float, w: float, depth: int, activation: str,
     """
     x = _real("x", x)
     w = _real("w", w)
-    depth = _count("depth", depth)
+    depth = _check_int(depth, "depth", 0)
     activation, slope = _activation(activation, slope)
     pre = np.empty(depth)
     z = w * x
@@ -387,7 +379,7 @@ def gradient_bound(x: float, depth: int, activation: str, slope: float = 1.0) ->
     linear activation it holds with equality, :math:`|x|\\,|\\text{slope}|^L`.
     """
     x = _real("x", x)
-    depth = _count("depth", depth)
+    depth = _check_int(depth, "depth", 0)
     m = max_derivative(activation, slope)
     with np.errstate(over="ignore", under="ignore"):
         return float(abs(x) * np.float64(m) ** depth)
@@ -505,7 +497,7 @@ def draw_tower_gradients(ax, x: float, w: float, max_depth: int,
 
     Returns ``{label: gradients}`` with one array of length ``max_depth + 1`` per case.
     """
-    max_depth = _count("max_depth", max_depth)
+    max_depth = _check_int(max_depth, "max_depth", 0)
     depths = np.arange(max_depth + 1)
     out: dict[str, np.ndarray] = {}
     for i, (act, slope) in enumerate(cases):

@@ -377,7 +377,7 @@ def test_bad_inputs():
         rnn.init_recurrent(4, float("inf"))
     with pytest.raises(ValueError, match="kind must be one of"):
         rnn.init_recurrent(4, 0.5, "orthogonal")
-    with pytest.raises(ValueError, match="n must be an integer"):
+    with pytest.raises(ValueError, match="n must be a positive integer"):
         rnn.init_recurrent(0, 0.5)
     with pytest.raises(ValueError, match="coupling must be"):
         rnn.init_recurrent(4, 0.5, "nonnormal", coupling=-1.0)
@@ -411,11 +411,11 @@ def test_bad_inputs():
         rnn.plot_clipping_curves([])
     with pytest.raises(ValueError, match=r"mats\['x'\] must be .*square.*\(2, 3\)"):
         rnn.plot_power_norms({"x": np.ones((2, 3))})
-    with pytest.raises(ValueError, match="T must be an integer >= 1"):
+    with pytest.raises(ValueError, match="T must be a positive integer"):
         rnn.lag_profile(W, 0)
-    with pytest.raises(ValueError, match="batch must be an integer >= 1"):
+    with pytest.raises(ValueError, match="batch must be a positive integer"):
         rnn.recall_task(0, 5, torch.Generator())
-    with pytest.raises(ValueError, match="threads must be an integer >= 1"):
+    with pytest.raises(ValueError, match="threads must be a positive integer"):
         rnn.train_recall(steps=1, threads=0)
     with pytest.raises(ValueError, match="max_norm must be"):
         rnn.clipped_sgd_step(_params_with_grads(1.0), 0.1, float("nan"))

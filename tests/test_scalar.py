@@ -329,7 +329,7 @@ def test_bad_theta0_and_atol():
 
 @pytest.mark.parametrize("steps", [-1, 2.0, 2.5, True, "3", None])
 def test_bad_steps(steps):
-    with pytest.raises(ValueError, match=r"^steps must be a non-negative integer"):
+    with pytest.raises(ValueError, match=r"^steps must be an integer >= 0"):
         scalar.gd_trajectory(0.1, 1.0, 1.0, steps)
 
 
@@ -340,9 +340,9 @@ def test_numpy_integers_are_accepted():
 
 @pytest.mark.parametrize("depth", [-1, 3.0, 2.5, True, False, "4", None])
 def test_bad_depth(depth):
-    with pytest.raises(ValueError, match=r"^depth must be a non-negative integer"):
+    with pytest.raises(ValueError, match=r"^depth must be an integer >= 0"):
         scalar.tower_gradient(1.0, 1.0, depth, "sigmoid")
-    with pytest.raises(ValueError, match=r"^depth must be a non-negative integer"):
+    with pytest.raises(ValueError, match=r"^depth must be an integer >= 0"):
         scalar.tower_forward(1.0, 1.0, depth, "tanh")
 
 
@@ -375,5 +375,5 @@ def test_bad_x_w(name, args):
 def test_bad_plot_arguments():
     with pytest.raises(ValueError, match=r"^etas must contain at least one"):
         scalar.plot_gd_regimes(etas=[])
-    with pytest.raises(ValueError, match=r"^max_depth must be a non-negative integer"):
+    with pytest.raises(ValueError, match=r"^max_depth must be an integer >= 0"):
         scalar.plot_tower_gradients(max_depth=-3)

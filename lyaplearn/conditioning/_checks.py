@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._activations import supported
+
 #: Names accepted by :func:`init_weights`.
 INITIALISERS = ("lecun", "xavier", "he", "orthogonal")
 
 #: Names accepted by :func:`network_jacobians`.
-ACTIVATIONS = ("linear", "tanh")
+ACTIVATIONS = supported("linear", "tanh")
 
 
 # ---------------------------------------------------------------------------
@@ -61,14 +63,6 @@ def _as_square_stack(matrices, name: str = "matrices") -> list[np.ndarray]:
                              f"{out[0].shape}, got shape {A.shape}")
         out.append(A)
     return out
-
-
-def _check_int(value, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value}")
-    return int(value)
 
 
 def _check_positive(value, name: str) -> float:

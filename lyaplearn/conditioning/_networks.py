@@ -6,11 +6,11 @@ from typing import Sequence
 
 import numpy as np
 
+from .._checks import _check_int
 from ._checks import (
     _as_matrices,
     _check_activation,
     _check_init,
-    _check_int,
     _check_positive,
     _rng,
 )

@@ -7,7 +7,8 @@ from typing import Sequence
 import numpy as np
 
 from .. import style
-from ._checks import _as_matrix, _check_activation, _check_init, _check_int, _rng
+from .._checks import _check_int
+from ._checks import _as_matrix, _check_activation, _check_init, _rng
 from ._networks import (
     backward_norms,
     condition_vs_depth,

@@ -7,59 +7,12 @@ from typing import Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
-#: Activation names understood by every function in this module.
-ACTIVATIONS: tuple[str, ...] = ("tanh", "sigmoid", "relu", "linear")
-
-
-# ---------------------------------------------------------------------------
-# activations
-# ---------------------------------------------------------------------------
-
-def _check_activation_name(name: object, where: str = "activation") -> str:
-    if not isinstance(name, str) or name not in ACTIVATIONS:
-        raise ValueError(f"{where} must be one of {ACTIVATIONS}, got {name!r}")
-    return name
-
-
-def activate(z: ArrayLike, name: str) -> np.ndarray:
-    """Apply the activation ``name`` elementwise.
-
-    Parameters
-    ----------
-    z
-        Pre-activations.
-    name
-        One of :data:`ACTIVATIONS`.
-    """
-    name = _check_activation_name(name, "name")
-    z = np.asarray(z, dtype=float)
-    if name == "tanh":
-        return np.tanh(z)
-    if name == "sigmoid":
-        # numerically stable logistic function
-        return 0.5 * (1.0 + np.tanh(0.5 * z))
-    if name == "relu":
-        return np.maximum(z, 0.0)
-    return z.copy()
-
-
-def activation_derivative(z: ArrayLike, name: str) -> np.ndarray:
-    """Elementwise derivative :math:`\\sigma'(z)` of the activation ``name``.
-
-    For ``"relu"`` the derivative at exactly ``0`` is taken as ``0``, as in
-    torch.
-    """
-    name = _check_activation_name(name, "name")
-    z = np.asarray(z, dtype=float)
-    if name == "tanh":
-        return 1.0 - np.tanh(z) ** 2
-    if name == "sigmoid":
-        s = 0.5 * (1.0 + np.tanh(0.5 * z))
-        return s * (1.0 - s)
-    if name == "relu":
-        return (z > 0).astype(float)
-    return np.ones_like(z)
-
+from .._activations import (  # noqa: F401  (re-exported by the package)
+    ACTIVATIONS,
+    _check_activation_name,
+    activate,
+    activation_derivative,
+)
 
 # ---------------------------------------------------------------------------
 # input checking

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 import matplotlib.patches  # noqa: F401  (mpl.patches.Rectangle)
 import numpy as np
 
+from .._checks import _check_int
 from ..maps import (  # one seed-or-rng rule, one finiteness check
     _finite,
     _rng,
 )
 from ._features import _as_spectrum, entropy, kaplan_yorke_dimension, spectrum_features
-from ._qr import _check_int, _check_units, _sort_desc, map_spectrum
+from ._qr import _check_units, _sort_desc, map_spectrum
 
 # ----------------------------------------------------------------------------
 # Ensembles, summaries and the naive (SVD) estimate

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import math
-
 import matplotlib.patches  # noqa: F401  (mpl.patches.Rectangle)
 import numpy as np
 
-LN2 = math.log(2.0)
+from .._constants import LN2
 
 
 def _as_spectrum(exponents, name: str = "exponents") -> np.ndarray:

@@ -9,6 +9,7 @@ import matplotlib.patches  # noqa: F401  (mpl.patches.Rectangle)
 import numpy as np
 
 from .. import style
+from .._checks import _check_int
 from ..maps import (  # one seed-or-rng rule, one finiteness check
     _rng,
 )
@@ -19,7 +20,7 @@ from ._ensemble import (
     regime_runs,
     rnn_spectrum,
 )
-from ._qr import _check_int, _sort_desc, spectrum_from_jacobians
+from ._qr import _sort_desc, spectrum_from_jacobians
 
 # ----------------------------------------------------------------------------
 # Figures

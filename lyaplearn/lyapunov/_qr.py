@@ -5,6 +5,7 @@ from __future__ import annotations
 import matplotlib.patches  # noqa: F401  (mpl.patches.Rectangle)
 import numpy as np
 
+from .._checks import _check_int
 from ..maps import (  # one seed-or-rng rule, one finiteness check
     _bad_entry,
     _finite,
@@ -15,12 +16,6 @@ from ._features import LN2
 # ----------------------------------------------------------------------------
 # The QR (Benettin) algorithm
 # ----------------------------------------------------------------------------
-
-def _check_int(value, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
-
 
 def _check_units(units: str) -> float:
     if units == "nats":

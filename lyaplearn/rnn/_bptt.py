@@ -7,10 +7,12 @@ from typing import Sequence
 
 import numpy as np
 
-from ._matrices import _square, _steps
+from .._activations import activate, activation_derivative, supported
+from .._checks import _check_int
+from ._matrices import _square
 
 #: Nonlinearities understood by the RNN functions.
-NONLINEARITIES = ("tanh", "relu", "linear")
+NONLINEARITIES = supported("tanh", "relu", "linear")
 
 
 def _nonlinearity(nonlinearity: str) -> str:
@@ -45,20 +47,12 @@ def _rnn_arrays(W, U, b, xs, h0):
 
 
 def _phi(a: np.ndarray, nonlinearity: str) -> np.ndarray:
-    if nonlinearity == "tanh":
-        return np.tanh(a)
-    if nonlinearity == "relu":
-        return np.maximum(a, 0.0)
-    return a.copy()
+    return activate(a, nonlinearity)
 
 
 def _dphi(a: np.ndarray, nonlinearity: str) -> np.ndarray:
-    if nonlinearity == "tanh":
-        return 1.0 - np.tanh(a) ** 2
-    if nonlinearity == "relu":
-        # the derivative at exactly 0 is taken as 0, as torch does
-        return (a > 0).astype(float)
-    return np.ones_like(a)
+    # the derivative of relu at exactly 0 is taken as 0, as torch does
+    return activation_derivative(a, nonlinearity)
 
 
 # ---------------------------------------------------------------------------
@@ -209,8 +203,8 @@ def lag_profile(W, T: int, *, nonlinearity: str = "tanh", n_in: int = 4,
     :func:`jacobian_product_norms` of the resulting Jacobians (length ``T + 1``).
     """
     W = _square(W)
-    T = _steps(T, "T", minimum=1)
-    n_in = _steps(n_in, "n_in", minimum=1)
+    T = _check_int(T, "T", 1)
+    n_in = _check_int(n_in, "n_in", 1)
     _nonlinearity(nonlinearity)
     rng = np.random.default_rng(seed)
     n = W.shape[0]

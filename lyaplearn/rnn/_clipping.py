@@ -9,7 +9,8 @@ from typing import Iterable, Sequence
 import numpy as np
 import torch
 
-from ._matrices import _steps, init_recurrent
+from .._checks import _check_int
+from ._matrices import init_recurrent
 
 # ---------------------------------------------------------------------------
 # training: a long-memory task with and without gradient-norm clipping
@@ -29,8 +30,8 @@ def recall_task(batch: int, length: int, generator: torch.Generator,
     (x, y)
         ``x`` of shape ``(batch, length, 2)`` and ``y`` of shape ``(batch, 1)``.
     """
-    batch = _steps(batch, "batch", minimum=1)
-    length = _steps(length, "length", minimum=1)
+    batch = _check_int(batch, "batch", 1)
+    length = _check_int(length, "length", 1)
     v = torch.randn(batch, length, generator=generator, dtype=dtype)
     marker = torch.zeros(batch, length, dtype=dtype)
     marker[:, 0] = 1.0
@@ -133,10 +134,10 @@ def train_recall(*, max_norm: float | None = None, hidden: int = 32, length: int
         Curves up to the last step taken; training stops early if the loss
         becomes non-finite or exceeds 1000 (recorded in ``diverged_at``).
     """
-    hidden = _steps(hidden, "hidden", minimum=1)
-    length = _steps(length, "length", minimum=1)
-    steps = _steps(steps, "steps", minimum=1)
-    batch = _steps(batch, "batch", minimum=1)
+    hidden = _check_int(hidden, "hidden", 1)
+    length = _check_int(length, "length", 1)
+    steps = _check_int(steps, "steps", 1)
+    batch = _check_int(batch, "batch", 1)
     if not np.isfinite(lr) or lr <= 0:
         raise ValueError(f"lr must be a finite number > 0, got {lr!r}")
     if max_norm is not None and (not np.isfinite(max_norm) or max_norm <= 0):
@@ -159,7 +160,7 @@ def train_recall(*, max_norm: float | None = None, hidden: int = 32, length: int
     diverged_at = None
     previous_threads = torch.get_num_threads()
     if threads is not None:
-        torch.set_num_threads(_steps(threads, "threads", minimum=1))
+        torch.set_num_threads(_check_int(threads, "threads", 1))
     try:
         for k in range(steps):
             x, y = recall_task(batch, length, gen, dtype=dt)

@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 
+from .._checks import _check_int
+
 #: Kinds of recurrent matrix made by :func:`init_recurrent`.
 KINDS = ("normal", "nonnormal", "gaussian")
 
@@ -22,11 +24,6 @@ def _square(W, name: str = "W") -> np.ndarray:
         raise ValueError(f"{name} must contain only finite numbers")
     return W
 
-
-def _steps(steps, name: str = "steps", minimum: int = 0) -> int:
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {steps!r}")
-    return int(steps)
 
 
 # ---------------------------------------------------------------------------
@@ -124,7 +121,7 @@ def init_recurrent(n: int, rho: float, kind: str = "normal",
     numpy.ndarray
         The matrix, shape ``(n, n)``.
     """
-    n = _steps(n, "n", minimum=1)
+    n = _check_int(n, "n", 1)
     if not np.isfinite(rho) or rho < 0:
         raise ValueError(f"rho must be a finite number >= 0, got {rho!r}")
     if kind not in KINDS:
@@ -163,7 +160,7 @@ def _log_power_norms(W: np.ndarray, steps: int) -> np.ndarray:
 def power_norms(W, steps: int) -> np.ndarray:
     """Spectral norms ``||W^t||_2`` for ``t = 0, 1, ..., steps`` (``||W^0|| = 1``)."""
     W = _square(W)
-    steps = _steps(steps)
+    steps = _check_int(steps, "steps", 0)
     return np.exp(_log_power_norms(W, steps))
 
 
@@ -173,6 +170,6 @@ def gelfand_estimates(W, steps: int) -> np.ndarray:
     They converge to the spectral radius as ``t`` grows (Gelfand's formula).
     """
     W = _square(W)
-    steps = _steps(steps, minimum=1)
+    steps = _check_int(steps, "steps", 1)
     logs = _log_power_norms(W, steps)[1:]
     return np.exp(logs / np.arange(1, steps + 1))

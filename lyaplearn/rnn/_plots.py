@@ -8,8 +8,9 @@ import numpy as np
 from matplotlib.ticker import NullLocator
 
 from .. import style
+from .._checks import _check_int
 from ._clipping import ClippingEnsemble, TrainingRun
-from ._matrices import _square, _steps, gelfand_estimates, power_norms, spectral_radius
+from ._matrices import _square, gelfand_estimates, power_norms, spectral_radius
 
 # ---------------------------------------------------------------------------
 # figures
@@ -29,7 +30,7 @@ def plot_power_norms(mats: Mapping[str, np.ndarray], steps: int = 60, *, ax=None
     axis is returned).
     """
     mats = _matrices(mats)
-    steps = _steps(steps, minimum=1)
+    steps = _check_int(steps, "steps", 1)
     if ax is None:
         fig, ax = style.figure(figsize=(6.4, 3.8))
     else:
@@ -52,7 +53,7 @@ def plot_power_norms(mats: Mapping[str, np.ndarray], steps: int = 60, *, ax=None
 def plot_gelfand(mats: Mapping[str, np.ndarray], steps: int = 200):
     """Gelfand's estimates ``||W^t||^(1/t)`` approaching ``rho(W)`` (dotted lines)."""
     mats = _matrices(mats)
-    steps = _steps(steps, minimum=1)
+    steps = _check_int(steps, "steps", 1)
     fig, ax = style.figure(figsize=(6.4, 3.6))
     t = np.arange(1, steps + 1)
     for i, (label, W) in enumerate(mats.items()):
