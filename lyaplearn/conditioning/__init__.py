@@ -20,6 +20,17 @@ This module provides
 * the numbers behind two figures, :func:`condition_vs_depth` and
   :func:`log_singular_values_vs_depth`;
 * the chapter's figures (``plot_*``).
+
+Files (one concept each; import everything from ``lyaplearn.conditioning``):
+``_checks.py`` what the functions accept; ``_products.py`` singular values and
+long products; ``_networks.py`` initialisers and deep networks' Jacobians;
+``_plots.py`` the chapter's figures.
+
+Example: ``diag(4, 1)`` stretches one axis four times more than the other.
+
+>>> from lyaplearn.conditioning import condition_number
+>>> condition_number([[4.0, 0.0], [0.0, 1.0]])
+4.0
 """
 
 from __future__ import annotations

@@ -30,6 +30,21 @@ with ``b_l`` of shape ``(n_l,)``; ``activation`` is one name for every layer
 or a sequence of ``L`` names (e.g. ``["tanh", "tanh", "linear"]`` for a linear
 read-out). Python list position ``i`` holds layer ``l = i + 1``; error
 messages give both.
+
+Files (one concept each; import everything from ``lyaplearn.jacobians``):
+``_network.py`` the MLP, its Jacobians and deltas (activations come from
+``lyaplearn/_activations.py``); ``_torch.py`` the same read from a torch model;
+``_experiments.py`` saturation and the sweep over gains; ``_plots.py`` the
+chapter's figures.
+
+Example: a linear network's end-to-end Jacobian is the product of its weights.
+
+>>> import numpy as np
+>>> from lyaplearn.jacobians import end_to_end_jacobian, mlp_jacobians
+>>> Ws = [2.0 * np.eye(2), 3.0 * np.eye(2)]
+>>> end_to_end_jacobian(mlp_jacobians(Ws, None, np.ones(2), "linear"))
+array([[6., 0.],
+       [0., 6.]])
 """
 
 from __future__ import annotations

@@ -22,6 +22,19 @@ Figures
     (Fig. 5), :func:`plot_reortho_effect` (Fig. 6), :func:`plot_regimes`
     (Fig. 1), :func:`plot_logistic_exponent`, :func:`plot_product_svd_vs_qr`,
     :func:`plot_gradient_vs_lag`.
+
+Files (one concept each; import everything from ``lyaplearn.lyapunov``)
+    ``_features.py`` what a spectrum tells (Kaplan-Yorke dimension, entropy,
+    features, bits); ``_qr.py`` the QR (Benettin) algorithm; ``_ensemble.py``
+    ensembles over trajectories, regimes, the logistic map and gradients against
+    lag; ``_plots.py`` the chapter's figures. Chapter 5 reads them in this order.
+
+Example: exponents 0.5 and -1 nats per step: one direction grows, and half of
+the contracting one offsets it, so the Kaplan-Yorke dimension is 1 + 0.5/1.
+
+>>> from lyaplearn.lyapunov import kaplan_yorke_dimension
+>>> kaplan_yorke_dimension([0.5, -1.0])
+1.5
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ Contents
 * spectra and powers: :func:`spectral_radius`, :func:`power_norms`,
   :func:`gelfand_estimates`, :func:`init_recurrent`;
 * the vanilla RNN: :func:`hidden_trajectory`, :func:`hidden_jacobians`,
-  :func:`bptt_gradients`, :func:`gradient_norms_vs_lag`,
+  :func:`bptt_gradients`, :func:`bptt_gradient_norms`,
   :func:`jacobian_product_norms`, :func:`lag_profile`;
 * training with and without gradient-norm clipping: :func:`recall_task`,
   :func:`clip_gradient_norm`, :func:`clipped_sgd_step`,
@@ -30,6 +30,19 @@ kernel path changes the last digits, and a few hundred SGD steps amplify them
 until the step at which a run diverges, or whether it diverges at all, is a
 matter of chance. Claims about clipping are therefore made over an ensemble of
 seeds (:func:`clipping_ensemble`), never about one trajectory.
+
+Files (one concept each; import everything from ``lyaplearn.rnn``):
+``_matrices.py`` spectra, powers and initialisations of ``W``; ``_bptt.py`` the
+vanilla RNN and backpropagation through time; ``_clipping.py`` training with and
+without clipping; ``_plots.py`` the chapter's figures.
+
+Example: with no input and a linear unit, BPTT multiplies by ``W^T`` at each
+step, so for ``W = 0.5 I`` the gradient halves per step of lag.
+
+>>> import numpy as np
+>>> from lyaplearn.rnn import bptt_gradient_norms
+>>> bptt_gradient_norms([0.5 * np.eye(2)] * 3, np.array([1.0, 0.0]))
+array([1.   , 0.5  , 0.25 , 0.125])
 """
 
 from __future__ import annotations
@@ -37,7 +50,7 @@ from __future__ import annotations
 from ._bptt import (  # noqa: F401
     NONLINEARITIES,
     bptt_gradients,
-    gradient_norms_vs_lag,
+    bptt_gradient_norms,
     hidden_jacobians,
     hidden_trajectory,
     jacobian_product_norms,
@@ -66,6 +79,11 @@ from ._plots import (  # noqa: F401
     plot_gradient_vs_lag,
     plot_power_norms,
 )
+from .._deprecated import _deprecated_alias
+
+# the old name, kept for one release (lyaplearn/_deprecated.py)
+gradient_norms_vs_lag = _deprecated_alias(bptt_gradient_norms, "gradient_norms_vs_lag",
+                                          "lyaplearn.rnn")
 
 __all__ = [
     "NONLINEARITIES",
@@ -77,7 +95,7 @@ __all__ = [
     "hidden_trajectory",
     "hidden_jacobians",
     "bptt_gradients",
-    "gradient_norms_vs_lag",
+    "bptt_gradient_norms",
     "jacobian_product_norms",
     "lag_profile",
     "recall_task",
