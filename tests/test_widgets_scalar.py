@@ -77,7 +77,7 @@ def test_animations_return_html_frames():
 def test_default_gd_sweep_visits_every_behaviour():
     from lyaplearn import scalar
     a = 3.0
-    seen = [scalar.regime(ea / a, a) for ea in ws.GD_SWEEP]
+    seen = [scalar.gd_regime(ea / a, a) for ea in ws.GD_SWEEP]
     assert sorted(seen) == sorted(scalar.REGIMES)  # each behaviour exactly once
 
 

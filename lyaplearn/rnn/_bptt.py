@@ -160,7 +160,7 @@ def bptt_gradients(jacobians: Sequence[np.ndarray], grad_last) -> np.ndarray:
     return out
 
 
-def gradient_norms_vs_lag(jacobians: Sequence[np.ndarray], grad_last) -> np.ndarray:
+def bptt_gradient_norms(jacobians: Sequence[np.ndarray], grad_last) -> np.ndarray:
     """``||dL/dh_{T-k}||`` for lags ``k = 0, 1, ..., T`` (loss at the last step).
 
     Same arguments as :func:`bptt_gradients`; entry ``k`` is the norm of the

@@ -72,7 +72,7 @@ def plot_gradient_vs_lag(curves: Mapping[str, np.ndarray], *, ax=None,
     """Gradient norm against the time lag ``k`` on a log axis, one line per curve.
 
     ``curves`` maps a label to an array whose entry ``k`` belongs to lag ``k``
-    (as returned by :func:`gradient_norms_vs_lag` or
+    (as returned by :func:`bptt_gradient_norms` or
     :func:`jacobian_product_norms`).
     """
     if not isinstance(curves, Mapping) or not curves:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lyaplearn.scalar import activation_derivative, activation_value, contraction_factor
+from lyaplearn.scalar import tower_derivative, tower_activation, contraction_factor
 
 __all__ = ["steps_to_tolerance", "vanishing_depth"]
 
@@ -41,6 +41,6 @@ def vanishing_depth(x: float, w: float, activation: str = "sigmoid", slope: floa
     for depth in range(max_depth + 1):
         if abs(grad) < threshold:
             return depth
-        grad *= float(activation_derivative(z, activation, slope))  # factor sigma'(z_depth)
-        z = float(activation_value(z, activation, slope))  # z_{depth+1}
+        grad *= float(tower_derivative(z, activation, slope))  # factor sigma'(z_depth)
+        z = float(tower_activation(z, activation, slope))  # z_{depth+1}
     return None
