@@ -92,5 +92,5 @@ def test_bad_input():
         ws.tower_explorer(activation="relu")
     with pytest.raises(ValueError, match="activation must be one of"):
         ws.tower_animation(activation="softplus")
-    with pytest.raises(ValueError, match="depth must be a non-negative integer"):
+    with pytest.raises(ValueError, match="depth must be an integer >= 0"):
         ws.tower_explorer(depth=2.5)
