@@ -399,7 +399,7 @@ def test_bad_inputs():
         rnn.train_recall(lr=0.0, steps=1)
     with pytest.raises(ValueError, match="max_norm must be"):
         rnn.train_recall(max_norm=-1.0, steps=1)
-    with pytest.raises(ValueError, match="length must be an integer"):
+    with pytest.raises(ValueError, match="length must be a positive integer"):
         rnn.train_recall(length=0)
     with pytest.raises(ValueError, match="mats must be a non-empty mapping"):
         rnn.plot_power_norms({})
