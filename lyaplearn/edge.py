@@ -38,7 +38,8 @@ import numpy as np
 
 from . import conditioning, lyapunov, maps, style
 from ._paths import results_dir, results_file, results_out_dir
-from .meanfield import (_check_int, _check_nonneg, _check_pos, _dtanh, chi1, critical_gain,
+from ._checks import _check_int
+from .meanfield import (_check_nonneg, _check_pos, _dtanh, chi1, critical_gain,
                         critical_sigma_w, rnn_field_variance,
                         rnn_lambda_max)
 

@@ -29,6 +29,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from ._checks import _check_int
+
 __all__ = [
     "gaussian_expectation",
     "variance_map",
@@ -70,12 +72,6 @@ def _check_pos(value, name: str) -> float:
     if v == 0:
         raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
     return v
-
-
-def _check_int(value, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
 
 
 # ----------------------------------------------------------------------------

@@ -42,6 +42,8 @@ import torch
 from torch import nn
 
 from . import conditioning, lyapunov, recurrent, style
+from ._activations import supported
+from ._checks import _check_int
 
 __all__ = [
     "residual_jacobians",
@@ -81,18 +83,12 @@ __all__ = [
     "plot_forcing",
 ]
 
-_ACTIVATIONS = ("tanh", "linear")
+_ACTIVATIONS = supported("tanh", "linear")
 
 
 # ---------------------------------------------------------------------------
 # input checking
 # ---------------------------------------------------------------------------
-
-def _check_int(value, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
-
 
 def _check_float(value, name: str, *, positive: bool = False, nonneg: bool = False) -> float:
     try:

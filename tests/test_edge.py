@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.fp_sensitive, pytest.mark.slow]
 
 
 def test_bad_arguments_are_named():
-    with pytest.raises(ValueError, match="n must be an integer >= 1"):
+    with pytest.raises(ValueError, match="n must be a positive integer"):
         edge.rnn_lambda_measured(2.0, n=0)
     with pytest.raises(ValueError, match="skip must be smaller than depth"):
         edge.mlp_growth([1.0], depth=5, skip=5)

@@ -118,7 +118,7 @@ def test_bad_arguments_are_named():
         mf.gaussian_expectation(3.0, 1.0)
     with pytest.raises(ValueError, match="sigma_b must be a finite number >= 0"):
         mf.chi1(1.0, float("nan"))
-    with pytest.raises(ValueError, match="hidden must be an integer >= 1"):
+    with pytest.raises(ValueError, match="hidden must be a positive integer"):
         mf.critical_p(0)
 
 
@@ -143,5 +143,5 @@ def test_product_top_rate_is_the_edge_of_a_product_of_gaussian_matrices(depth):
     rate = math.log(np.linalg.svd(P, compute_uv=False)[0]) / depth
     assert 0 < mf.product_top_rate(depth) - rate < 0.03
     assert mf.product_top_rate(1) == pytest.approx(math.log(2.0), rel=1e-15)   # Marchenko-Pastur
-    with pytest.raises(ValueError, match="depth must be an integer >= 1"):
+    with pytest.raises(ValueError, match="depth must be a positive integer"):
         mf.product_top_rate(0)

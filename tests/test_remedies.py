@@ -80,7 +80,7 @@ def test_bad_inputs_name_the_argument():
         R.residual_jacobians([np.eye(2)], np.ones(3))
     with pytest.raises(ValueError, match="biases must have one vector per layer"):
         R.residual_jacobians([np.eye(2)], np.ones(2), biases=[])
-    with pytest.raises(ValueError, match="depth must be an integer"):
+    with pytest.raises(ValueError, match="depth must be a positive integer"):
         R.depth_profile(0)
 
 

@@ -85,7 +85,7 @@ SCRIPT = textwrap.dedent('''
     # chapter 1's calls: gradient descent on a*theta^2/2 is theta0 * (1 - eta a)^t
     traj = scalar.gd_trajectory(0.5, 3.0, 2.0, 6)
     out["ch1_trajectory"] = np.asarray(traj).tolist()
-    out["ch1_regime"] = scalar.regime(0.5, 3.0) == scalar.OSCILLATING_SHRINKING
+    out["ch1_regime"] = scalar.gd_regime(0.5, 3.0) == scalar.OSCILLATING_SHRINKING
     out["ch1_figure_axes"] = len(scalar.plot_gd_regimes().axes)
 
     # the data sets are looked for in the user's cache folder, and their absence says so

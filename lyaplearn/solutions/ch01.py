@@ -3,7 +3,7 @@ product)."""
 
 from __future__ import annotations
 
-from lyaplearn.scalar import activation_derivative, activation_value, contraction_factor
+from lyaplearn.scalar import tower_derivative, tower_activation, contraction_factor
 
 __all__ = ["steps_to_tolerance", "vanishing_depth"]
 
@@ -47,6 +47,6 @@ def vanishing_depth(x: float, w: float, activation: str = "sigmoid", slope: floa
         if abs(grad) < threshold:
             return depth
         # the factor sigma'(z_depth)
-        grad *= float(activation_derivative(z, activation, slope))
-        z = float(activation_value(z, activation, slope))  # z_{depth+1}
+        grad *= float(tower_derivative(z, activation, slope))
+        z = float(tower_activation(z, activation, slope))  # z_{depth+1}
     return None
