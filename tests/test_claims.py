@@ -343,7 +343,7 @@ def test_the_tampering_reading_flags_what_the_teaching_page_names():
     whatever name it is imported under; an unguarded module must not be.
     """
     pytest.importorskip("IPython")
-    from lyaplearn import _submitted_code as sc
+    from lyaplearn.teacher import _submitted_code as sc
 
     text = " ".join(source_text("teaching").split())
     named = re.search(r"an attribute or an item of an imported (.*?) module or of the "

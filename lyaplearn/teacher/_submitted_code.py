@@ -129,8 +129,15 @@ def tampering(cells: list[tuple[int, str]], most: int = 8) -> list[str]:
             elif isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete)):
                 targets = node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [node.target]
                 for t in targets:
+                    inner: set[int] = set()   # the rest of a chain already judged by its head
                     for sub in ast.walk(t):
-                        name = _dotted(sub, aliases) if isinstance(sub, (ast.Attribute, ast.Subscript)) else None
+                        if id(sub) in inner or not isinstance(sub, (ast.Attribute, ast.Subscript)):
+                            continue
+                        link = sub.value
+                        while isinstance(link, (ast.Attribute, ast.Subscript)):
+                            inner.add(id(link))
+                            link = link.value
+                        name = _dotted(sub, aliases)
                         if name and not name.startswith(_ALLOWED):
                             note(i, f"replaces {name}")
                             break
