@@ -180,6 +180,19 @@ def rnn_spectra(g, sigma=0.0, sizes: Sequence[int] = (32, 64, 128), *, steps: in
     return out
 
 
+def positive_band(gains: Sequence[float] = (1.1, 1.25, 1.5, 2.0, 2.5), n: int = 128, *,
+                  networks: int = 3, steps: int = 300, warmup: int = 200) -> dict:
+    """How many of the ``n`` exponents are positive, for ``networks`` random tanh RNNs at each gain.
+
+    No input; one trajectory per network (:func:`rnn_spectra` with ``seed`` 0, 1, ...).
+    Returns ``{gain: [count per network]}``; chapter 9 reads it from the results file.
+    """
+    networks = _check_int(networks, "networks", 1)
+    return {float(g): [int(np.sum(rnn_spectra(g, 0.0, (n,), steps=steps, warmup=warmup,
+                                              trajectories=1, seed=s)[n] > 0))
+                       for s in range(networks)] for g in gains}
+
+
 def annealed_spectrum(g, sigma=0.0, n: int = 64, *, steps: int = 300, seed: int = 0) -> np.ndarray:
     """Spectrum of the *annealed* random-matrix model of the tanh RNN, nats per step.
 
@@ -318,7 +331,7 @@ SIZES = {
                   warmup=100, spectrum_sizes=[32, 64], spectrum_steps=150),
     "full": dict(sizes=[32, 64, 128, 256, 512], gains=[0.5, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0],
                  sigmas=[0.0, 0.5, 1.0], seeds=6, steps=1000, warmup=500,
-                 spectrum_sizes=[64, 128, 256], spectrum_steps=500),
+                 spectrum_sizes=[64, 128, 256], spectrum_steps=500, band_size=128),
 }
 
 
@@ -344,11 +357,13 @@ def run_sizes(size: str = "full", out: str | os.PathLike | None = None, *, g_spe
                 lam[f"{sigma:g}/{n}/{g:g}"] = [round(float(x), 6) for x in v]
     spectra = rnn_spectra(g_spectrum, 0.0, s["spectrum_sizes"], steps=s["spectrum_steps"],
                           warmup=s["warmup"], trajectories=2, seed=seed)
+    band = positive_band(n=s["band_size"]) if "band_size" in s else {}
     res = {
         "size": size,
         "settings": dict(s, g_spectrum=g_spectrum, seed=seed),
         "lambda_max": lam,
         "spectra": {str(n): [round(float(x), 6) for x in v] for n, v in spectra.items()},
+        "positive_band": {f"{g:g}": counts for g, counts in band.items()},
         "meta": {"wall_seconds": round(time.perf_counter() - t0, 1),
                  "python": sys.version.split()[0], "numpy": np.__version__},
     }
@@ -377,6 +392,7 @@ def load_results(path: str | os.PathLike | None = None, size: str = "full") -> d
         lam[(float(sg), int(n), float(g))] = np.array(v)
     res["lambda_max"] = lam
     res["spectra"] = {int(n): np.array(v) for n, v in res["spectra"].items()}
+    res["positive_band"] = {float(g): np.array(v) for g, v in res.get("positive_band", {}).items()}
     return res
 
 

@@ -173,3 +173,18 @@ def test_run_starts_and_marks_are_told_apart():
                                marks={"best": ([0.1], [0.0]), "worst": ([0.2], [0.0])})
     a, b = [ln for ln in fig.axes[0].lines if ln.get_label() in ("best", "worst")]
     assert a.get_marker() != b.get_marker() and a.get_color() != b.get_color()
+
+
+def test_positive_band_counts_no_positive_exponent_below_the_edge_and_some_far_above():
+    # g = 0.5 without input: the zero state attracts every trajectory, every exponent is
+    # log|g * eigenvalue| < 0; at g = 4 a 24-unit network is chaotic (mean-field lambda_max > 0.5)
+    band = edge.positive_band((0.5, 4.0), n=24, networks=2, steps=200, warmup=100)
+    assert band[0.5] == [0, 0]
+    assert all(0 < c < 24 for c in band[4.0])
+
+
+def test_the_committed_positive_band_grows_with_the_gain():
+    band = edge.load_results()["positive_band"]
+    assert sorted(band) == [1.1, 1.25, 1.5, 2.0, 2.5]
+    means = [band[g].mean() for g in sorted(band)]
+    assert means[0] <= 2 and means[-1] > 10 and means[2] < means[3] < means[4]
