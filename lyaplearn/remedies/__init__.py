@@ -29,6 +29,26 @@ Compounding error of autoregressive rollouts
     :func:`model_lambda_max`, :func:`plot_compounding`, :func:`plot_forcing`.
 
 Exponents are natural-log rates, nats per step (or per layer).
+
+Files (one remedy each; import everything from ``lyaplearn.remedies``)
+    ``_residual.py`` residual blocks (section "Residual blocks: add the
+    identity"); ``_layer_norm.py`` layer normalisation in an MLP and in a
+    recurrent cell ("Layer normalisation: divide by the spread");
+    ``_recurrences.py`` orthogonal and spectrally normalised recurrent matrices
+    (the same section, after the recurrent cell); ``_gating.py`` gate biases and
+    slow modes ("Gating: a diagonal path with gain near one"); ``_rollouts.py``
+    compounding error, teacher forcing and scheduled sampling ("Compounding
+    error in autoregressive rollouts"); ``_checks.py`` the argument checks they
+    share; ``_plots.py`` the chapter's figures. Chapter 8 reads them in this
+    order.
+
+Example: an error of 0.001 that doubles every step (``lambda_max = ln 2``)
+reaches 1 after ``log(1000) / ln 2 = log2(1000)`` steps, about ten:
+
+>>> import math
+>>> from lyaplearn.remedies import horizon
+>>> round(horizon(math.log(2), 1e-3, 1.0), 4)
+9.9658
 """
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+"""Argument checks shared by the remedies of chapter 8 (numbers, activations, weight stacks)."""
+
 from __future__ import annotations
 
 import math

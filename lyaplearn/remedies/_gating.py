@@ -1,3 +1,6 @@
+"""Gating: a bias on the gate that keeps the state, and the slow modes it opens (chapter 8,
+"Gating: a diagonal path with gain near one")."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,3 +1,6 @@
+"""Layer normalisation, its closed-form Jacobian, in deep MLPs and in a recurrent cell (chapter 8,
+"Layer normalisation: divide by the spread")."""
+
 from __future__ import annotations
 
 import math

@@ -1,3 +1,5 @@
+"""The figures of chapter 8, one per remedy."""
+
 from __future__ import annotations
 
 from typing import Mapping, Sequence

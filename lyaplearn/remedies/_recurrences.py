@@ -1,3 +1,6 @@
+"""Orthogonal, unitary and spectrally normalised recurrent matrices and their spectra (chapter 8,
+"Layer normalisation", after the recurrent cell)."""
+
 from __future__ import annotations
 
 import math

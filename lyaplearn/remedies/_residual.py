@@ -1,3 +1,6 @@
+"""Residual blocks ``h -> h + alpha * phi(W h + b)`` and what the skip does to depth (chapter 8,
+"Residual blocks: add the identity")."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

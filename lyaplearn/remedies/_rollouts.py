@@ -1,3 +1,6 @@
+"""Compounding error of autoregressive rollouts, and teacher forcing against scheduled sampling
+(chapter 8, "Compounding error in autoregressive rollouts")."""
+
 from __future__ import annotations
 
 import math
