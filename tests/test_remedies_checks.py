@@ -3,7 +3,6 @@ and what was expected (seen through residual_jacobians and depth_profile)."""
 
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
 import torch

@@ -3,7 +3,6 @@ a saturated update gate is the identity map (exponents exactly 0)."""
 
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
 import torch
