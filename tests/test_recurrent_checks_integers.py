@@ -1,7 +1,9 @@
-"""The engine's argument checks (``recurrent/_checks.py``): numpy integers are integers.
+"""Tests for lyaplearn.recurrent._checks: numpy integers are integers.
 
 Every argument that takes an ``int`` takes a numpy integer too, and gives exactly the same
-result; ``bool`` (Python's or numpy's) is refused though it is an integer type.
+result; ``bool`` (Python's or numpy's) is refused though it is an integer type. These checks do
+not depend on floating-point details (fp_insensitive); the refusals that run the engine are in
+tests/test_recurrent_checks.py (fp_sensitive).
 """
 
 from __future__ import annotations
