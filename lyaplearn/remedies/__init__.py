@@ -64,8 +64,6 @@ from ._layer_norm import (  # noqa: F401
     rnn_cell_step,
 )
 from ._plots import (  # noqa: F401
-    _depth_axes,
-    _sv_axes,
     plot_cell_lambda,
     plot_compounding,
     plot_forcing,
