@@ -27,7 +27,7 @@ site:
 	$(BUILD)
 
 test:
-	bash scripts/setup_env.sh book test coursework
+	bash scripts/setup_env.sh book test teacher
 	bash scripts/ensure_debian.sh chromium bubblewrap postgresql
 	bash scripts/test_all.sh
 
@@ -43,8 +43,8 @@ check:
 # Coursework (book/teaching.md): student notebooks and the grader's files from
 # book/assignments/masters/, then local marking of a folder of submitted notebooks.
 assignments:
-	bash scripts/setup_env.sh coursework
-	$(VENV)/python -m lyaplearn.coursework generate --out _build/assignments
+	bash scripts/setup_env.sh teacher
+	$(VENV)/python -m lyaplearn.teacher.coursework generate --out _build/assignments
 
 # Each notebook runs in a bubblewrap sandbox (seccomp filter, fresh keyring) with one time
 # budget for everything it does (TIMEOUT seconds, default 300); graders missing or older than
@@ -52,9 +52,9 @@ assignments:
 TIMEOUT ?= 300
 grade:
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=<folder of .ipynb> [TIMEOUT=seconds]"; exit 2; }
-	bash scripts/setup_env.sh coursework
+	bash scripts/setup_env.sh teacher
 	bash scripts/ensure_debian.sh sandbox
-	$(VENV)/python -m lyaplearn.coursework grade "$(SUBMISSIONS)" --autograders _build/assignments/autograder --timeout $(TIMEOUT)
+	$(VENV)/python -m lyaplearn.teacher.coursework grade "$(SUBMISSIONS)" --autograders _build/assignments/autograder --timeout $(TIMEOUT)
 
 # Build the website for publication (refuses while repository.url in _config.yml is a
 # placeholder) and push it to the gh-pages branch (README, "Publishing").

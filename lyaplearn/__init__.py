@@ -22,6 +22,13 @@ chapter module, same name) and the shared figure style in
 :mod:`lyaplearn.style`; :mod:`lyaplearn.prose` glues the numbers the chapters quote into
 their text. Submodules are imported explicitly
 (``from lyaplearn import scalar``) so that ``import lyaplearn`` stays cheap.
+
+Apart from the student's library above, and imported by none of it: the teacher's tools,
+:mod:`lyaplearn.teacher` (assignments made and marked in a sandbox, publishing the book;
+``pip install -e ".[teacher]"`` in a checkout), and the maintainer's, ``lyaplearn.maintainer``
+(the engine's benchmark, ``python -m lyaplearn.maintainer.bench``). Their old paths
+``lyaplearn.coursework``, ``lyaplearn.sandbox``, ``lyaplearn.publish`` and ``lyaplearn.bench``
+still work in this release, with a ``DeprecationWarning``.
 """
 
 __version__ = "0.1.0"

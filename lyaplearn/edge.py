@@ -8,14 +8,15 @@ Measurements
     :func:`rnn_lambda_measured` and :func:`rnn_spectra` (chapter 5's engine),
     :func:`annealed_spectrum` (the annealed random-matrix model),
     :func:`gated_lambda_max` (chapter 6's engine on ``nn.RNN``, ``GRU`` and ``LSTM``),
-    :func:`zero_crossing`.
+    :func:`zero_crossing`, :func:`initial_lambda_max` (chapter 7's own networks at
+    initialisation).
 Larger networks
     :func:`run_sizes` writes ``lyaplearn/results/ch09_full.json`` (``python -m
     lyaplearn.edge``; ``--quick`` for a check of a few seconds), read back by
     :func:`load_results`.
 Figures
     :func:`plot_phase_diagram`, :func:`plot_rnn_lambda`, :func:`plot_finite_size`,
-    :func:`plot_spectrum_collapse`, :func:`plot_gated_edge`.
+    :func:`plot_spectrum_collapse`, :func:`plot_gated_edge`, :func:`plot_run_starts`.
 
 All exponents and growth rates are natural-log rates: nats per step (or per layer).
 """
@@ -37,7 +38,8 @@ import numpy as np
 
 from . import conditioning, lyapunov, maps, style
 from ._paths import results_dir, results_file, results_out_dir
-from .meanfield import (_check_int, _check_nonneg, _check_pos, _dtanh, chi1, critical_gain,
+from ._checks import _check_int
+from .meanfield import (_check_nonneg, _check_pos, _dtanh, chi1, critical_gain,
                         critical_sigma_w, rnn_field_variance,
                         rnn_lambda_max)
 
@@ -49,6 +51,7 @@ __all__ = [
     "annealed_spectrum",
     "gated_lambda_max",
     "zero_crossing",
+    "initial_lambda_max",
     "run_sizes",
     "load_results",
     "plot_phase_diagram",
@@ -56,6 +59,7 @@ __all__ = [
     "plot_finite_size",
     "plot_spectrum_collapse",
     "plot_gated_edge",
+    "plot_run_starts",
     "main",
 ]
 
@@ -176,6 +180,19 @@ def rnn_spectra(g, sigma=0.0, sizes: Sequence[int] = (32, 64, 128), *, steps: in
     return out
 
 
+def positive_band(gains: Sequence[float] = (1.1, 1.25, 1.5, 2.0, 2.5), n: int = 128, *,
+                  networks: int = 3, steps: int = 300, warmup: int = 200) -> dict:
+    """How many of the ``n`` exponents are positive, for ``networks`` random tanh RNNs at each gain.
+
+    No input; one trajectory per network (:func:`rnn_spectra` with ``seed`` 0, 1, ...).
+    Returns ``{gain: [count per network]}``; chapter 9 reads it from the results file.
+    """
+    networks = _check_int(networks, "networks", 1)
+    return {float(g): [int(np.sum(rnn_spectra(g, 0.0, (n,), steps=steps, warmup=warmup,
+                                              trajectories=1, seed=s)[n] > 0))
+                       for s in range(networks)] for g in gains}
+
+
 def annealed_spectrum(g, sigma=0.0, n: int = 64, *, steps: int = 300, seed: int = 0) -> np.ndarray:
     """Spectrum of the *annealed* random-matrix model of the tanh RNN, nats per step.
 
@@ -265,6 +282,46 @@ def zero_crossing(x: Sequence[float], y: Sequence[float]) -> float:
     return math.nan
 
 
+def initial_lambda_max(results: dict, family: str = "regression", data=None, *,
+                       state: str = "full") -> dict:
+    """``lambda_max`` of each of chapter 7's networks at initialisation, on its own probe.
+
+    For every run of ``family`` in a results file of :mod:`lyaplearn.experiments`,
+    the network is rebuilt from the run's configuration exactly as training
+    started it (:func:`lyaplearn.training.make_model`: the same ``p`` and seed,
+    no biases) and its largest exponent is computed on the run's own spectrum
+    probe of test data (:func:`lyaplearn.training.probe_inputs`, the same warm-up),
+    in the ``state`` convention (``"full"``: the LSTM's ``(h, c)`` map, the
+    stability exponent; ``"hidden"``: the paper's reduction, which the results
+    file already records). ``data`` are the task's splits (default: the paper's,
+    :func:`lyaplearn.experiments.default_data`).
+
+    Returns ``{"p", "lambda_max", "loss"}``: arrays over the runs, with the best
+    validation loss of each run.
+    """
+    from dataclasses import replace
+
+    from .readout import _family, final_losses
+    from .training import RunConfig, make_model, probe_inputs, record_spectrum
+
+    if state not in ("full", "hidden"):
+        raise ValueError(f"state must be 'full' or 'hidden', got {state!r}")
+    runs = _family(results, family)
+    if data is None:
+        from .experiments import default_data
+        data = default_data()[runs[0]["config"]["task"]]
+    ps, lam = [], []
+    for r in runs:
+        cfg = replace(RunConfig(**r["config"]), k=1)
+        model = make_model(cfg, data)
+        _, feats, _ = record_spectrum(model, probe_inputs(model, data.test, cfg), cfg,
+                                      state=state)
+        ps.append(cfg.p)
+        lam.append(feats["max"])
+    return {"p": np.array(ps), "lambda_max": np.array(lam),
+            "loss": final_losses(results, family)}
+
+
 # ----------------------------------------------------------------------------
 # Larger networks: a results file
 # ----------------------------------------------------------------------------
@@ -274,7 +331,7 @@ SIZES = {
                   warmup=100, spectrum_sizes=[32, 64], spectrum_steps=150),
     "full": dict(sizes=[32, 64, 128, 256, 512], gains=[0.5, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0],
                  sigmas=[0.0, 0.5, 1.0], seeds=6, steps=1000, warmup=500,
-                 spectrum_sizes=[64, 128, 256], spectrum_steps=500),
+                 spectrum_sizes=[64, 128, 256], spectrum_steps=500, band_size=128),
 }
 
 
@@ -300,11 +357,13 @@ def run_sizes(size: str = "full", out: str | os.PathLike | None = None, *, g_spe
                 lam[f"{sigma:g}/{n}/{g:g}"] = [round(float(x), 6) for x in v]
     spectra = rnn_spectra(g_spectrum, 0.0, s["spectrum_sizes"], steps=s["spectrum_steps"],
                           warmup=s["warmup"], trajectories=2, seed=seed)
+    band = positive_band(n=s["band_size"]) if "band_size" in s else {}
     res = {
         "size": size,
         "settings": dict(s, g_spectrum=g_spectrum, seed=seed),
         "lambda_max": lam,
         "spectra": {str(n): [round(float(x), 6) for x in v] for n, v in spectra.items()},
+        "positive_band": {f"{g:g}": counts for g, counts in band.items()},
         "meta": {"wall_seconds": round(time.perf_counter() - t0, 1),
                  "python": sys.version.split()[0], "numpy": np.__version__},
     }
@@ -333,6 +392,7 @@ def load_results(path: str | os.PathLike | None = None, size: str = "full") -> d
         lam[(float(sg), int(n), float(g))] = np.array(v)
     res["lambda_max"] = lam
     res["spectra"] = {int(n): np.array(v) for n, v in res["spectra"].items()}
+    res["positive_band"] = {float(g): np.array(v) for g, v in res.get("positive_band", {}).items()}
     return res
 
 
@@ -477,15 +537,18 @@ def plot_spectrum_collapse(spectra: dict, *, annealed: dict | None = None, figsi
     return fig
 
 
+_MARKERS = ("s", "^", "D", "v", "x")
+
+
 @style.styled
 def plot_gated_edge(ps, lam: dict, *, marks: dict | None = None, curves: dict | None = None,
                     figsize=(6.4, 4.0)):
     """``lambda_max`` against the init scale ``p`` for several architectures.
 
     ``lam`` maps a label to an array ``(len(ps), seeds)``; ``marks`` optionally
-    maps a label to ``(p values, y values)`` drawn as crosses (e.g. where
-    chapter 7's runs started); ``curves`` maps a label to ``(p values, y values)``
-    drawn as dashed lines (e.g. :func:`~lyaplearn.meanfield.uniform_init_lambda`).
+    maps a label to ``(p values, y values)`` drawn as unconnected markers, each
+    group with its own marker and colour; ``curves`` maps a label to ``(p values,
+    y values)`` drawn as dashed lines (e.g. :func:`~lyaplearn.meanfield.uniform_init_lambda`).
     """
     fig, ax = style.figure(figsize=figsize)
     for i, (name, (x, y)) in enumerate((curves or {}).items()):
@@ -494,12 +557,44 @@ def plot_gated_edge(ps, lam: dict, *, marks: dict | None = None, curves: dict | 
         v = np.asarray(v)
         ax.errorbar(ps, v.mean(axis=1), yerr=v.std(axis=1), marker="o", ms=4, capsize=2,
                     color=style.PALETTE[i % 7], label=name)
-    for name, (x, y) in (marks or {}).items():
-        ax.plot(x, y, "x", color="black", ms=6, label=name)
+    for i, (name, (x, y)) in enumerate((marks or {}).items()):
+        ax.plot(x, y, ls="none", marker=_MARKERS[i % len(_MARKERS)], ms=7,
+                color=style.PALETTE[(len(lam) + i) % 7], label=name)
     ax.axhline(0.0, color="0.4", lw=0.8)
     ax.set_xscale("log")
     ax.set_xlabel("initialisation scale $p$ (weights ~ U(−p, p))")
     ax.set_ylabel(rf"$\lambda_{{\max}}$ ({style.NATS_PER_STEP})")
+    ax.legend()
+    return fig
+
+
+@style.styled
+def plot_run_starts(p, lambda_max, loss, *, n: int = 5, figsize=(6.4, 4.0)):
+    """Where training runs started: ``lambda_max`` at initialisation against ``p``.
+
+    Every run is a grey dot; the ``n`` runs with the lowest ``loss`` are blue
+    circles and the ``n`` with the highest vermillion triangles (e.g. from
+    :func:`initial_lambda_max`).
+    """
+    p, lam, loss = (np.asarray(v, dtype=float) for v in (p, lambda_max, loss))
+    if not p.shape == lam.shape == loss.shape or p.ndim != 1:
+        raise ValueError(f"p, lambda_max and loss must be 1-D of equal length, got shapes "
+                         f"{p.shape}, {lam.shape} and {loss.shape}")
+    n = _check_int(n, "n", 1)
+    if 2 * n > p.size:
+        raise ValueError(f"n must be at most half the number of runs ({p.size}), got {n}")
+    order = np.argsort(loss, kind="stable")
+    best, worst = order[:n], order[-n:]
+    fig, ax = style.figure(figsize=figsize)
+    ax.plot(p, lam, "o", color="0.6", ms=4, label=f"all {p.size} runs")
+    ax.plot(p[best], lam[best], "o", color=style.PALETTE[0], ms=8, mfc="none", mew=2,
+            label=f"{n} lowest final loss")
+    ax.plot(p[worst], lam[worst], "^", color=style.PALETTE[1], ms=8, mfc="none", mew=2,
+            label=f"{n} highest final loss")
+    ax.axhline(0.0, color="0.4", lw=0.8)
+    ax.set_xscale("log")
+    ax.set_xlabel("initialisation scale $p$ (weights ~ U(−p, p))")
+    ax.set_ylabel(rf"$\lambda_{{\max}}$ at initialisation ({style.NATS_PER_STEP})")
     ax.legend()
     return fig
 

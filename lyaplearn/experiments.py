@@ -50,7 +50,7 @@ import torch
 from . import style
 from ._paths import cache_dir, results_dir, results_file, results_out_dir
 from .readout import (SIGN_RULE, _family, correlation, cost_table, feature_at, final_losses,
-                      readout_prediction, reduced_change, search_replay)
+                      readout_prediction, reduced_change, search_replay, spearman)
 from .training import FEATURES, RunConfig, best_val_loss, record_spectrum, make_model, train_run
 
 __all__ = [
@@ -343,8 +343,14 @@ def _index(k: int) -> np.ndarray:
     return np.arange(1, k + 1)
 
 
+# How the figures name the two task families and the unit of their loss.
+_TASK_NAMES = {"char": "text", "regression": "motion capture"}
+_LOSS_UNITS = {"char": "nats per character", "regression": "mean-squared error"}
+_LAMBDA_I = rf"$\lambda_i$ ({style.NATS_PER_STEP})"
+
+
 @style.styled
-def plot_fig3(results: dict, *, figsize=(13.0, 6.4)):
+def plot_fig3(results: dict, *, figsize=(9.6, 6.6)):
     """Fig. 3: spectra over training for several p, their change between epochs, the mean's drift."""
     runs = _family(results, "convergence")
     fig, axes = style.figure(2, 3, figsize=figsize)
@@ -356,31 +362,31 @@ def plot_fig3(results: dict, *, figsize=(13.0, 6.4)):
             s = r["records"][e]["spectrum"]
             ax.plot(_index(len(s)), s, label=f"p = {r['config']['p']:g}")
         ax.set_title(f"({'abc'[j]}) after {e} epochs" if e else "(a) before training")
-        ax.set_xlabel("exponent index i")
-        ax.set_ylabel(f"λ_i ({style.NATS_PER_STEP})")
-    axes[0, 0].legend(fontsize=8)
+        ax.set_xlabel("exponent index $i$")
+    axes[0, 0].set_ylabel(_LAMBDA_I)
+    axes[0, 0].legend(loc="lower left", handlelength=1.2, borderpad=0.3, labelspacing=0.2)
     ax = axes[1, 0]
     t = np.arange(1, E + 1)
     for r in runs:
         S = np.array([rec["spectrum"] for rec in r["records"]])
         ax.loglog(t, reduced_change(S), marker="o", ms=3, label=f"p = {r['config']['p']:g}")
     ax.loglog(t, 1.0 / t, "k--", label="1/t")
-    ax.set_xlabel("epoch t")
-    ax.set_ylabel("relative squared change (1)")
-    ax.set_title("(d) change between successive epochs")
+    ax.set_xlabel("epoch $t$")
+    ax.set_ylabel("relative squared change")
+    ax.set_title("(d) change per epoch")
     ax = axes[1, 1]
     for r in runs:
         m = np.array([rec["features"]["mean"] for rec in r["records"]])
         ax.plot(np.arange(E + 1), m[-1] - m, marker="o", ms=3)
     ax.axhline(0, color="k", lw=0.8)
-    ax.set_xlabel("epoch t")
-    ax.set_ylabel(f"mean λ(final) − mean λ(t) ({style.NATS_PER_STEP})")
-    ax.set_title("(e) drift of the mean exponent")
+    ax.set_xlabel("epoch $t$")
+    ax.set_ylabel(rf"$\bar\lambda(\mathrm{{end}}) - \bar\lambda(t)$ ({style.NATS_PER_STEP})")
+    ax.set_title("(e) drift of the mean")
     ax = axes[1, 2]
     for r in runs:
         ax.plot(np.arange(E + 1), [rec["val_loss"] for rec in r["records"]], marker="o", ms=3)
-    ax.set_xlabel("epoch t")
-    ax.set_ylabel("validation loss (nats per character)")
+    ax.set_xlabel("epoch $t$")
+    ax.set_ylabel(f"validation loss ({_LOSS_UNITS['char']})")
     ax.set_title("(f) validation loss")
     return fig
 
@@ -389,11 +395,21 @@ def _corr_label(c: dict) -> str:
     return f"r = {c['r']:.2f} [{c['low']:.2f}, {c['high']:.2f}], n = {c['n']}"
 
 
+def _feature_label(feature: str) -> str:
+    return {"max": rf"$\lambda_{{\max}}$ ({style.NATS_PER_STEP})",
+            "mean": rf"mean exponent $\bar\lambda$ ({style.NATS_PER_STEP})",
+            "variance": "variance (nats² per step²)"}[feature]
+
+
 @style.styled
-def plot_fig4(results: dict, *, figsize=(11.0, 7.0)):
-    """Fig. 4: spectra coloured by validation loss; loss against λ_max (text) and mean λ (regression)."""
+def plot_fig4(results: dict, *, figsize=(10.0, 7.0)):
+    """Fig. 4: spectra coloured by validation loss; loss against λ_max (text) and mean λ (regression).
+
+    One colour bar per row, at its right, serves both panels of the row.
+    """
+    import matplotlib as mpl
+
     fig, axes = style.figure(2, 2, figsize=figsize)
-    units = {"char": "nats per character", "regression": "mean-squared error (1)"}
     for row, family in enumerate(("char", "regression")):
         loss = final_losses(results, family)
         cmap, norm = _loss_colors(loss)
@@ -401,29 +417,30 @@ def plot_fig4(results: dict, *, figsize=(11.0, 7.0)):
         for r, l in zip(_family(results, family), loss):
             s = r["records"][-1]["spectrum"]
             ax.plot(_index(len(s)), s, color=cmap(norm(l)), lw=1)
-        sm = __import__("matplotlib").cm.ScalarMappable(norm=norm, cmap=cmap)
-        fig.colorbar(sm, ax=ax, label=f"best validation loss ({units[family]})")
-        ax.set_xlabel("exponent index i")
-        ax.set_ylabel(f"λ_i ({style.NATS_PER_STEP})")
-        ax.set_title(f"({'ac'[row]}) {family}: spectra after training")
-        feat = SIGN_RULE[results['runs'][next(k for k in results['runs'] if k.startswith(family))]['config']['task']][0]
+        ax.set_xlabel("exponent index $i$")
+        ax.set_ylabel(_LAMBDA_I)
+        ax.set_title(f"({'ac'[row]}) {_TASK_NAMES[family]}: spectra after training")
+        task = _family(results, family)[0]["config"]["task"]
+        feat = SIGN_RULE[task][0]
         x = feature_at(results, family, feat)
         c = correlation(x, loss)
         ax = axes[row, 1]
         ax.scatter(x, loss, c=loss, cmap=cmap, norm=norm, s=18)
-        ax.set_xlabel(f"{'λ_max' if feat == 'max' else 'mean λ'} ({style.NATS_PER_STEP})")
-        ax.set_ylabel(f"best validation loss ({units[family]})")
-        ax.set_title(f"({'bd'[row]}) {_corr_label(c)}", fontsize=9)
+        ax.set_xlabel(_feature_label(feat))
+        ax.set_ylabel(f"best validation loss\n({_LOSS_UNITS[family]})")
+        ax.set_title(f"({'bd'[row]}) {_corr_label(c)}", fontsize=10)
+        fig.colorbar(mpl.cm.ScalarMappable(norm=norm, cmap=cmap), ax=axes[row, :],
+                     label="best validation loss", aspect=15)
     return fig
 
 
 @style.styled
-def plot_fig7(results: dict, *, figsize=(12.0, 6.6)):
-    """Fig. 7: every spectrum feature after training against the best validation loss."""
+def plot_fig7(results: dict, *, figsize=(10.0, 6.4)):
+    """Fig. 7: every spectrum feature after training against the best validation loss.
+
+    Each panel's title gives Pearson's r with its bootstrap interval and Spearman's ρ.
+    """
     fig, axes = style.figure(2, 3, figsize=figsize)
-    names = {"max": "λ_max", "mean": "mean λ", "variance": "variance of λ"}
-    units = {"max": style.NATS_PER_STEP, "mean": style.NATS_PER_STEP,
-             "variance": "nats² per step²"}
     for row, family in enumerate(("char", "regression")):
         loss = final_losses(results, family)
         for j, f in enumerate(FEATURES):
@@ -431,9 +448,11 @@ def plot_fig7(results: dict, *, figsize=(12.0, 6.6)):
             c = correlation(x, loss)
             ax = axes[row, j]
             ax.scatter(x, loss, s=14)
-            ax.set_xlabel(f"{names[f]} ({units[f]})")
-            ax.set_ylabel(f"{family}: best validation loss (1)")
-            ax.set_title(_corr_label(c), fontsize=9)
+            ax.set_xlabel(_feature_label(f), fontsize=10)
+            ax.set_title(f"r = {c['r']:.2f} [{c['low']:.2f}, {c['high']:.2f}], "
+                         f"ρ = {spearman(x, loss):.2f}", fontsize=10)
+        axes[row, 0].set_ylabel(f"{_TASK_NAMES[family]}: best validation\nloss "
+                                f"({_LOSS_UNITS[family]})")
     return fig
 
 
@@ -455,8 +474,8 @@ def plot_readout(results: dict, *, epochs=None, figsize=(11.0, 3.8)):
         ax.axhline(0, color="k", lw=0.8)
         ax.set_ylim(-1.05, 1.05)
         ax.set_xlabel("epoch of the readout")
-        ax.set_ylabel("Spearman ρ on held-out runs (1)")
-        ax.set_title(family)
+        ax.set_ylabel("Spearman ρ on held-out runs")
+        ax.set_title(_TASK_NAMES[family])
     axes[0].legend(fontsize=8)
     return fig
 
@@ -474,9 +493,10 @@ def plot_search(results: dict, *, rung: int = 1, keep: float = 0.25, figsize=(11
             v = s[name]
             ax.errorbar(v["epochs"], v["regret"], yerr=2 * v["regret_se"], marker="o",
                         capsize=3, ls="none", label=lab)
-        ax.set_xlabel("epochs trained per search (training units)")
-        ax.set_ylabel("regret: best found − pool best (loss units)")
-        ax.set_title(f"{family}: pools of {s['settings']['pool']}, rung {rung}, keep {keep:g}")
+        ax.set_xlabel("epochs trained per search")
+        ax.set_ylabel(f"regret ({_LOSS_UNITS[family]})")
+        ax.set_title(f"{_TASK_NAMES[family]}: pools of {s['settings']['pool']}, rung {rung}, "
+                     f"keep {keep:g}", fontsize=11)
     axes[0].legend(fontsize=8)
     return fig
 

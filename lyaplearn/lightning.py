@@ -27,6 +27,7 @@ import torch
 from torch import nn
 
 from . import recurrent
+from ._checks import _check_int
 from .lyapunov import kaplan_yorke_dimension
 
 try:  # the unified package first, then the standalone one
@@ -120,9 +121,7 @@ class LyapunovCallback(Callback):
         if not isinstance(probe, torch.Tensor):
             raise ValueError(f"probe must be a tensor of input sequences, got "
                              f"{type(probe).__name__}")
-        if isinstance(every_n_epochs, bool) or not isinstance(every_n_epochs, int) \
-                or every_n_epochs < 1:
-            raise ValueError(f"every_n_epochs must be a positive integer, got {every_n_epochs!r}")
+        every_n_epochs = _check_int(every_n_epochs, "every_n_epochs", 1)
         if not isinstance(prefix, str) or not prefix:
             raise ValueError(f"prefix must be a non-empty string, got {prefix!r}")
         self.probe = probe.detach()

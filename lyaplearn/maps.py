@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._checks import _check_int
+
 __all__ = [
     "LogisticMap",
     "HenonMap",
@@ -82,11 +84,6 @@ def _state(x, dim: int, name: str = "x") -> np.ndarray:
         raise ValueError(f"{name} must have shape ({dim},) or (B, {dim}), got shape {arr.shape}")
     return _finite(arr, name)
 
-
-def _positive_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
 
 
 # ----------------------------------------------------------------------------
@@ -196,7 +193,7 @@ class LinearMap:
 
 def random_orthogonal(n: int, *, seed=None, rng=None) -> np.ndarray:
     """A Haar-random ``n x n`` orthogonal matrix (QR of a Gaussian matrix, signs fixed)."""
-    n = _positive_int(n, "n")
+    n = _check_int(n, "n", 1)
     g = _rng(seed, rng)
     q, r = np.linalg.qr(g.standard_normal((n, n)))
     return q * np.sign(np.diag(r))
@@ -204,7 +201,7 @@ def random_orthogonal(n: int, *, seed=None, rng=None) -> np.ndarray:
 
 def random_gaussian(n: int, *, seed=None, rng=None) -> np.ndarray:
     """An ``n x n`` matrix with independent ``N(0, 1/n)`` entries (spectral radius about 1)."""
-    n = _positive_int(n, "n")
+    n = _check_int(n, "n", 1)
     g = _rng(seed, rng)
     return g.standard_normal((n, n)) / np.sqrt(n)
 
@@ -283,9 +280,9 @@ class TanhRNN:
 
         With ``input_std = 0`` this is all zeros (the autonomous network).
         """
-        steps = _positive_int(steps, "steps")
+        steps = _check_int(steps, "steps", 1)
         shape = (steps, self.n_inputs) if batch is None else (
-            steps, _positive_int(batch, "batch"), self.n_inputs)
+            steps, _check_int(batch, "batch", 1), self.n_inputs)
         return self.input_std * _rng(seed, rng).standard_normal(shape)
 
     def jacobians(self, h0, inputs) -> np.ndarray:
@@ -338,7 +335,7 @@ def random_tanh_rnn(n: int, *, gain: float = 1.0, input_std: float = 0.0,
     bias_std
         Standard deviation of a Gaussian bias (0: no bias).
     """
-    n = _positive_int(n, "n")
+    n = _check_int(n, "n", 1)
     g = _rng(seed, rng)
     if weights == "orthogonal":
         W = random_orthogonal(n, rng=g)

@@ -11,7 +11,8 @@ Gaussian expectations
     :func:`gaussian_expectation` (the trapezoid rule, accurate to rounding).
 Deep networks (Poole et al. 2016, Schoenholz et al. 2017)
     :func:`variance_map`, :func:`fixed_point`, :func:`chi1`, :func:`depth_scale`,
-    :func:`critical_sigma_w`.
+    :func:`critical_sigma_w`; :func:`product_top_rate` (the top singular value of a
+    product of Gaussian matrices, the reference for a finite depth).
 Random recurrent networks ``h_{t+1} = tanh(g W h_t + sigma xi_t)`` (Molgedey et al. 1992)
     :func:`rnn_field_variance`, :func:`rnn_lambda_max`, :func:`critical_gain`,
     :func:`finite_size_coefficient` (the 1/N correction of a finite network).
@@ -28,12 +29,15 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from ._checks import _check_int
+
 __all__ = [
     "gaussian_expectation",
     "variance_map",
     "fixed_point",
     "chi1",
     "depth_scale",
+    "product_top_rate",
     "critical_sigma_w",
     "rnn_field_variance",
     "rnn_lambda_max",
@@ -68,12 +72,6 @@ def _check_pos(value, name: str) -> float:
     if v == 0:
         raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
     return v
-
-
-def _check_int(value, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
 
 
 # ----------------------------------------------------------------------------
@@ -176,14 +174,46 @@ def chi1(sigma_w, sigma_b=0.0) -> float:
 
 
 def depth_scale(sigma_w, sigma_b=0.0) -> float:
-    """``xi = -1 / ln chi_1``: layers over which gradients shrink (or grow) by a factor ``e``.
+    """``xi = 1 / |ln chi_1|``: layers over which the squared gradient norm changes by ``e``.
 
+    This is the *gradient* depth scale of Schoenholz et al. (2017), their
+    ``xi_nabla = -1 / ln chi_1`` (not their correlation depth scale ``xi_c``,
+    which is set by the slope of the correlation map, not by ``chi_1``).
     Infinite on the critical line. The sign of ``ln chi_1`` is dropped: in the
-    chaotic phase ``xi`` is the depth over which they *grow* by ``e``.
+    chaotic phase ``xi`` is the depth over which the squared norm *grows* by ``e``.
+
+    Examples
+    --------
+    >>> round(depth_scale(0.8), 4)      # no bias, sigma_w < 1: chi_1 = sigma_w^2
+    2.2407
     """
     c = chi1(sigma_w, sigma_b)
     lc = math.log(c)
     return math.inf if lc == 0 else 1.0 / abs(lc)
+
+
+def product_top_rate(depth: int) -> float:
+    """Growth per layer of the top singular value of a product of ``depth`` Gaussian matrices.
+
+    For ``depth`` independent ``N x N`` matrices with entries ``N(0, 1/N)``, the
+    squared singular values of their product have, as ``N -> infinity``, the
+    Fuss–Catalan distribution, whose upper edge is
+    ``(depth + 1)^(depth + 1) / depth^depth`` (Penson and Życzkowski 2011). The
+    largest singular value thus grows by
+    ``((L + 1) ln(L + 1) - L ln L) / (2 L)`` nats per layer with ``L = depth``,
+    while a typical direction grows by 0: the excess of the *most* stretched of
+    infinitely many directions over a finite depth. It vanishes, like
+    ``ln(L) / (2 L)``, only as the depth grows.
+
+    Examples
+    --------
+    >>> round(product_top_rate(1), 6)    # one matrix: the edge of Marchenko-Pastur, sigma = 2
+    0.693147
+    >>> round(product_top_rate(30), 4)
+    0.0736
+    """
+    L = _check_int(depth, "depth", 1)
+    return ((L + 1) * math.log(L + 1) - L * math.log(L)) / (2 * L)
 
 
 def critical_sigma_w(sigma_b=0.0, *, tol: float = 1e-11) -> float:

@@ -28,6 +28,7 @@ __all__ = [
     "settling",
     "final_full_feature",
     "correlation_table",
+    "hyperparameter_correlation",
     "pass_fraction",
     "readout_prediction",
     "search_replay",
@@ -181,6 +182,34 @@ def correlation_table(results: dict, families=("char", "regression"), features=F
             out[family, feat, "init"] = correlation(feature_at(results, family, feat, 0), loss,
                                                     **kw)
     return out
+
+
+def hyperparameter_correlation(results: dict, family: str, key: str, *, log: bool = False,
+                               method: str = "spearman", **kw) -> dict:
+    """Correlation of one hyperparameter of the runs (``config[key]``) with their best loss.
+
+    With ``log=True`` the hyperparameter's logarithm is used (a learning rate sampled on a
+    log scale); rank correlations (the default, Spearman's) do not change under it. ``kw``
+    goes to :func:`correlation`.
+
+    Examples
+    --------
+    >>> runs = {f"char/{i}": {"config": {"lr": lr}, "records": [{"val_loss": loss}]}
+    ...         for i, (lr, loss) in enumerate([(1e-3, 3.0), (1e-2, 2.0), (1e-1, 2.5)])}
+    >>> round(hyperparameter_correlation({"runs": runs}, "char", "lr", n_boot=10)["r"], 6)
+    -0.5
+    """
+    runs = _family(results, family)
+    try:
+        x = np.array([float(r["config"][key]) for r in runs])
+    except KeyError:
+        raise ValueError(f"key must be a hyperparameter in the runs' config, got {key!r}"
+                         ) from None
+    if log:
+        if np.any(x <= 0):
+            raise ValueError(f"log=True needs positive values of {key!r}, got {x.min()!r}")
+        x = np.log(x)
+    return correlation(x, final_losses(results, family), method=method, **kw)
 
 
 def _fit_predict(X: np.ndarray, y: np.ndarray, fit: np.ndarray, new: np.ndarray) -> np.ndarray:

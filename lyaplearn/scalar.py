@@ -9,7 +9,7 @@ Gradient descent on a parabola
     :math:`\\theta_t = r^t \\theta_0`. The iterates shrink exactly when
     :math:`0 < \\eta < 2/a`. See :func:`gd_trajectory`,
     :func:`contraction_factor`, :func:`stable_learning_rates` and
-    :func:`regime`.
+    :func:`gd_regime`.
 
 The scalar tower
     :math:`f_L(x; w) = \\sigma(\\sigma(\\cdots\\sigma(w x)\\cdots))` with
@@ -35,6 +35,9 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from . import style
+from ._activations import supported
+from ._checks import _check_int
+from ._deprecated import _deprecated_alias
 
 __all__ = [
     "ACTIVATIONS",
@@ -51,9 +54,9 @@ __all__ = [
     "contraction_factor",
     "stable_learning_rates",
     "gd_trajectory",
-    "regime",
-    "activation_value",
-    "activation_derivative",
+    "gd_regime",
+    "tower_activation",
+    "tower_derivative",
     "max_derivative",
     "tower_forward",
     "tower_factors",
@@ -68,7 +71,7 @@ __all__ = [
 ]
 
 #: Activation functions of the scalar tower.
-ACTIVATIONS: tuple[str, ...] = ("sigmoid", "tanh", "linear")
+ACTIVATIONS: tuple[str, ...] = supported("sigmoid", "tanh", "linear")
 
 #: ``0 < r < 1``: every step shrinks theta and keeps its sign.
 MONOTONE_SHRINKING = "monotone shrinking"
@@ -85,7 +88,7 @@ CONSTANT = "constant"
 #: ``r = -1``: theta jumps between theta_0 and -theta_0 for ever.
 PERIOD_TWO = "period two"
 
-#: Every value :func:`regime` can return: the four generic behaviours, then the
+#: Every value :func:`gd_regime` can return: the four generic behaviours, then the
 #: three boundary cases.
 REGIMES: tuple[str, ...] = (
     MONOTONE_SHRINKING,
@@ -119,16 +122,6 @@ def _curvature(a: object) -> float:
         raise ValueError(f"a must be a positive curvature (a > 0), got {v}")
     return v
 
-
-def _count(name: str, value: object) -> int:
-    """A non-negative integer (bool is refused)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise ValueError(
-            f"{name} must be a non-negative integer, got {value!r} ({type(value).__name__})")
-    v = int(value)
-    if v < 0:
-        raise ValueError(f"{name} must be a non-negative integer, got {v}")
-    return v
 
 
 def _activation(activation: object, slope: object) -> tuple[str, float]:
@@ -216,17 +209,17 @@ def gd_trajectory(eta: float, a: float, theta0: float, steps: int) -> np.ndarray
     With ``eta * a = 0.5`` every step halves theta (``r = 0.5``); with
     ``eta * a = 1.5`` it halves theta and flips its sign (``r = -0.5``):
 
-    >>> from lyaplearn.scalar import gd_trajectory, regime
+    >>> from lyaplearn.scalar import gd_regime, gd_trajectory
     >>> gd_trajectory(eta=0.5, a=1.0, theta0=1.0, steps=3).tolist()
     [1.0, 0.5, 0.25, 0.125]
     >>> gd_trajectory(eta=1.5, a=1.0, theta0=1.0, steps=3).tolist()
     [1.0, -0.5, 0.25, -0.125]
-    >>> regime(1.5, 1.0)
+    >>> gd_regime(1.5, 1.0)
     'oscillating shrinking'
     """
     r = contraction_factor(eta, a)
     theta = _real("theta0", theta0)
-    steps = _count("steps", steps)
+    steps = _check_int(steps, "steps", 0)
     out = np.empty(steps + 1)
     out[0] = theta
     with np.errstate(over="ignore"):
@@ -235,7 +228,7 @@ def gd_trajectory(eta: float, a: float, theta0: float, steps: int) -> np.ndarray
     return out
 
 
-def regime(eta: float, a: float, *, atol: float = 1e-12) -> str:
+def gd_regime(eta: float, a: float, *, atol: float = 1e-12) -> str:
     """Name the behaviour of :math:`\\theta_t = r^t\\theta_0` with :math:`r = 1 - \\eta a`.
 
     Parameters
@@ -274,7 +267,7 @@ def regime(eta: float, a: float, *, atol: float = 1e-12) -> str:
 # the scalar tower f_L = sigma(... sigma(w x))
 # ---------------------------------------------------------------------------
 
-def activation_value(z, activation: str, slope: float = 1.0):
+def tower_activation(z, activation: str, slope: float = 1.0):
     """:math:`\\sigma(z)` for ``activation`` in :data:`ACTIVATIONS` (elementwise).
 
     ``"sigmoid"`` is :math:`1/(1+e^{-z})`, ``"tanh"`` is :math:`\\tanh z` and
@@ -292,7 +285,7 @@ def activation_value(z, activation: str, slope: float = 1.0):
     return out[()] if out.ndim == 0 else out
 
 
-def activation_derivative(z, activation: str, slope: float = 1.0):
+def tower_derivative(z, activation: str, slope: float = 1.0):
     """:math:`\\sigma'(z)` for ``activation`` in :data:`ACTIVATIONS` (elementwise).
 
     Written in forms that stay accurate for large :math:`|z|`:
@@ -335,14 +328,14 @@ def tower_forward(x: float, w: float, depth: int, activation: str,
     """
     x = _real("x", x)
     w = _real("w", w)
-    depth = _count("depth", depth)
+    depth = _check_int(depth, "depth", 0)
     activation, slope = _activation(activation, slope)
     pre = np.empty(depth)
     z = w * x
     with np.errstate(over="ignore"):
         for k in range(depth):
             pre[k] = z
-            z = float(activation_value(z, activation, slope))
+            z = float(tower_activation(z, activation, slope))
     return pre, z
 
 
@@ -350,7 +343,7 @@ def tower_factors(x: float, w: float, depth: int, activation: str,
                   slope: float = 1.0) -> np.ndarray:
     """The :math:`L` chain-rule factors :math:`\\sigma'(z_0), \\dots, \\sigma'(z_{L-1})`."""
     pre, _ = tower_forward(x, w, depth, activation, slope)
-    return np.asarray(activation_derivative(pre, activation, slope), dtype=float).reshape(-1)
+    return np.asarray(tower_derivative(pre, activation, slope), dtype=float).reshape(-1)
 
 
 def tower_gradient(x: float, w: float, depth: int, activation: str,
@@ -387,7 +380,7 @@ def gradient_bound(x: float, depth: int, activation: str, slope: float = 1.0) ->
     linear activation it holds with equality, :math:`|x|\\,|\\text{slope}|^L`.
     """
     x = _real("x", x)
-    depth = _count("depth", depth)
+    depth = _check_int(depth, "depth", 0)
     m = max_derivative(activation, slope)
     with np.errstate(over="ignore", under="ignore"):
         return float(abs(x) * np.float64(m) ** depth)
@@ -449,7 +442,7 @@ def plot_gd_regimes(a: float = 1.0, etas: Sequence[float] | None = None,
     for eta in etas:
         r = contraction_factor(eta, a)
         draw_trajectory(ax, eta, a, theta0, steps,
-                        label=fr"$\eta a={eta * a:.2f}$, $r={r:+.2f}$: {regime(eta, a)}")
+                        label=fr"$\eta a={eta * a:.2f}$, $r={r:+.2f}$: {gd_regime(eta, a)}")
     ax.axhline(abs(theta0), color="0.5", lw=0.8, ls=":")
     ax.set_title(r"Gradient descent on $\frac{1}{2}a\theta^2$: "
                  r"filled $\theta_t>0$, open $\theta_t<0$")
@@ -505,7 +498,7 @@ def draw_tower_gradients(ax, x: float, w: float, max_depth: int,
 
     Returns ``{label: gradients}`` with one array of length ``max_depth + 1`` per case.
     """
-    max_depth = _count("max_depth", max_depth)
+    max_depth = _check_int(max_depth, "max_depth", 0)
     depths = np.arange(max_depth + 1)
     out: dict[str, np.ndarray] = {}
     for i, (act, slope) in enumerate(cases):
@@ -551,3 +544,10 @@ def plot_tower_gradients(x: float = 1.0, w: float = 0.5, max_depth: int = 30,
     ax.set_title(fr"Scalar tower, $x={float(x):g}$, $w={float(w):g}$")
     ax.legend(loc="lower left")
     return fig
+
+
+# old names, kept for one release (lyaplearn/_deprecated.py)
+regime = _deprecated_alias(gd_regime, "regime", "lyaplearn.scalar")
+activation_value = _deprecated_alias(tower_activation, "activation_value", "lyaplearn.scalar")
+activation_derivative = _deprecated_alias(tower_derivative, "activation_derivative",
+                                          "lyaplearn.scalar")

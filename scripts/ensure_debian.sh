@@ -2,7 +2,7 @@
 # Install the Debian packages named as arguments that are missing, with one apt-get update
 # (never a downloaded build). Known names and what needs them:
 #   chromium     the browser tests of the built site (tests/site/)
-#   sandbox      sandboxed marking of submissions (lyaplearn.sandbox, `make grade`): Debian's
+#   sandbox      sandboxed marking of submissions (lyaplearn.teacher.sandbox, `make grade`): Debian's
 #                bubblewrap, keyutils (a fresh keyring per sandbox) and python3-seccomp (the
 #                seccomp filter, compiled by libseccomp); `bubblewrap` is a synonym
 #   postgresql   the distributed-search test, which starts its own server in a temporary

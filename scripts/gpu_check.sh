@@ -45,8 +45,8 @@ echo "== tests/test_cuda.py"
 timeout 240 "$py" -m pytest -q -p no:cacheprovider tests/test_cuda.py 2>&1 | tee "$out/tests.txt"
 tests=${PIPESTATUS[0]}
 
-echo "== python -m lyaplearn.bench --device cuda"
-timeout 420 "$py" -m lyaplearn.bench --device cuda 2>&1 | tee "$out/bench.txt"
+echo "== python -m lyaplearn.maintainer.bench --device cuda"
+timeout 420 "$py" -m lyaplearn.maintainer.bench --device cuda 2>&1 | tee "$out/bench.txt"
 bench=${PIPESTATUS[0]}
 
 echo "tests exit $tests, bench exit $bench"

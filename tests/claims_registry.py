@@ -388,14 +388,355 @@ ENTRIES: dict[str, list] = {
            "of order one",),
           "lag 60, eight trajectories, glued"),
     ],
+    "06": [
+        N(r"Two questions have to be settled before any number can be trusted", "description"),
+        N(r"its Jacobian has twice as many rows as there are units", "definition"),
+        N(r"but it is not the Jacobian of any map that the network iterates", "definition"),
+        C(r"`recurrent.jacobian` builds this matrix for any `nn.RNN`, `nn.GRU` or `nn.LSTM`",
+          ("cell: assert torch.allclose(J, J_auto, rtol=0, atol=1e-12)",
+           "tests/test_recurrent.py::test_jacobian_matches_autograd"),
+          "tanh, ReLU, GRU and LSTM modules of 1 to 3 layers, with and without biases, "
+          "batch_first or not; the two-layer LSTM in the cell"),
+        N(r"($D \times k$), never $J_t$ itself", "definition"),
+        N(r"The code never builds $\operatorname{diag}(\kappa)$ as a matrix", "description"),
+        N(r"Their asymptotic rates agree when the Jacobians are constant, or independent and "
+          r"identically distributed", "definition"),
+        C(r"and their sums always agree (the determinants are equal)",
+          ("tests/test_frame_convention.py::"
+           "test_period3_gap_does_not_shrink_with_time_and_only_the_sum_agrees",
+           "cell: assert abs(fwd.sum() - tr.sum()) < 1e-8"),
+          "proved (det of a transpose); the period-3 network at T = 180 and 480 in the test, "
+          "the figure's run in the cell"),
+        C(r"The two agree to within the finite-time error (the partial run starts from a "
+          r"different, random frame; started from the same frame they agree to rounding, which "
+          r"the tests check)",
+          ("cell: assert np.allclose(part.mean, res.mean[:4], atol=0.02)",
+           "tests/test_recurrent.py::test_partial_is_top_of_full",
+           "tests/test_recurrent.py::test_spectrum_matches_reference"),
+          "the chapter's LSTM, top four exponents (cell); a 5-unit LSTM from one frame, to "
+          "1e-10, and the sum rule on every architecture (tests)"),
+        C(r"nats per step, does not shrink with $T$",
+          ("tests/test_frame_convention.py::"
+           "test_period3_gap_does_not_shrink_with_time_and_only_the_sum_agrees",),
+          "the period-3 network at T = 180 and 480 (named in the text)"),
+        C(r"Only the sums agree (to",
+          ("cell: assert abs(fwd.sum() - tr.sum()) < 1e-8",
+           "tests/test_frame_convention.py::"
+           "test_period3_gap_does_not_shrink_with_time_and_only_the_sum_agrees"),
+          "the figure's period-3 run; T = 180 and 480 in the test"),
+        C(r"for period two it is, and the conventions agree",
+          ("tests/test_frame_convention.py::"
+           "test_period_two_input_gives_the_same_exponents_in_both_conventions",
+           "tests/test_solutions_ch06.py::"
+           "test_period_two_agrees_on_a_generic_orbit_where_period_three_does_not"),
+          "proved in the exercise; the period-3 network and a generic 3-unit network under "
+          "period-2 input"),
+        N(r"Independent Jacobians are a sufficient condition for the conventions to agree",
+          "definition"),
+        C(r"and agrees with autograd to rounding",
+          ("tests/test_recurrent.py::test_jacobian_matches_autograd",
+           "tests/test_recurrent.py::test_hidden_only_jacobian_matches_autograd"),
+          "tanh, ReLU, GRU and LSTM modules of 1 to 3 layers, biases or not, batch_first or not"),
+        N(r"The engine never forms $J_t$ or a diagonal matrix", "description"),
+        N(r"is not the Jacobian of any map the network iterates", "definition"),
+        C(r"The top exponent rises with the initialisation scale (the rest of the spectrum need "
+          r"not)",
+          ("cell: assert np.all(np.diff(lam1_lstm) > 0) and np.all(np.diff(lam1_gru) > 0)",
+           "cell: assert mean_lstm[-1] < mean_lstm[2] and mean_gru[-1] < mean_gru[0]"),
+          "32-unit LSTM and GRU at p = 0.25, 0.5, 1, 2, 3 (named in the section)"),
+        N(r"$0.035$ nats; never changes the sign", "definition"),
+        N(r"whatever the frame and for any $T$", "question"),
+        N(r"and for any input of period 2 that puts the network on a periodic orbit", "question"),
+        C(r"the check would pass whatever the order of the factors",
+          ("tests/test_solutions_ch06.py::"
+           "test_period_two_agrees_on_a_generic_orbit_where_period_three_does_not",),
+          "the period-3 network's period-2 exponents equal to 1e-12 (a permutation times a "
+          "diagonal: proved in the text)"),
+        C(r"With period 2 the three exponents are distinct, more than 0.3 nats per step apart, "
+          r"and the conventions agree to rounding",
+          ("tests/test_solutions_ch06.py::"
+           "test_period_two_agrees_on_a_generic_orbit_where_period_three_does_not",),
+          "the network named in the solution (seed 2), against the eigenvalues of the period's "
+          "product"),
+        C(r"The leading exponents never suffer this cancellation",
+          ("tests/test_recurrent.py::test_reortho_every_keeps_leading_exponents",
+           "tests/test_qr.py::test_ill_conditioned_runs_fall_back_and_keep_the_leading_exponents"),
+          "the argument of the solution; a 6-unit GRU with a QR every 10 steps (top three "
+          "within 1e-6) and three networks with a QR every 25 steps (top four)"),
+    ],
+    "07": [
+        N(r"drop channels that never move", "description"),
+        C(r"cut each trial 80/10/10 *in time* before anything else (so no frame is shared "
+          r"between splits)",
+          ("tests/test_mocap.py::test_preprocessing_closed_forms",),
+          "a hand-made 400-frame trial: the validation part holds exactly its frames 320 to 359"),
+        N(r"showed that this is not the Jacobian of any map the LSTM iterates", "definition"),
+        N(r"Whether the spectrum tells us anything needs many runs", "description"),
+        C(r"What agrees with the paper: the spectrum changes most in the first epoch, for every "
+          r"$p$ {glue:text}`ratio_lo:.1f` to {glue:text}`ratio_hi:.1f` times more than in any "
+          r"later epoch",
+          ("cell: assert min(ratio) > 1 and min(power) > 1",),
+          "every run of the convergence family (the p named in the text), committed results"),
+        C(r"the change does not fall like $1/t$ but faster",
+          ("cell: assert min(ratio) > 1 and min(power) > 1",),
+          "every run of the convergence family, power-law exponents glued from their range"),
+        C(r"far more than the paper's 4%",
+          ('cell: assert 100 * cost["regression"]["fraction"][0] > 3 * 4',),
+          "the motion-capture runs of the committed results (at least three times 4%)"),
+        N(r"and a spectrum costs the same whatever the epoch", "description"),
+        N(r"every spectrum costs the same whatever the length of the epoch", "description"),
+        C(r"far less than the paper's 1.04 epochs",
+          ("cell: assert pass_frac < 10",),
+          "one spectrum against one pass over the training text (under 10%)"),
+        N(r"the held-out fit learns whatever relation the calibration runs show", "description"),
+        C(r"both far better than chance",
+          ('cell: assert text_found > 2 * found("char", "random")',),
+          "the replayed search on the text runs (more than twice chance's rate)"),
+        C(r"Calibrated on the other runs, the spectrum does *better* than the validation loss",
+          ('cell: assert hi("regression", "spectrum_fit") < lo("regression", "val_loss")',),
+          "the replayed search on the motion runs, two standard errors apart"),
+        C(r"stopped and restarted, it skips the runs already in the file",
+          ("tests/test_experiments.py::test_run_experiments_writes_and_resumes",),
+          "a tiny plan run twice: the second run trains nothing"),
+        C(r"the motion trials are cut in time before any preprocessing, so no frame is shared "
+          r"between splits",
+          ("tests/test_mocap.py::test_preprocessing_closed_forms",),
+          "a hand-made 400-frame trial: the validation part holds exactly its frames 320 to 359"),
+        C(r"the change falls faster than $1/t$",
+          ("cell: assert min(ratio) > 1 and min(power) > 1",),
+          "every run of the convergence family (named: our short runs)"),
+        C(r"had a lower regret than the validation loss",
+          ('cell: assert hi("regression", "spectrum_fit") < lo("regression", "val_loss")',),
+          "the replayed search on the motion runs, two standard errors apart (named)"),
+        N(r"a run below the bigram's loss has learned more than which letter tends to follow "
+          r"which", "definition"),
+        N(r"rank statistics are unchanged by any monotone transformation", "definition"),
+        N(r"the spectrum's change between epochs falls like $1/t$", "question"),
+    ],
+    "08": [
+        C(r"a product of many factors drifts exponentially towards zero or infinity unless each "
+          r"factor is, in the right sense, close to one",
+          ("tests/test_conditioning.py::test_log_norm_of_gaussian_product_drifts_like_digamma",
+           "tests/test_lyapunov.py::test_gradient_decay_rate_matches_lambda_max"),
+          "the recap of chapters 3 and 5: Gaussian products (n = 8, L = 20) and three recurrent "
+          "networks, lags 10 to 60"),
+        N(r"weight matrix is forced to be orthogonal cannot shrink anything by itself",
+          "definition"),
+        C(r"With $\alpha = 1$ both grow with depth; with $\alpha = 1/\sqrt{L}$ the argument keeps "
+          r"both of order one at any depth (we measure $L = 100$ below",
+          ("cell: assert all(np.abs(ls).max() < 2.5 for ls in scaled)",
+           "tests/test_remedies.py::test_depth_profile_skip_keeps_product_near_one"),
+          "the argument; measured at L = 100 (width 64, five seeds) and L = 60 (width 32) in the "
+          "test; L = 1000 once, recorded in the appendix (named)"),
+        N(r"(`None`: never)", "definition"),
+        C(r"the plain network at gain 1 never loses 99% of its gradient's *norm*",
+          ("cell: assert remedies.gradient_loss_depth(plain1.grad_norms) is None",
+           "cell: assert plain1.log_sv[0] - plain1.log_sv[-1] > 100"),
+          "the figure's network, depth 100, width 64 (smallest norm 7% of the start)"),
+        C(r"whatever scale the weights give to $z$, layer norm divides it out again",
+          ("tests/test_remedies.py::test_ln_network_jacobians_match_autograd_and_are_gain_invariant",
+           "cell: assert all(np.allclose(ln[g].grad_norms, ln[1.0].grad_norms, rtol=1e-8) "
+           "for g in gains)"),
+          "exact for eps = 0 (LN(gz) = LN(z)); the figure's gains 0.5 to 4"),
+        C(r"changes neither the forward pass nor any layer Jacobian",
+          ("tests/test_remedies.py::test_ln_network_jacobians_match_autograd_and_are_gain_invariant",
+           "tests/test_remedies.py::test_gain_profiles_layer_norm_removes_the_gain"),
+          "proved in the sentence; every layer of the test's networks against autograd"),
+        C(r"and a strictly negative sum for any two or more exponents when the singular values "
+          r"of $W$ are not all equal",
+          ("cell: assert spectra[name][1].numpy().max() <= 1e-12",
+           "tests/test_remedies.py::test_orthogonal_and_spectral_norm_rnns_cannot_expand"),
+          "proved in the exercise 'ex-ch8-bound'; lambda_1 <= 0 checked for the chapter's "
+          "networks and a 12-unit one at gain 3"),
+        N(r"An orthogonal linear map cannot shrink anything", "definition"),
+        C(r"after 300 steps, and never below it",
+          ("cell: assert losses.min() >= bound - 1e-9 and losses[-1] < bound + 1e-2",
+           "tests/test_remedies.py::test_fit_orthogonal_reaches_but_never_beats_procrustes"),
+          "every one of the 300 steps of the chapter's fit"),
+        C(r"the gated networks have hardly any slow modes",
+          ('cell: assert slow["GRU, gate bias 0"] <= 2 and slow["LSTM, gate bias 0"] <= 2',),
+          "the chapter's GRU and LSTM at gate bias 0 (at most two, glued)"),
+        C(r"any error, from a slightly wrong initial state or a slightly wrong model, grows like",
+          ("cell: assert abs(rate - lam[0]) < 0.1 and abs(first - pred) < 6",
+           "tests/test_remedies.py::test_rollout_divergence_and_growth_rate_closed_form"),
+          "the linearisation; the Hénon map with parameter errors 1e-10 and 1e-6, 64 states"),
+        N(r"so the model never sees its own errors during training", "definition"),
+        C(r"the branch scale must match the depth",
+          ("cell: assert all(np.abs(ls).max() < 2.5 for ls in scaled)",
+           "tests/test_remedies.py::test_depth_profile_skip_keeps_product_near_one"),
+          "depth 100, width 64, five seeds (alpha = 1/sqrt(L) against alpha = 1 in the table)"),
+        C(r"It agrees with the formula to within a few steps",
+          ("tests/test_solutions_ch08.py::test_measured_horizon_follows_log_over_lambda",),
+          "eps = 1e-6 and 1e-10, within 3 steps (named)"),
+        C(r"about 50 steps is the end of the road for any rollout of this map, however good the "
+          r"model",
+          ("tests/test_solutions_ch08.py::test_measured_horizon_follows_log_over_lambda",),
+          "the horizon formula at eps = 2.2e-16 and lambda = ln 2, checked against rollouts at "
+          "eps = 1e-6 and 1e-10"),
+        N(r"keeps the product within constant factors of the identity *for any* $A_l$", "question"),
+        C(r"the angle $2\arctan t$ never reaches $\pi$, the Cayley map cannot produce orthogonal "
+          r"matrices with eigenvalue $-1$ (a rotation by exactly $\pi$ in some plane, or any "
+          r"reflection)",
+          ("tests/test_solutions_ch08.py::test_cayley_is_orthogonal_and_rotates_by_twice_arctan",),
+          "proved in the solution; the rotation angle and det Q = 1 checked in the test"),
+    ],
+    "09": [
+        C(r"ten layers bring any start between 0.1 and 5 to within 0.01 of it",
+          ("cell: assert off > 0.03 if (sw, sb) == (1.0, 0.0) else off < 0.01",),
+          "the five points printed, starts 0.1 and 5 (the variance map is increasing, so the "
+          "two ends bracket every start between them)"),
+        C(r"This offset shrinks as the width grows",
+          ("tests/test_edge.py::"
+           "test_mlp_gradient_growth_follows_chi1_and_its_finite_width_gap_shrinks",),
+          "widths 32 and 128 (named in the text), depth 40, four sigma_w, two sigma_b, 3 seeds"),
+        C(r"This offset *grows* with the width",
+          ("tests/test_edge.py::"
+           "test_mlp_gradient_growth_follows_chi1_and_its_finite_width_gap_shrinks",
+           "cell: assert 0 < sv_gap.mean() < sv_limit + 0.02"),
+          "widths 32 and 128 (named in the text); the chapter's width below the limit"),
+        C(r"It vanishes only as the depth grows, like $(\ln L + 1)/(2L)$",
+          ("tests/test_meanfield.py::"
+           "test_product_top_rate_is_the_edge_of_a_product_of_gaussian_matrices",),
+          "the asymptotics of the closed form ((L+1)ln(L+1) - L ln L)/(2L); the closed form "
+          "checked against products of 400 x 400 Gaussian matrices at depths 2 and 4"),
+        N(r"where the difference is more than a matter of size, the larger networks tell",
+          "description"),
+        N(r"larger networks take longer than this page may", "description"),
+        C(r"at $N = 512$ no chaotic point is more than",
+          ("cell: assert np.abs(resid[big]).max() < 2 / 128",
+           "tests/test_edge.py::test_committed_results_follow_theory"),
+          "every chaotic point of the committed file (the glued value is their maximum)"),
+        C(r"the gap shrinks with $N$ more slowly than $1/N$: at $g = 1.25$ and $1.5$ it is more "
+          r"than three times $c/N$ at $N = 256$ and $512$",
+          ("cell: assert gap_n > 3 * mf.finite_size_coefficient(g, 0.0), (g, n)",),
+          "g = 1.25 and 1.5 without input, N = 256 and 512 (named)"),
+        C(r"all grow in proportion to $N$",
+          ("cell: assert all(0.15 < f < 0.4 for f in ky.values())",
+           "cell: assert max(ky.values()) - min(ky.values()) < 0.06",
+           "tests/test_edge.py::test_spectrum_is_extensive"),
+          "g = 2.5, N = 64, 128, 256 in the committed file; g = 3, N = 64 and 128 in the test"),
+        C(r"their upper halves agree to within",
+          ("cell: assert upper[64] < 0.2 and upper[128] < 0.05",),
+          "N = 64 and 128 against 256 at g = 2.5 (named)"),
+        C(r"yet its dimension grows with the network",
+          ("cell: assert all(0.15 < f < 0.4 for f in ky.values())",
+           "cell: assert max(ky.values()) - min(ky.values()) < 0.06"),
+          "N = 64, 128, 256 (named): fractions within 0.06 of each other and above 0.15, so "
+          "D_KY grows with N"),
+        C(r"the band of positive exponents grows with the distance beyond the edge",
+          ("cell: assert mean_pos[0] <= 2 and mean_pos[1] < mean_pos[3]",
+           "cell: assert mean_pos[2] < 0.75 * mean_pos[4]"),
+          "three 128-unit networks per gain, g = 1.1 to 2.5 (glued values named)"),
+        N(r"The edge decides whether *any* direction grows", "definition"),
+        C(r"their exponent is no lower than",
+          ('cell: assert abs(crossings["rnn_tanh"] - pc) < 0.05 and gated_small > vanilla[0] + '
+           '0.5',),
+          "p = 0.05, 32 units, two seeds (the glued value is the smaller of GRU and LSTM)"),
+        C(r"the gradient's offset shrinks with $N$, the top singular value's grows towards the "
+          r"Gaussian-product value",
+          ("tests/test_edge.py::"
+           "test_mlp_gradient_growth_follows_chi1_and_its_finite_width_gap_shrinks",),
+          "widths 32 and 128, depth 40"),
+        C(r"annealed model matches the upper half",
+          ("cell: assert ann_gap < 0.05",
+           "tests/test_edge.py::test_annealed_model_top_exponent_is_mean_field"),
+          "g = 2.5, N = 128, the upper 64 exponents; the top exponent at N = 96 in the test"),
+        N(r"Which one does the engine agree with?", "question"),
+        C(r"Over a long run the engine agrees with it to within a few thousandths",
+          ("tests/test_solutions_ch09.py::test_ordered_lambda_is_what_the_engine_measures",),
+          "three 64-unit networks at g = 0.6, 3000 steps, within 5e-3 (named)"),
+        C(r"the gain needed for chaos grows like the square root of the input strength",
+          ("tests/test_solutions_ch09.py::test_large_input_asymptote",),
+          "sigma = 5, 50, 400: the ratio to the asymptote falls to within 0.005 of 1"),
+    ],
     "teaching": [
         C(r"with tests the submissions never see",
           ("tests/test_coursework.py::test_generate_writes_student_and_grader_files",
            "tests/test_coursework_hostile.py::"
-           "test_reading_the_hidden_tests_finds_nothing_and_is_flagged"),
-          "every master's student notebook; a hostile submission looking for the tests"),
+           "test_the_sandbox_sees_no_network_no_library_and_no_other_files",
+           "tests/test_coursework_hostile.py::"
+           "test_patching_is_flagged_from_the_text_and_unseen_patches_gain_nothing"),
+          "every master's student notebook; hostile submissions opening the tests' files"),
         C(r"never with the reference solution's own output",
           ("tests/test_claims.py::test_hidden_tests_embed_no_line_of_the_reference_solution",),
           "every question of every master (named in the text)"),
+        C(r"it stops with the reason and writes nothing: never zeros for everyone",
+          ("tests/test_coursework_hostile.py::"
+           "test_a_broken_sandbox_refuses_to_mark_and_writes_nothing",),
+          "a sandbox whose mount hides the Python environment: marking raises and the folder "
+          "holds only the submission"),
+        C(r"(numbers, arrays, tensors; never a pickle)",
+          ("tests/test_coursework_hostile.py::test_the_decoder_refuses_forged_replies_at_once",
+           "tests/test_coursework_hostile.py::test_the_decoder_still_carries_honest_values"),
+          "the worker's JSON codec: a pickle tag is refused, arrays, tensors, modules and "
+          "numbers cross"),
+        C(r"(the tests mark one with 30 MB of outputs like the others)",
+          ("tests/test_coursework_hostile.py::test_honest_submissions_get_full_marks_and_no_note",),
+          "one chapter-1 notebook with 30 MB of outputs (named): full marks, no note"),
+        C(r"In the tests, honest notebooks of chapters 1 and 3 are marked within a budget of "
+          r"40 seconds each",
+          ("tests/test_coursework_hostile.py::test_honest_submissions_get_full_marks_and_no_note",
+           "tests/test_coursework_hostile.py::test_one_time_budget_per_notebook"),
+          "the hostile class's honest notebooks (chapters 1 and 3), budget 40 s (named): none "
+          "gets a time-out note"),
+        C(r"(re)makes the graders of any master that changed",
+          ("tests/test_coursework_hostile.py::test_stale_graders_are_made_again",),
+          "one master edited after its grader was made"),
+        C(r"`TIMEOUT` seconds is the budget of the whole notebook: its cells, any rerun or "
+          r"restart of them and every call of its functions by the tests, together",
+          ("tests/test_coursework_hostile.py::test_one_time_budget_per_notebook",),
+          "slow calls, crashing calls (restarts) and an endless loop (rerun) in the hostile "
+          "class, budget 40 s"),
+        C(r"(a link is never followed, so a link to your solutions earns nothing)",
+          ("tests/test_coursework_hostile.py::test_links_and_folders_are_refused_with_a_note",),
+          "a symbolic link to the reference solutions and a folder named *.ipynb"),
+        C(r"one whose file name names another chapter than its metadata is marked as the "
+          r"metadata says, with a note",
+          ("tests/test_coursework_hostile.py::"
+           "test_a_chapter_named_wrongly_is_marked_by_its_content_with_a_note",),
+          "a chapter-1 notebook named ch03"),
+        N(r"and wants more points than the answers earn", "description"),
+        C(r"reply that the sandbox's worker never sends when honest (malformed, oversized, nested "
+          r"too deep, integers with thousands of digits, a module larger than the weights sent with "
+          r"it) ends the session at once",
+          ("tests/test_coursework_hostile.py::test_the_decoder_refuses_forged_replies_at_once",
+           "tests/test_coursework_hostile.py::"
+           "test_a_forged_reply_ends_the_session_and_withholds_the_marks",
+           "tests/test_coursework_hostile.py::test_the_decoder_still_carries_honest_values"),
+          "nine forged replies (each kind named in the text), one forged inside a sandbox; "
+          "honest values still decode"),
+        C(r"All public checks run first, before any hidden test has called the submission",
+          ("tests/test_coursework_hostile.py::test_hidden_inputs_never_reach_the_students_feedback",),
+          "a submission that records every call and reports the count in its public checks"),
+        C(r"one memory budget for all its processes together",
+          ("tests/test_coursework_hostile.py::"
+           "test_processes_memory_and_disk_are_bounded_per_submission",),
+          "a fork bomb, a several-process memory hog and a disk filler, at the test's limits "
+          "(3 GiB, 64 processes)"),
+        C(r"A known-good notebook is marked before any submission",
+          ("tests/test_coursework_hostile.py::"
+           "test_a_broken_sandbox_refuses_to_mark_and_writes_nothing",),
+          "a sandbox that hides the Python environment"),
+        C(r"a symbolic link in the folder is refused, never followed",
+          ("tests/test_coursework_hostile.py::test_links_and_folders_are_refused_with_a_note",),
+          "a link to the reference solutions"),
+        C(r"any failure ends the session, kills the sandbox and is flagged `TAMPERING`",
+          ("tests/test_coursework_hostile.py::"
+           "test_a_forged_reply_ends_the_session_and_withholds_the_marks",
+           "tests/test_coursework_hostile.py::test_the_decoder_refuses_forged_replies_at_once"),
+          "a forged reply inside a sandbox and nine forged messages to the decoder"),
+        C(r"4 GiB for all its processes together",
+          ("tests/test_coursework_hostile.py::"
+           "test_processes_memory_and_disk_are_bounded_per_submission",),
+          "the mechanism at the test's limit of 3 GiB (4 GiB is Limits' default, a doctest)"),
+        N(r"tests that check less than they should", "description"),
+        C(r"assigning to (or deleting) an attribute or an item of an imported numpy, torch, "
+          r"otter, scipy, IPython, `math` or `sys` module or of the builtins",
+          ("tests/test_claims.py::test_the_tampering_reading_flags_what_the_teaching_page_names",
+           "tests/test_coursework_hostile.py::"
+           "test_patching_is_flagged_from_the_text_and_unseen_patches_gain_nothing"),
+          "every module named, assignment and deletion, under any name; an unguarded "
+          "module not flagged; "
+          "a patched numpy in a marked class"),
     ],
 }

@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from lyaplearn import bench
+from lyaplearn.maintainer import bench
 from lyaplearn import recurrent as R
 
 pytestmark = pytest.mark.fp_insensitive
@@ -55,7 +55,7 @@ def _published_cpu_table(repo_root):
 
 
 def test_published_table_is_the_grid_the_benchmark_runs(repo_root):
-    # book/appendix_benchmarks.md reports `python -m lyaplearn.bench` row by row: a case
+    # book/appendix_benchmarks.md reports `python -m lyaplearn.maintainer.bench` row by row: a case
     # changed in the code without the benchmark being run again (or a row edited by hand)
     # fails here. D is the engine's own state dimension of the module the case builds, which
     # the floors must use too for the ratios to compare like with like.

@@ -40,19 +40,14 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.fp_insensitive
+
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = {p.stem[:2]: p for p in sorted((ROOT / "book").glob("[0-9][0-9]_*.ipynb"))}
 SOURCES["teaching"] = ROOT / "book" / "teaching.md"
 
 #: The sources whose every trigger must lie in a registered fragment.
-ENFORCED = ["01", "02", "03", "04", "05", "teaching"]
-
-#: Sections not (yet) held to the standard: source -> headings, each up to the next
-#: heading of the same level. The teacher's page's sections on marking are being
-#: rewritten in parallel; remove them here once their claims are registered.
-PENDING_SECTIONS: dict[str, list[str]] = {
-    "teaching": ["## Mark", "## What marking protects against"],
-}
+ENFORCED = ["01", "02", "03", "04", "05", "06", "07", "08", "09", "teaching"]
 
 TRIGGERS: dict[str, str] = {
     "range": r"\b(?:always|never|whatever|whichever|regardless|no matter|any|anything"
@@ -125,23 +120,17 @@ def code_text(name: str) -> str:
     return "\n\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
 
 
-def masked(text: str, pending: list[str] = ()) -> str:
+def masked(text: str) -> str:
     """``text`` with everything not scanned blanked out (same length, newlines kept)."""
     text = _mask_fences(text)
     for pattern in _MASKS:
         text = pattern.sub(_blank, text)
-    text = text.replace("*", " ")                       # emphasis: *faster* than
-    for heading in pending:
-        level = len(heading) - len(heading.lstrip("#"))
-        m = re.search(rf"^{re.escape(heading)}[ \t]*$.*?(?=^#{{1,{level}}} |\Z)", text, re.S | re.M)
-        if m:
-            text = text[:m.start()] + _blank(m) + text[m.end():]
-    return text
+    return text.replace("*", " ")                       # emphasis: *faster* than
 
 
-def triggers(text: str, pending: list[str] = ()) -> list[tuple[int, int, str]]:
+def triggers(text: str) -> list[tuple[int, int, str]]:
     """``(start, end, kind)`` of every trigger word in the scanned part of ``text``."""
-    scan = masked(text, pending)
+    scan = masked(text)
     found = []
     for kind, pattern in TRIGGERS.items():
         for m in re.finditer(pattern, scan, re.I):
@@ -181,7 +170,7 @@ def unregistered(name: str) -> list[str]:
     spans = [span for entry in REGISTRY.ENTRIES.get(name, [])
              for span in fragment_spans(text, entry.text)]
     return [f"{kind} '{text[s:e]}': ...{_context(text, s, e)}..."
-            for s, e, kind in triggers(text, PENDING_SECTIONS.get(name, []))
+            for s, e, kind in triggers(text)
             if not any(a <= s and e <= b for a, b in spans)]
 
 
@@ -253,11 +242,12 @@ def test_every_generalising_word_is_registered(name):
         f"tests/claims_registry.py with its check (or say less):\n  " + "\n  ".join(missing))
 
 
-@pytest.mark.parametrize("name", sorted(set(SOURCES) - set(ENFORCED)))
-def test_the_scanner_reads_the_other_sources(name):
-    """Chapters not yet enforced: the scanner runs on them (the integrator fills them in)."""
-    assert source_text(name).strip()
-    unregistered(name)
+def test_the_scanner_reads_the_other_sources():
+    """Sources not yet enforced (none at present; a new chapter starts here): the scanner
+    runs on them (the integrator fills them in)."""
+    for name in sorted(set(SOURCES) - set(ENFORCED)):
+        assert source_text(name).strip()
+        unregistered(name)
 
 
 def test_the_scanner_can_fail():
@@ -270,8 +260,6 @@ def test_the_scanner_can_fail():
                      ("better than", "comparison"), ("falls with", "trend"),
                      ("however", "range"), ("agree", "comparison")], kinds
     assert fragment_spans(text, "shrink it,\n whatever") == [(14, 33)]
-    assert triggers("## Mark\nIt never fails.\n## Next\nIt never fails.", ["## Mark"]) == [
-        (35, 40, "range")]
     assert check_problem("01", "tests/test_scalar.py::no_such_test") is not None
     assert check_problem("01", "tests/test_scalar.py::test_linear_tower_closed_form") is None
     assert check_problem("01", "cell: assert 1 == 2") is not None
@@ -345,6 +333,36 @@ def test_the_copy_check_can_fail():
     hidden = "def test(f):\n    want = x * 2 + some_constant\n    return (x*2 + some_constant)\n"
     assert _significant_lines(solution) == {"return x * 2 + some_constant"}
     assert _significant_lines(solution) & _significant_lines(hidden)
+
+
+def test_the_tampering_reading_flags_what_the_teaching_page_names():
+    """book/teaching.md lists the modules whose patching the marker flags from the text.
+
+    The list in the prose must be exactly ``_submitted_code._GUARDED`` plus the builtins, and
+    an assignment to, or a deletion of, an attribute or an item of each must be flagged,
+    whatever name it is imported under; an unguarded module must not be.
+    """
+    pytest.importorskip("IPython")
+    from lyaplearn.teacher import _submitted_code as sc
+
+    text = " ".join(source_text("teaching").split())
+    named = re.search(r"an attribute or an item of an imported (.*?) module or of the "
+                      r"builtins", text)
+    assert named, "the teaching page no longer says which modules are guarded"
+    modules = set(re.findall(r"[A-Za-z]+", named.group(1).replace("`", ""))) - {"or"}
+    assert modules | {"builtins"} == set(sc._GUARDED), (modules, sc._GUARDED)
+    for module in sorted(set(sc._GUARDED)):
+        for code in (f"import {module} as m\nm.f = None", f"import {module}\ndel {module}.f",
+                     f"from {module} import x\nx.y = 1", f"import {module} as m\nm.d['k'] += 1"):
+            found = sc.tampering([(0, code)])
+            assert len(found) == 1 and found[0].startswith(f"cell 1 replaces {module}."), (code, found)
+    assert "cell 1 replaces builtins.len" in sc.tampering([(0, "__builtins__.len = max")])
+    assert sc.tampering([(0, "import json\njson.dumps = None\nf = max")]) == []
+    for code, what in (("import gc", "gc"), ("import pickle", "pickle"), ("f.__globals__", "__globals__"),
+                       ("exec('1')", "exec"), ("setattr(a, 'b', 1)", "setattr"),
+                       ("open('tests/q1.py')", "tests/q1.py"), ("open('/proc/keys')", "/proc/keys")):
+        found = sc.tampering([(0, code)])
+        assert len(found) == 1 and what in found[0], (code, found)
 
 
 if __name__ == "__main__":          # print what the integrator still has to register

@@ -250,9 +250,9 @@ def test_init_is_seeded():
 
 @pytest.mark.parametrize("kwargs, match", [
     (dict(n=4, kind="glorot"), r"kind must be one of .*'orthogonal'.*got 'glorot'"),
-    (dict(n=0, kind="he"), r"n must be an integer >= 1, got 0"),
-    (dict(n=2.5, kind="he"), r"n must be an integer >= 1, got 2.5"),
-    (dict(n=3, kind="he", n_in=-1), r"n_in must be an integer >= 1, got -1"),
+    (dict(n=0, kind="he"), r"n must be a positive integer, got 0"),
+    (dict(n=2.5, kind="he"), r"n must be a positive integer, got 2.5"),
+    (dict(n=3, kind="he", n_in=-1), r"n_in must be a positive integer, got -1"),
     (dict(n=3, kind="he", gain=0.0), r"gain must be a positive finite number, got 0.0"),
     (dict(n=3, kind="he", gain="big"), r"gain must be a positive number, got 'big'"),
     (dict(n=3, kind="he", rng="seed"), r"rng must be a numpy Generator.*got str"),
@@ -265,7 +265,7 @@ def test_init_bad_input(kwargs, match):
 def test_weight_variance_bad_input():
     with pytest.raises(ValueError, match=r"kind must be one of"):
         C.weight_variance("kaiming", 10)
-    with pytest.raises(ValueError, match=r"fan_in must be an integer >= 1, got 0"):
+    with pytest.raises(ValueError, match=r"fan_in must be a positive integer, got 0"):
         C.weight_variance("he", 0)
 
 
@@ -402,7 +402,7 @@ def test_network_bad_input():
         C.backward_norms(Ws, np.ones(2))
     with pytest.raises(ValueError, match=r"jacobians\[0\] must have 3 rows .*\(2, 3\)"):
         C.backward_norms([np.ones((2, 3)), np.eye(3)], np.ones(3))
-    with pytest.raises(ValueError, match=r"depth must be an integer >= 1, got 0"):
+    with pytest.raises(ValueError, match=r"depth must be a positive integer, got 0"):
         C.random_network(0, 3)
     with pytest.raises(ValueError, match=r"bias_std must be a finite number >= 0, got -1"):
         C.random_network(2, 3, bias_std=-1)

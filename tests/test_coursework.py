@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("otter", reason="coursework needs the extra: pip install -e '.[coursework]'")
+pytest.importorskip("otter", reason="the teacher's tools need their extra: pip install -e '.[teacher]'")
 pytestmark = [pytest.mark.fp_insensitive, pytest.mark.slow, pytest.mark.filterwarnings(
     # raised inside otter's own grading code (pandas 3 deprecation), not by us
     "ignore:The inplace keyword in DataFrame.drop is deprecated",
@@ -34,7 +34,7 @@ from IPython.core.inputtransformer2 import TransformerManager  # noqa: E402
 from otter.nbmeta_config import NBMetadataConfig  # noqa: E402
 from otter.test_files import create_test_file  # noqa: E402
 
-from lyaplearn import coursework as cw  # noqa: E402
+from lyaplearn.teacher import coursework as cw  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 MASTERS = ROOT / "book" / "assignments" / "masters"
@@ -146,8 +146,11 @@ def test_teaching_page_table_matches_the_master(chapter):
 
 def test_otter_version_is_pinned_once():
     pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
-    extra = re.search(r"^coursework = \[(.*?)^\]", pyproject, flags=re.M | re.S)
-    assert extra and f"otter-grader[grading]=={cw.OTTER_VERSION}" in extra.group(1)
+    extras = {name: re.search(rf"^{name} = \[(.*?)^\]", pyproject, flags=re.M | re.S)
+              for name in ("teacher", "coursework")}
+    assert extras["teacher"] and f"otter-grader[grading]=={cw.OTTER_VERSION}" in extras["teacher"].group(1)
+    # `coursework` is the old name of `teacher`: the same packages
+    assert extras["coursework"] and extras["coursework"].group(1) == extras["teacher"].group(1)
     assert version("otter-grader") == cw.OTTER_VERSION
 
 
@@ -277,8 +280,8 @@ def test_every_master_solution_scores_full_marks_through_the_sandbox(made, tmp_p
 def test_no_handed_out_notebook_reads_as_tampering(made, kind):
     """The marker's reading of the text flags tampering; the notebooks it hands out, filled in
     with the reference solutions or untouched, must never be flagged."""
-    from lyaplearn._submissions import read
-    from lyaplearn._submitted_code import runnable_cells, tampering
+    from lyaplearn.teacher._submissions import read
+    from lyaplearn.teacher._submitted_code import runnable_cells, tampering
 
     for chapter, paths in made.items():
         sub = read(paths[kind])

@@ -11,7 +11,9 @@ and every module with a page has at least one example. To document a new module
 ``lyaplearn.foo``: copy ``book/api/scalar.md`` to ``book/api/foo.md`` with the
 name changed, add ``- file: book/api/foo`` to the "API reference" part of
 ``_toc.yml``, and give one of its docstrings an ``Examples`` section. A new
-``lyaplearn.widgets.foo`` gets a section on ``book/api/widgets.md``.
+``lyaplearn.widgets.foo`` gets a section on ``book/api/widgets.md``; a new
+``lyaplearn.teacher.foo`` its page ``book/api/teacher/foo.md``, listed in ``_toc.yml`` among
+the ``sections`` of ``book/api/teacher``.
 """
 
 from __future__ import annotations
@@ -27,21 +29,31 @@ import pytest
 import yaml
 
 import lyaplearn
+from lyaplearn._moved import MOVED
 
 pytestmark = pytest.mark.fp_sensitive
 
 ROOT = Path(__file__).resolve().parents[1]
 API = ROOT / "book" / "api"
 
-#: Top-level modules that are not library API: a command-line benchmark and the
-#: reference solutions of the book's exercises.
-NOT_API = {"bench", "solutions"}
+#: Top-level modules that are not library API: the maintainer's command-line benchmark and
+#: the reference solutions of the book's exercises.
+NOT_API = {"maintainer", "solutions"}
+#: The deprecated aliases of moved modules (lyaplearn/_moved.py): importing one warns and
+#: gives the new module, whose own page and examples cover it.
+ALIASES = set(MOVED)
 
 MODULES = sorted(m.name for m in pkgutil.walk_packages(lyaplearn.__path__, "lyaplearn.",
-                                                       onerror=lambda name: None))
-PUBLIC = sorted(m.name for m in pkgutil.iter_modules(lyaplearn.__path__)
-                if not m.name.startswith("_") and m.name not in NOT_API)
-PAGES = sorted(p.stem for p in API.glob("*.md") if p.stem != "index")
+                                                       onerror=lambda name: None)
+                 if m.name not in ALIASES)
+#: A public module: no part of its name private, not an alias, not below NOT_API; the
+#: widgets' submodules are sections of one page (book/api/widgets.md).
+PUBLIC = sorted(name.removeprefix("lyaplearn.") for name in MODULES
+                if not any(part.startswith("_") for part in name.split("."))
+                and name.split(".")[1] not in NOT_API and not name.startswith("lyaplearn.widgets."))
+#: book/api/teacher/coursework.md is the page of lyaplearn.teacher.coursework
+PAGES = sorted(".".join(p.relative_to(API).with_suffix("").parts) for p in API.rglob("*.md")
+               if p.stem != "index")
 
 FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 
@@ -61,7 +73,7 @@ def _examples(module) -> list[doctest.DocTest]:
 
 
 def _documented(page: str) -> list[str]:
-    text = (API / f"{page}.md").read_text(encoding="utf-8")
+    text = (API / f"{page.replace('.', '/')}.md").read_text(encoding="utf-8")
     return re.findall(r"^\.\. automodule:: (\S+)", text, flags=re.M)
 
 
@@ -81,6 +93,7 @@ def test_docstring_examples(name, monkeypatch):
 
 
 def test_every_public_module_has_an_api_page():
+    assert {"scalar", "teacher", "teacher.coursework"} <= set(PUBLIC)
     missing = sorted(set(PUBLIC) - set(PAGES))
     assert not missing, (f"no API page for lyaplearn.{', lyaplearn.'.join(missing)}: add "
                          "book/api/<name>.md (copy scalar.md) and list it in _toc.yml")
@@ -97,7 +110,11 @@ def test_every_api_page_is_in_the_toc():
     parts = {p["caption"]: [c["file"] for c in p["chapters"]] for p in toc["parts"]}
     listed = parts["API reference"]
     assert listed[0] == "book/api/index"
-    assert sorted(listed[1:]) == [f"book/api/{p}" for p in PAGES]
+    # a subpackage's modules are sections under its page
+    (api,) = [p for p in toc["parts"] if p["caption"] == "API reference"]
+    listed += [s["file"] for c in api["chapters"] for s in c.get("sections", [])
+               if s["file"].startswith(c["file"] + "/")]
+    assert sorted(listed[1:]) == sorted(f"book/api/{p.replace('.', '/')}" for p in PAGES)
     captions = list(parts)
     assert captions.index("API reference") == captions.index("Back matter") - 1
 

@@ -176,3 +176,19 @@ def test_optuna_search_prunes_after_the_rung_and_shares_its_storage(tmp_path):
     assert len(again.trials) == 7
     with pytest.raises(ValueError, match="readout"):
         X.optuna_search(d, base, readout="loss")
+
+
+def test_hyperparameter_correlation_ranks_a_hyperparameter_against_the_loss():
+    # losses fall with the learning rate, exactly: Spearman -1 on lr and on log lr alike
+    lrs = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2]
+    res = fake_results([3.0, 2.5, 2.2, 2.0, 1.9], [0.0] * 5)
+    for r, lr in zip(res["runs"].values(), lrs):
+        r["config"].update(lr=lr, dropout=0.1)
+    assert RO.hyperparameter_correlation(res, "char", "lr", n_boot=50)["r"] == pytest.approx(-1)
+    c = RO.hyperparameter_correlation(res, "char", "lr", log=True, method="pearson", n_boot=50)
+    assert -1 < c["r"] < -0.9                      # log lr against the loss: nearly a line
+    with pytest.raises(ValueError, match="key must be a hyperparameter"):
+        RO.hyperparameter_correlation(res, "char", "momentum")
+    with pytest.raises(ValueError, match="log=True needs positive values"):
+        res["runs"]["char/0"]["config"]["lr"] = 0.0
+        RO.hyperparameter_correlation(res, "char", "lr", log=True)

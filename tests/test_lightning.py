@@ -63,5 +63,9 @@ def test_find_recurrent_and_bad_arguments():
         find_recurrent(nn.Sequential(nn.Linear(2, 2)))
     with pytest.raises(ValueError, match="every_n_epochs must be a positive integer"):
         LyapunovCallback(torch.zeros(2, 3, 3), every_n_epochs=0)
+    # numpy integers count as integers, as everywhere in the library; a bool does not
+    assert LyapunovCallback(torch.zeros(2, 3, 3), every_n_epochs=np.int64(3)).every_n_epochs == 3
+    with pytest.raises(ValueError, match="every_n_epochs must be a positive integer"):
+        LyapunovCallback(torch.zeros(2, 3, 3), every_n_epochs=True)
     with pytest.raises(ValueError, match="probe must be a tensor"):
         LyapunovCallback([[0.0]])

@@ -352,9 +352,9 @@ def test_qr_bad_inputs():
         L.spectrum_from_jacobians(np.full((2, 2, 2), np.nan))
     with pytest.raises(ValueError, match="k must be at most N = 3, got 4"):
         L.spectrum_from_jacobians(J, k=4)
-    with pytest.raises(ValueError, match="k must be an integer >= 1"):
+    with pytest.raises(ValueError, match="k must be a positive integer"):
         L.spectrum_from_jacobians(J, k=0)
-    with pytest.raises(ValueError, match="reortho_every must be an integer >= 1"):
+    with pytest.raises(ValueError, match="reortho_every must be a positive integer"):
         L.spectrum_from_jacobians(J, reortho_every=0)
     with pytest.raises(ValueError, match="units must be 'nats' or 'bits'"):
         L.spectrum_from_jacobians(J, units="log10")
@@ -382,7 +382,7 @@ def test_map_spectrum_bad_inputs():
     m = M.HenonMap()
     with pytest.raises(ValueError, match="step and jacobian must be callable"):
         L.map_spectrum(None, m.jacobian, np.zeros(2), 10)
-    with pytest.raises(ValueError, match="steps must be an integer >= 1, got 0"):
+    with pytest.raises(ValueError, match="steps must be a positive integer, got 0"):
         L.map_spectrum(m.step, m.jacobian, np.zeros(2), 0)
     with pytest.raises(ValueError, match="warmup must be an integer >= 0, got -1"):
         L.map_spectrum(m.step, m.jacobian, np.zeros(2), 5, warmup=-1)
@@ -410,11 +410,11 @@ def test_other_bad_inputs():
     with pytest.raises(ValueError, match="lambda_max must not be NaN"):
         L.regime(np.nan)
     net = M.random_tanh_rnn(3, seed=0)
-    with pytest.raises(ValueError, match="trajectories must be an integer >= 1"):
+    with pytest.raises(ValueError, match="trajectories must be a positive integer"):
         L.rnn_spectrum(net, trajectories=0)
     with pytest.raises(ValueError, match="h0_std must be"):
         L.rnn_spectrum(net, h0_std=-1.0)
-    with pytest.raises(ValueError, match="steps must be an integer >= 1"):
+    with pytest.raises(ValueError, match="steps must be a positive integer"):
         L.gradient_norms_vs_lag(net, steps=0)
     with pytest.raises(ValueError, match=r"times must be increasing integers in \[1, 4\]"):
         L.product_svd_exponents(np.zeros((4, 2, 2)), [0, 2])
@@ -465,7 +465,7 @@ def test_figure_bad_inputs():
         L.plot_warmup_effect(net, warmups=())
     with pytest.raises(ValueError, match="intervals must contain"):
         L.plot_reortho_effect(net, intervals=[])
-    with pytest.raises(ValueError, match="intervals entries must be an integer >= 1"):
+    with pytest.raises(ValueError, match="intervals entries must be a positive integer"):
         L.plot_reortho_effect(net, intervals=[0])
     with pytest.raises(ValueError, match="gains must contain"):
         L.plot_regimes(())

@@ -46,14 +46,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-pytest.importorskip("otter", reason="coursework needs the extra: pip install -e '.[coursework]'")
+pytest.importorskip("otter", reason="the teacher's tools need their extra: pip install -e '.[teacher]'")
 torch = pytest.importorskip("torch")
 yaml = pytest.importorskip("yaml")
 
 from IPython.core.inputtransformer2 import TransformerManager  # noqa: E402
 from otter.test_files.exception_test import ExceptionTestFile  # noqa: E402
 
-from lyaplearn import coursework as cw  # noqa: E402
+from lyaplearn.teacher import coursework as cw  # noqa: E402
 
 pytestmark = pytest.mark.fp_insensitive
 

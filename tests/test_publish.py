@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from lyaplearn import publish
+from lyaplearn.teacher import publish
 
 pytestmark = pytest.mark.fp_insensitive
 
@@ -65,7 +65,7 @@ def test_home_is_read_from_the_config(tmp_path):
 
 
 def test_committed_install_cells_and_readme_follow_the_setting():
-    """`python -m lyaplearn.publish sync` has been run since the setting last changed."""
+    """`python -m lyaplearn.teacher.publish sync` has been run since the setting last changed."""
     url = publish.home()
     want = publish.install_line(url)
     for path in CHAPTERS:
@@ -73,7 +73,7 @@ def test_committed_install_cells_and_readme_follow_the_setting():
         install = [c for c in nb["cells"] if c["cell_type"] == "code"
                    and 'find_spec("lyaplearn")' in "".join(c["source"])]
         assert len(install) == 1, f"{path.name}: expected one install cell"
-        assert want in "".join(install[0]["source"]), f"{path.name}: run python -m lyaplearn.publish sync"
+        assert want in "".join(install[0]["source"]), f"{path.name}: run python -m lyaplearn.teacher.publish sync"
         assert "github.com/lyaplearn/lyaplearn" not in path.read_text(encoding="utf-8")
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert publish.readme_block(url) in readme
@@ -192,7 +192,7 @@ def test_installed_package_has_no_reference_solutions(tmp_path):
     assert r.returncode == 0, r.stderr
     (wheel,) = tmp_path.glob("lyaplearn-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    assert "lyaplearn/scalar.py" in names and "lyaplearn/_sandbox_worker.py" in names
+    assert "lyaplearn/scalar.py" in names and "lyaplearn/teacher/_sandbox_worker.py" in names
     assert not [n for n in names if "solutions" in n]
 
 

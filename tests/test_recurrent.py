@@ -336,57 +336,6 @@ def test_init_uniform_draws_every_parameter_from_u_minus_p_p():
         assert torch.equal(w, w2) and not torch.equal(w, w3)
 
 
-# --- bad inputs ------------------------------------------------------------------------------
-
-def test_bad_inputs():
-    X = torch.randn(5, 2, 3, dtype=torch.float64)
-    with pytest.raises(ValueError, match="bidirectional"):
-        R.lyapunov_spectrum(nn.LSTM(3, 4, bidirectional=True), X.float())
-    with pytest.raises(ValueError, match="proj_size"):
-        R.lyapunov_spectrum(nn.LSTM(3, 4, proj_size=2), X.float())
-    with pytest.raises(ValueError, match="rnn must be a torch.nn.RNN, GRU or LSTM"):
-        R.lyapunov_spectrum(nn.Linear(3, 4), X)
-    m = make("lstm", L=2)
-    with pytest.raises(ValueError, match=r"inputs must have 2 .* got shape \(5,\)"):
-        R.lyapunov_spectrum(m, torch.randn(5))
-    with pytest.raises(ValueError, match=r"inputs must be \(seq_len, batch, input_size\) "
-                                         r"with input_size=3, got shape \(5, 2, 7\)"):
-        R.lyapunov_spectrum(m, torch.randn(5, 2, 7))
-    with pytest.raises(ValueError, match=r"h0 must have shape \(2, 2, 4\).*got shape \(1, 2, 4\)"):
-        R.lyapunov_spectrum(m, X, h0=(torch.zeros(1, 2, 4), torch.zeros(1, 2, 4)))
-    with pytest.raises(ValueError, match="h0 must be a tuple"):
-        R.lyapunov_spectrum(m, X, h0=torch.zeros(2, 2, 4))
-    with pytest.raises(ValueError, match=r"k must be an integer in \[1, D=16\].*got 17"):
-        R.lyapunov_spectrum(m, X, k=17)
-    with pytest.raises(ValueError, match=r"k must be .* got 0"):
-        R.lyapunov_spectrum(m, X, k=0)
-    with pytest.raises(ValueError, match="state must be one of 'full', 'hidden', got 'cell'"):
-        R.lyapunov_spectrum(m, X, state="cell")
-    with pytest.raises(ValueError, match="units must be one of"):
-        R.lyapunov_spectrum(m, X, units="decibels")
-    with pytest.raises(ValueError, match="reortho_every must be a positive integer, got 0"):
-        R.lyapunov_spectrum(m, X, reortho_every=0)
-    with pytest.raises(ValueError, match="warmup \\+ frame_warmup must be smaller .* T=5"):
-        R.lyapunov_spectrum(m, X, warmup=3, frame_warmup=2)
-    with pytest.raises(ValueError, match="method='formed' needs"):
-        R.lyapunov_spectrum(make("rnn_tanh"), X, method="formed")
-    with pytest.raises(ValueError, match=r"frame0 must be a tensor \(16, 3\)"):
-        R.lyapunov_spectrum(m, X, k=3, frame0=torch.zeros(16, 4))
-    with pytest.raises(ValueError, match=r"x_t must be a tensor \(batch, input_size=3\), "
-                                         r"got \(2, 5\)"):
-        R.jacobian(m, torch.zeros(2, 5), None)
-    with pytest.raises(ValueError, match=r"h0 must have shape \(2, 2, 4\).*got shape"):
-        R.jacobian(make("gru", L=2), torch.zeros(2, 3), torch.zeros(2, 3, 4))
-    with pytest.raises(ValueError, match="h0 must be a tensor"):
-        R.lyapunov_spectrum_step(lambda s, x: s, torch.zeros(3), X)
-    with pytest.raises(ValueError, match=r"inputs must be a time-major tensor \(T, batch=4"):
-        R.lyapunov_spectrum_step(lambda s, x: s, torch.zeros(4, 2), X)
-    with pytest.raises(ValueError, match="every must be a positive integer"):
-        R.SpectrumMonitor(m, X, every=0)
-    with pytest.raises(ValueError, match="p must be a positive number"):
-        R.init_uniform(m, -1.0)
-
-
 # --- helpers and figures -----------------------------------------------------------------------
 
 def test_flatten_state_order_and_roundtrip():

@@ -179,7 +179,7 @@ def test_gradient_vs_lag_matches_autograd(nonlinearity):
     Js = rnn.hidden_jacobians(W, U, b, xs, h0, nonlinearity)
     grad_last = hs[-1].detach().numpy() - y
     np.testing.assert_allclose(rnn.bptt_gradients(Js, grad_last), auto, rtol=1e-10, atol=1e-12)
-    lag = rnn.gradient_norms_vs_lag(Js, grad_last)
+    lag = rnn.bptt_gradient_norms(Js, grad_last)
     np.testing.assert_allclose(lag, np.linalg.norm(auto, axis=1)[::-1], rtol=1e-10, atol=1e-12)
 
 
@@ -377,18 +377,18 @@ def test_bad_inputs():
         rnn.init_recurrent(4, float("inf"))
     with pytest.raises(ValueError, match="kind must be one of"):
         rnn.init_recurrent(4, 0.5, "orthogonal")
-    with pytest.raises(ValueError, match="n must be an integer"):
+    with pytest.raises(ValueError, match="n must be a positive integer"):
         rnn.init_recurrent(0, 0.5)
     with pytest.raises(ValueError, match="coupling must be"):
         rnn.init_recurrent(4, 0.5, "nonnormal", coupling=-1.0)
     with pytest.raises(ValueError, match="steps must be an integer"):
         rnn.power_norms(W, -1)
-    with pytest.raises(ValueError, match="steps must be an integer"):
+    with pytest.raises(ValueError, match="steps must be a positive integer"):
         rnn.gelfand_estimates(W, 0)
     with pytest.raises(ValueError, match=r"grad_last must have shape .*\(5,\).*got shape \(3,\)"):
         rnn.bptt_gradients([W, W], np.ones(3))
     with pytest.raises(ValueError, match=r"jacobians\[1\] has shape \(4, 4\)"):
-        rnn.gradient_norms_vs_lag([W, np.eye(4)], np.ones(5))
+        rnn.bptt_gradient_norms([W, np.eye(4)], np.ones(5))
     with pytest.raises(ValueError, match="jacobians must contain at least one"):
         rnn.jacobian_product_norms([])
     with pytest.raises(ValueError, match="max_norm must be"):
@@ -399,7 +399,7 @@ def test_bad_inputs():
         rnn.train_recall(lr=0.0, steps=1)
     with pytest.raises(ValueError, match="max_norm must be"):
         rnn.train_recall(max_norm=-1.0, steps=1)
-    with pytest.raises(ValueError, match="length must be an integer"):
+    with pytest.raises(ValueError, match="length must be a positive integer"):
         rnn.train_recall(length=0)
     with pytest.raises(ValueError, match="mats must be a non-empty mapping"):
         rnn.plot_power_norms({})
@@ -411,11 +411,11 @@ def test_bad_inputs():
         rnn.plot_clipping_curves([])
     with pytest.raises(ValueError, match=r"mats\['x'\] must be .*square.*\(2, 3\)"):
         rnn.plot_power_norms({"x": np.ones((2, 3))})
-    with pytest.raises(ValueError, match="T must be an integer >= 1"):
+    with pytest.raises(ValueError, match="T must be a positive integer"):
         rnn.lag_profile(W, 0)
-    with pytest.raises(ValueError, match="batch must be an integer >= 1"):
+    with pytest.raises(ValueError, match="batch must be a positive integer"):
         rnn.recall_task(0, 5, torch.Generator())
-    with pytest.raises(ValueError, match="threads must be an integer >= 1"):
+    with pytest.raises(ValueError, match="threads must be a positive integer"):
         rnn.train_recall(steps=1, threads=0)
     with pytest.raises(ValueError, match="max_norm must be"):
         rnn.clipped_sgd_step(_params_with_grads(1.0), 0.1, float("nan"))

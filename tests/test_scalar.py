@@ -137,13 +137,13 @@ def test_loss_and_gradient():
     (2 / 0.7, 0.7, scalar.PERIOD_TWO),
 ])
 def test_regime_known_cases(eta, a, name):
-    assert scalar.regime(eta, a) == name
+    assert scalar.gd_regime(eta, a) == name
 
 
 def test_regime_agrees_with_trajectory():
     rng = np.random.default_rng(0)
     for eta in rng.uniform(-0.5, 3.0, size=40):
-        name = scalar.regime(eta, 1.0)
+        name = scalar.gd_regime(eta, 1.0)
         theta = scalar.gd_trajectory(eta, 1.0, 1.0, 20)
         shrinks = abs(theta[-1]) < abs(theta[0])
         flips = theta[1] < 0
@@ -237,28 +237,28 @@ def test_sigmoid_bound_is_attained_at_one_layer():
 def test_activation_derivatives_against_closed_forms():
     z = np.linspace(-40, 40, 161)
     s = 1 / (1 + np.exp(-z))
-    np.testing.assert_allclose(scalar.activation_value(z, "sigmoid"), s, rtol=1e-14)
+    np.testing.assert_allclose(scalar.tower_activation(z, "sigmoid"), s, rtol=1e-14)
     # sigma'(z) = sigma(z)(1 - sigma(z)) = 1 / (4 cosh^2(z / 2)), the latter accurate
     # for large |z| where 1 - sigma(z) cancels
-    np.testing.assert_allclose(scalar.activation_derivative(z, "sigmoid"),
+    np.testing.assert_allclose(scalar.tower_derivative(z, "sigmoid"),
                                0.25 / np.cosh(z / 2) ** 2, rtol=1e-12)
     near = np.abs(z) < 5
-    np.testing.assert_allclose(scalar.activation_derivative(z[near], "sigmoid"),
+    np.testing.assert_allclose(scalar.tower_derivative(z[near], "sigmoid"),
                                (s * (1 - s))[near], rtol=1e-12)
-    np.testing.assert_allclose(scalar.activation_derivative(z, "tanh"),
+    np.testing.assert_allclose(scalar.tower_derivative(z, "tanh"),
                                1 / np.cosh(z) ** 2, rtol=1e-12)
-    np.testing.assert_allclose(scalar.activation_derivative(z, "linear", 1.5), 1.5)
-    assert scalar.activation_derivative(0.0, "sigmoid") == 0.25
-    assert scalar.activation_derivative(0.0, "tanh") == 1.0
+    np.testing.assert_allclose(scalar.tower_derivative(z, "linear", 1.5), 1.5)
+    assert scalar.tower_derivative(0.0, "sigmoid") == 0.25
+    assert scalar.tower_derivative(0.0, "tanh") == 1.0
     assert scalar.max_derivative("sigmoid") == 0.25
     assert scalar.max_derivative("tanh") == 1.0
     assert scalar.max_derivative("linear", -1.5) == 1.5
 
 
 def test_sigmoid_is_stable_far_out():
-    assert scalar.activation_value(-1000.0, "sigmoid") == 0.0
-    assert scalar.activation_value(1000.0, "sigmoid") == 1.0
-    assert scalar.activation_derivative(-800.0, "sigmoid") == 0.0
+    assert scalar.tower_activation(-1000.0, "sigmoid") == 0.0
+    assert scalar.tower_activation(1000.0, "sigmoid") == 1.0
+    assert scalar.tower_derivative(-800.0, "sigmoid") == 0.0
 
 
 # ---------------------------------------------------------------------------
@@ -300,7 +300,7 @@ def test_bad_curvature(a):
     with pytest.raises(ValueError, match=r"^a must be"):
         scalar.contraction_factor(0.1, a)
     with pytest.raises(ValueError, match=r"^a must be"):
-        scalar.regime(0.1, a)
+        scalar.gd_regime(0.1, a)
     with pytest.raises(ValueError, match=r"^a must be"):
         scalar.plot_stability_band(a)
 
@@ -317,19 +317,19 @@ def test_bad_eta(eta):
     with pytest.raises(ValueError, match=r"^eta must be a finite real number"):
         scalar.gd_trajectory(eta, 1.0, 1.0, 3)
     with pytest.raises(ValueError, match=r"^eta must be a finite real number"):
-        scalar.regime(eta, 1.0)
+        scalar.gd_regime(eta, 1.0)
 
 
 def test_bad_theta0_and_atol():
     with pytest.raises(ValueError, match=r"^theta0 must be a finite real number"):
         scalar.gd_trajectory(0.1, 1.0, float("nan"), 3)
     with pytest.raises(ValueError, match=r"^atol must be non-negative"):
-        scalar.regime(0.1, 1.0, atol=-1e-3)
+        scalar.gd_regime(0.1, 1.0, atol=-1e-3)
 
 
 @pytest.mark.parametrize("steps", [-1, 2.0, 2.5, True, "3", None])
 def test_bad_steps(steps):
-    with pytest.raises(ValueError, match=r"^steps must be a non-negative integer"):
+    with pytest.raises(ValueError, match=r"^steps must be an integer >= 0"):
         scalar.gd_trajectory(0.1, 1.0, 1.0, steps)
 
 
@@ -340,9 +340,9 @@ def test_numpy_integers_are_accepted():
 
 @pytest.mark.parametrize("depth", [-1, 3.0, 2.5, True, False, "4", None])
 def test_bad_depth(depth):
-    with pytest.raises(ValueError, match=r"^depth must be a non-negative integer"):
+    with pytest.raises(ValueError, match=r"^depth must be an integer >= 0"):
         scalar.tower_gradient(1.0, 1.0, depth, "sigmoid")
-    with pytest.raises(ValueError, match=r"^depth must be a non-negative integer"):
+    with pytest.raises(ValueError, match=r"^depth must be an integer >= 0"):
         scalar.tower_forward(1.0, 1.0, depth, "tanh")
 
 
@@ -352,7 +352,7 @@ def test_bad_activation(activation):
     with pytest.raises(ValueError, match=msg):
         scalar.tower_gradient(1.0, 1.0, 3, activation)
     with pytest.raises(ValueError, match=msg):
-        scalar.activation_derivative(0.0, activation)
+        scalar.tower_derivative(0.0, activation)
     with pytest.raises(ValueError, match=msg):
         scalar.max_derivative(activation)
 
@@ -375,5 +375,5 @@ def test_bad_x_w(name, args):
 def test_bad_plot_arguments():
     with pytest.raises(ValueError, match=r"^etas must contain at least one"):
         scalar.plot_gd_regimes(etas=[])
-    with pytest.raises(ValueError, match=r"^max_depth must be a non-negative integer"):
+    with pytest.raises(ValueError, match=r"^max_depth must be an integer >= 0"):
         scalar.plot_tower_gradients(max_depth=-3)

@@ -7,8 +7,9 @@ running venv's site-packages (for numpy, torch, ...; a ``.pth`` file, because
 folder, with no ``PYTHONPATH`` and no ``LYAPLEARN_DATA``: computes a spectrum against its closed
 form, reads chapters 7 and 9's committed results, runs chapter 1's calls and one small chapter-7
 training run whose checkpoints and results file must land in the user's folders. Checks that
-``lyaplearn`` is the installed copy, that the solutions are not in it, and that nothing is
-written into site-packages.
+``lyaplearn`` is the installed copy, that the solutions are not in it, that every module of the
+student's library imports without loading the teacher's tools (``lyaplearn.teacher``, otter) or
+the maintainer's, and that nothing is written into site-packages.
 """
 
 from __future__ import annotations
@@ -44,6 +45,24 @@ SCRIPT = textwrap.dedent('''
            "solutions": importlib.util.find_spec("lyaplearn.solutions") is not None,
            "checkout": str(_paths.source_checkout()), "data_root": str(data.data_root())}
 
+    # every module of the student's library imports without the teacher's tools or extra, and
+    # without the maintainer's (both are in the wheel, for `pip install "lyaplearn[teacher]"`)
+    import pkgutil
+    apart = {"teacher", "maintainer", "solutions", "coursework", "sandbox", "publish", "bench"}
+    out["student"] = sorted(m.name for m in pkgutil.iter_modules(lyaplearn.__path__) if m.name not in apart)
+    out["skipped"] = []
+    for name in out["student"]:
+        try:
+            importlib.import_module("lyaplearn." + name)
+        except ModuleNotFoundError as e:          # an optional extra's package (lightning)
+            if (e.name or "").startswith("lyaplearn"):
+                raise
+            out["skipped"].append(name)
+    out["teachers_loaded"] = sorted(m for m in sys.modules if m.split(".")[0] == "otter"
+                                    or m.split(".")[:2] in (["lyaplearn", "teacher"], ["lyaplearn", "maintainer"]))
+    out["teacher_shipped"] = [importlib.util.find_spec(m) is not None
+                              for m in ("lyaplearn.teacher.coursework", "lyaplearn.maintainer.bench")]
+
     # chapter 6's engine: a tanh RNN at rest (h0 = 0, zero input) is linear with Jacobian
     # W_hh = diag(w), so the exponents are log|w|, exactly
     torch.manual_seed(0)
@@ -66,7 +85,7 @@ SCRIPT = textwrap.dedent('''
     # chapter 1's calls: gradient descent on a*theta^2/2 is theta0 * (1 - eta a)^t
     traj = scalar.gd_trajectory(0.5, 3.0, 2.0, 6)
     out["ch1_trajectory"] = np.asarray(traj).tolist()
-    out["ch1_regime"] = scalar.regime(0.5, 3.0) == scalar.OSCILLATING_SHRINKING
+    out["ch1_regime"] = scalar.gd_regime(0.5, 3.0) == scalar.OSCILLATING_SHRINKING
     out["ch1_figure_axes"] = len(scalar.plot_gd_regimes().axes)
 
     # the data sets are looked for in the user's cache folder, and their absence says so
@@ -165,6 +184,11 @@ def test_wheel_works_from_another_folder(installed, repo_root):
     assert repo_root not in Path(out["file"]).resolve().parents
     assert out["cwd"] == str(cwd) and out["checkout"] == "None"
     assert not out["solutions"]
+    # the student's library stands apart from the teacher's and the maintainer's
+    assert {"recurrent", "scalar", "edge", "widgets", "_paths"} <= set(out["student"])
+    assert set(out["skipped"]) <= {"lightning"}, out["skipped"]
+    assert out["teachers_loaded"] == [], out["teachers_loaded"]
+    assert out["teacher_shipped"] == [True, True]
     # caches and new results in the user's folders, nothing new in site-packages
     assert out["data_root"] == str(tmp / "xdg-cache" / "lyaplearn" / "data")
     assert out["missing"] is not None and out["data_root"] in out["missing"]

@@ -65,5 +65,5 @@ def test_animation_bad_input():
         wc.animation(depths=[])
     with pytest.raises(ValueError, match=r"kind must be one of .* got 'glorot'"):
         wc.animation(depths=[1], kind="glorot")
-    with pytest.raises(ValueError, match="depth must be an integer >= 1, got 0"):
+    with pytest.raises(ValueError, match="depth must be a positive integer, got 0"):
         wc.animation(depths=[0])

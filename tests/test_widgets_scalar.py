@@ -77,7 +77,7 @@ def test_animations_return_html_frames():
 def test_default_gd_sweep_visits_every_behaviour():
     from lyaplearn import scalar
     a = 3.0
-    seen = [scalar.regime(ea / a, a) for ea in ws.GD_SWEEP]
+    seen = [scalar.gd_regime(ea / a, a) for ea in ws.GD_SWEEP]
     assert sorted(seen) == sorted(scalar.REGIMES)  # each behaviour exactly once
 
 
@@ -92,5 +92,5 @@ def test_bad_input():
         ws.tower_explorer(activation="relu")
     with pytest.raises(ValueError, match="activation must be one of"):
         ws.tower_animation(activation="softplus")
-    with pytest.raises(ValueError, match="depth must be a non-negative integer"):
+    with pytest.raises(ValueError, match="depth must be an integer >= 0"):
         ws.tower_explorer(depth=2.5)

@@ -9,7 +9,7 @@
   comment as ``type: description``; ours are prose (``r > 1``: theta grows),
   so we keep napoleon from splitting them.
 * The project's public home (``repository.url`` in ``_config.yml``) drives the
-  launch and repository buttons (:mod:`lyaplearn.publish`). While it is a
+  launch and repository buttons (:mod:`lyaplearn.teacher.publish`). While it is a
   placeholder, the buttons are switched off and a banner says so; with
   ``LYAPLEARN_PUBLISH=1`` (``make publish``) the build stops instead. Once set,
   the launch buttons open the *student copy* of a chapter from the published
@@ -35,14 +35,14 @@ BANNER = """
   lyaplearn: the project's public home is NOT SET (repository.url in
   _config.yml is {url!r}). The website is built WITHOUT launch
   (Binder, Colab) and repository buttons, and the notebooks' install cells
-  stop with an error. Set it, run `python -m lyaplearn.publish sync`,
+  stop with an error. Set it, run `python -m lyaplearn.teacher.publish sync`,
   and build again (README, "Publishing").
 ========================================================================
 """
 
 
 def _home(app, config):
-    from lyaplearn import publish
+    from lyaplearn.teacher import publish
 
     opts = config.html_theme_options
     url = opts.get("repository_url", "")
@@ -67,7 +67,7 @@ def _home(app, config):
 def _student_copies(app, exception):
     if exception is not None or app.builder.format != "html":
         return
-    from lyaplearn import publish
+    from lyaplearn.teacher import publish
 
     url = getattr(app, "lyaplearn_home", None)
     out = Path(app.outdir)

@@ -13,6 +13,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from .._checks import _check_int, _is_int  # noqa: F401  (one integer rule, lyaplearn/_checks.py)
+
 _FRAMES = ("forward", "transpose")
 """The two frame conventions: ``Q <- J Q`` and ``Q <- J^T Q`` (package docstring)."""
 
@@ -121,17 +123,6 @@ def _arch(rnn: Any) -> str:
     return arch
 
 
-def _is_int(value: Any) -> bool:
-    """A Python or numpy integer, not a bool."""
-    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
-
-
-def _check_int(value: Any, name: str, minimum: int) -> int:
-    """``value`` as an ``int`` if it is an integer (Python or numpy) ``>= minimum``."""
-    if not _is_int(value) or value < minimum:
-        what = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
-        raise ValueError(f"{name} must be {what}, got {value!r}")
-    return int(value)
 
 
 def _check_positive(value: Any, name: str) -> float:

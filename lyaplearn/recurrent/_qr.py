@@ -150,7 +150,7 @@ def _pick_qr(qr: str, device: torch.device) -> str:
     """``"auto"``: CholeskyQR2 on a CUDA device with fast float64, Householder elsewhere.
 
     On CPU LAPACK's blocked Householder costs about as much as CholeskyQR2's
-    products (see ``python -m lyaplearn.bench``), so the always-stable one is
+    products (see ``python -m lyaplearn.maintainer.bench``), so the always-stable one is
     kept. On a GPU cuSOLVER's batched Householder is many times slower than
     the products, but :class:`_CholeskyQR` computes in float64, which only
     data-centre GPUs run at speed (:data:`_FULL_RATE_FLOAT64`).

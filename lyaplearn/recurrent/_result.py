@@ -14,11 +14,11 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import torch
 
+from .._constants import LN2
 from ..lyapunov import entropy, kaplan_yorke_dimension, spectrum_features
 from ._checks import _check_choice
 from ._deprecated import _FeaturesAccess, _renamed
 
-LN2 = math.log(2.0)
 _UNITS = ("nats", "bits")
 
 

@@ -8,6 +8,8 @@ from typing import Any
 import torch
 from torch import nn
 
+from lyaplearn.flossing import differentiable_spectrum
+
 from ._benettin import _benettin
 from ._checks import _FRAMES, _check_choice, _check_int, _check_k, _check_steps
 from ._engine import _Engine
@@ -25,7 +27,9 @@ def lyapunov_spectrum(rnn: nn.Module, inputs: Any, *, k: int | None = None, warm
                       history: bool = False, frame0: torch.Tensor | None = None, seed: int = 0,
                       sort: bool = True, method: str = "auto", chunk: int = 128,
                       qr: str = "auto", progress: bool = False,
-                      frame: str = "forward") -> SpectrumResult:
+                      frame: str = "forward", differentiable: bool = False,
+                      window: int | None = None,
+                      truncate: int | None = None) -> SpectrumResult:
     """Lyapunov spectra of a recurrent module driven by a batch of input sequences.
 
     The spectrum is that of the deterministic state map: dropout between
@@ -119,6 +123,19 @@ def lyapunov_spectrum(rnn: nn.Module, inputs: Any, *, k: int | None = None, warm
         with the paper's other choices). It builds the dense Jacobian at
         every step, so it costs a full spectrum's work whatever ``k``, and
         ``method`` does not apply.
+    differentiable
+        ``True``: ``result.exponents`` carries an autograd graph to the module's
+        parameters (and to ``inputs`` or ``h0`` if they require a gradient), for
+        gradient flossing (chapter 10); computed by
+        :func:`lyaplearn.flossing.differentiable_spectrum`, which follows the same
+        conventions and agrees with the default path to rounding error. Forward
+        frame only; ``history``, ``progress`` and ``qr="cholesky"`` do not apply
+        (``method`` and ``chunk`` only set the default path's speed). The default,
+        ``False``, runs without a graph, as fast as before.
+    window, truncate
+        With ``differentiable=True`` only: how far back the graph reaches (see
+        :func:`lyaplearn.flossing.differentiable_spectrum`: ``window`` keeps a
+        graph over the last steps only, ``truncate`` cuts it every that many steps).
 
     Returns
     -------
@@ -170,6 +187,20 @@ def lyapunov_spectrum(rnn: nn.Module, inputs: Any, *, k: int | None = None, warm
         raise ValueError(f"method='formed' needs a GRU or an LSTM, got {eng.arch}")
     chunk = _check_int(chunk, "chunk", 1)
     _check_choice(qr, _QRS, "qr")
+    if not isinstance(differentiable, bool):
+        raise ValueError(f"differentiable must be True or False, got {differentiable!r}")
+    if differentiable:
+        if frame != "forward" or history or progress or qr == "cholesky":
+            raise ValueError("differentiable=True takes frame='forward', history=False, "
+                             "progress=False and qr='auto' or 'householder'")
+        lam = differentiable_spectrum(rnn, inputs, k, warmup, h0, frame_warmup=frame_warmup,
+                                      reortho_every=reortho_every, state=state, units=units,
+                                      dtype=dtype, frame0=frame0, seed=seed, sort=sort,
+                                      window=window, truncate=truncate)
+        return SpectrumResult(lam, units, T - warmup - frame_warmup, state,
+                              seconds=time.perf_counter() - t0, frame=frame)
+    if window is not None or truncate is not None:
+        raise ValueError("window and truncate apply to differentiable=True only")
     with torch.no_grad():
         st = _state_list(eng, h0, B, unbatched)
     if frame == "transpose":

@@ -1,14 +1,17 @@
-"""Reference solutions for the coding exercises of chapter 1 (the tyranny of the product)."""
+"""Reference solutions for the coding exercises of chapter 1 (the tyranny of the
+product)."""
 
 from __future__ import annotations
 
-from lyaplearn.scalar import activation_derivative, activation_value, contraction_factor
+from lyaplearn.scalar import tower_derivative, tower_activation, contraction_factor
 
 __all__ = ["steps_to_tolerance", "vanishing_depth"]
 
 
-def steps_to_tolerance(eta: float, a: float, tol: float, max_steps: int = 1_000_000) -> int | None:
-    """Number of gradient steps on ``a * theta**2 / 2`` until ``|theta_t| <= tol * |theta_0|``.
+def steps_to_tolerance(eta: float, a: float, tol: float,
+                       max_steps: int = 1_000_000) -> int | None:
+    """Number of gradient steps on ``a * theta**2 / 2`` until
+    ``|theta_t| <= tol * |theta_0|``.
 
     Runs gradient descent from ``theta_0 = 1`` (the answer does not depend on
     ``theta_0 != 0``) and returns the first ``t`` that meets the tolerance, or
@@ -26,8 +29,10 @@ def steps_to_tolerance(eta: float, a: float, tol: float, max_steps: int = 1_000_
 
 
 def vanishing_depth(x: float, w: float, activation: str = "sigmoid", slope: float = 1.0,
-                    threshold: float = 2.0 ** -52, max_depth: int = 100_000) -> int | None:
-    """Smallest depth ``L`` at which the tower's gradient ``|df_L/dw|`` drops below ``threshold``.
+                    threshold: float = 2.0 ** -52,
+                    max_depth: int = 100_000) -> int | None:
+    """Smallest depth ``L`` at which the tower's gradient ``|df_L/dw|`` drops below
+    ``threshold``.
 
     One forward pass carries the running product ``x * sigma'(z_0) * ... *
     sigma'(z_{L-1})``, so finding the depth costs ``O(L)``, not ``O(L**2)``.
@@ -41,6 +46,7 @@ def vanishing_depth(x: float, w: float, activation: str = "sigmoid", slope: floa
     for depth in range(max_depth + 1):
         if abs(grad) < threshold:
             return depth
-        grad *= float(activation_derivative(z, activation, slope))  # factor sigma'(z_depth)
-        z = float(activation_value(z, activation, slope))  # z_{depth+1}
+        # the factor sigma'(z_depth)
+        grad *= float(tower_derivative(z, activation, slope))
+        z = float(tower_activation(z, activation, slope))  # z_{depth+1}
     return None

@@ -34,9 +34,9 @@ def tanh_mlp_backward(weights: Sequence[ArrayLike], biases: Sequence[ArrayLike],
     hs = [x]
     for i, (w, b) in enumerate(zip(ws, bs)):
         if w.ndim != 2 or w.shape[1] != hs[-1].shape[0] or b.shape != (w.shape[0],):
-            raise ValueError(f"layer {i + 1}: weights[{i}] has shape {w.shape} and biases[{i}] "
-                             f"shape {b.shape}, but the layer receives a vector of size "
-                             f"{hs[-1].shape[0]}")
+            raise ValueError(f"layer {i + 1}: weights[{i}] has shape {w.shape} and "
+                             f"biases[{i}] shape {b.shape}, but the layer receives a "
+                             f"vector of size {hs[-1].shape[0]}")
         hs.append(np.tanh(w @ hs[-1] + b))
     if y.shape != hs[-1].shape:
         raise ValueError(f"y must have shape {hs[-1].shape}, got shape {y.shape}")

@@ -1,4 +1,5 @@
-"""Reference solution for the coding exercise of chapter 3 (a Haar-random orthogonal matrix)."""
+"""Reference solution for the coding exercise of chapter 3 (a Haar-random orthogonal
+matrix)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Reference solution for the coding exercise of chapter 4 (backpropagation through time by hand)."""
+"""Reference solution for the coding exercise of chapter 4 (backpropagation through
+time by hand)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from numpy.typing import ArrayLike
 __all__ = ["tanh_rnn_bptt"]
 
 
-def tanh_rnn_bptt(W: ArrayLike, U: ArrayLike, b: ArrayLike, xs: ArrayLike, h0: ArrayLike,
-                  y: ArrayLike) -> dict[str, np.ndarray]:
+def tanh_rnn_bptt(W: ArrayLike, U: ArrayLike, b: ArrayLike, xs: ArrayLike,
+                  h0: ArrayLike, y: ArrayLike) -> dict[str, np.ndarray]:
     """Backpropagation through time for ``h_t = tanh(W h_{t-1} + U x_t + b)``, by hand.
 
     The loss reads only the last state: ``L = 0.5 * ||h_T - y||^2``.

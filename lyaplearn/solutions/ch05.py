@@ -17,14 +17,16 @@ def qr_lyapunov(jacobians, seed: int = 0) -> np.ndarray:
     """
     J = np.asarray(jacobians, dtype=float)
     if J.ndim != 3 or J.shape[1] != J.shape[2] or J.shape[0] == 0:
-        raise ValueError(f"jacobians must have shape (T, N, N) with T >= 1, got shape {J.shape}")
+        raise ValueError("jacobians must have shape (T, N, N) with T >= 1, "
+                         f"got shape {J.shape}")
     T, n, _ = J.shape
     rng = np.random.default_rng(seed)
-    Q, _ = np.linalg.qr(rng.standard_normal((n, n)))   # random start: no invariant-subspace trap
+    # a random start: no invariant-subspace trap
+    Q, _ = np.linalg.qr(rng.standard_normal((n, n)))
     total = np.zeros(n)
     for Jt in J:
         Q, R = np.linalg.qr(Jt @ Q)
-        total += np.log(np.abs(np.diag(R)))            # |.|: the sign of R_ii is a convention
+        total += np.log(np.abs(np.diag(R)))   # |.|: the sign of R_ii is a convention
     return np.sort(total / T)[::-1]
 
 

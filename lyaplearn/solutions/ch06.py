@@ -1,11 +1,14 @@
-"""Reference solutions for the exercises of chapter 6 (the Lyapunov spectrum of an LSTM)."""
+"""Reference solutions to chapter 6's exercises (the Lyapunov spectrum of an LSTM)."""
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["gru_jacobian"]
+from lyaplearn import recurrent
+
+__all__ = ["gru_jacobian", "period_conventions"]
 
 
 def gru_jacobian(gru: nn.GRU, x: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
@@ -35,6 +38,32 @@ def gru_jacobian(gru: nn.GRU, x: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
     dr = col(r * (1 - r)) * W_hr                       # dr/dh
     dz = col(z * (1 - z)) * W_hz                       # dz/dh
     dn = col(1 - n * n) * (col(r) * W_hn + col(hn) * dr)   # dn/dh
-    J = col(1 - z) * dn + col(h - n) * dz              # d/dh of (1 - z) n + z h, minus diag(z)
+    J = col(1 - z) * dn + col(h - n) * dz         # d/dh of (1 - z) n + z h - diag(z)
     J.diagonal(dim1=-2, dim2=-1).add_(z)               # + diag(z), without building it
     return J
+
+
+def period_conventions(rnn: nn.Module, period: int, *, steps: int = 300,
+                       warmup: int = 60) -> dict:
+    """Both frame conventions for ``rnn`` driven by ``e_1, ..., e_period, e_1, ...``.
+
+    The input repeats the first ``period`` unit vectors of the input space for
+    ``warmup + steps`` steps (one sequence, float64); ``warmup`` steps settle the
+    state and as many the frame. Returns the exponents of both conventions
+    (``"forward"``, ``"transpose"``, nats per step) and ``"gap"``, the largest
+    difference between matching exponents.
+    """
+    if isinstance(period, bool) or not isinstance(period, int) or period < 1:
+        raise ValueError(f"period must be a positive integer, got {period!r}")
+    if period > rnn.input_size:
+        raise ValueError(f"period must be at most the input size {rnn.input_size}, "
+                         f"got {period}")
+    e = torch.eye(rnn.input_size, dtype=torch.float64)[:period]
+    X = e.repeat((warmup + steps) // period + 1, 1)[: warmup + steps].unsqueeze(1)
+    out = {}
+    for frame in ("forward", "transpose"):
+        res = recurrent.lyapunov_spectrum(rnn, X, warmup=warmup, frame_warmup=warmup,
+                                          frame=frame)
+        out[frame] = res.numpy()[0]
+    out["gap"] = float(np.abs(out["forward"] - out["transpose"]).max())
+    return out

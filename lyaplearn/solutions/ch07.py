@@ -1,4 +1,4 @@
-"""Reference solutions for the exercises of chapter 7 (the spectrum as a readout of training)."""
+"""Reference solutions to chapter 7's exercises (the spectrum as a readout)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ __all__ = ["bigram_loss", "power_law_exponent", "kendall_tau", "successive_halvi
 
 
 def bigram_loss(train, val, n_vocab: int, alpha: float = 1.0) -> float:
-    """Cross-entropy (nats per character) on ``val`` of a bigram model counted on ``train``.
+    """Cross-entropy, nats per character, on ``val`` of a bigram counted on ``train``.
 
     P(b | a) = (count(a, b) + alpha) / (count(a) + alpha * n_vocab): add-alpha
     smoothing, so unseen pairs keep a small probability.

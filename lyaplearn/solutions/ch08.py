@@ -1,4 +1,4 @@
-"""Reference solutions for the coding exercises of chapter 8 (remedies, each measured)."""
+"""Reference solutions to chapter 8's coding exercises (remedies, each measured)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ __all__ = ["layer_norm_affine_jacobian", "cayley", "measured_horizon"]
 
 
 def layer_norm_affine_jacobian(z, gamma, eps: float = 0.0) -> np.ndarray:
-    """Jacobian of ``y = gamma * LN(z) + beta`` (``torch.nn.LayerNorm`` with its affine part).
+    """Jacobian of ``y = gamma * LN(z) + beta``: ``nn.LayerNorm`` with its affine part.
 
     ``beta`` adds a constant and drops out; ``gamma`` scales the rows:
     ``dy/dz = diag(gamma) dLN/dz``, with :func:`lyaplearn.remedies.layer_norm_jacobian`.
@@ -34,15 +34,16 @@ def cayley(A: torch.Tensor) -> torch.Tensor:
     the rotation by ``2 arctan t``. No matrix exponential needed: one solve.
     """
     if not isinstance(A, torch.Tensor) or A.ndim != 2 or A.shape[0] != A.shape[1]:
-        raise ValueError(f"A must be a square torch matrix, got {getattr(A, 'shape', type(A))}")
+        got = getattr(A, "shape", type(A))
+        raise ValueError(f"A must be a square torch matrix, got {got}")
     S = A - A.T
     eye = torch.eye(A.shape[0], dtype=A.dtype)
     return torch.linalg.solve(eye - S, eye + S)
 
 
-def measured_horizon(eps: float, tolerance: float = 0.1, *, r: float = 4.0, n: int = 400,
-                     steps: int = 200, seed: int = 0) -> float:
-    """Median number of steps until two logistic-map trajectories ``eps`` apart differ by ``tolerance``.
+def measured_horizon(eps: float, tolerance: float = 0.1, *, r: float = 4.0,
+                     n: int = 400, steps: int = 200, seed: int = 0) -> float:
+    """Median number of steps until logistic-map trajectories ``eps`` apart diverge.
 
     Starts ``n`` pairs at ``x`` (uniform in ``[0.1, 0.9]``) and ``x + eps``, iterates
     ``x -> r x (1 - x)`` and returns the median first time their distance exceeds

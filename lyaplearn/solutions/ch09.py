@@ -1,4 +1,4 @@
-"""Reference solutions to chapter 9's coding exercises (checked by tests/test_solutions_ch09.py)."""
+"""Reference solutions to chapter 9's coding exercises."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ def erf_chi1(sigma_w: float, sigma_b: float = 0.0) -> float:
     ``E[erf(sqrt(q) z)^2] = (2/pi) arcsin(2q / (1 + 2q))`` and
     ``E[erf'(sqrt(q) z)^2] = 4 / (pi sqrt(1 + 4q))``. ``q*`` by bisection on
     ``map(q) - q`` (iterating the map converges only like 1/l near the line);
-    ``q* = 0`` without bias when the map's slope at 0, ``4 sigma_w^2 / pi``, is at most 1.
+    ``q* = 0`` without bias when the map's slope at 0, ``4 sigma_w^2 / pi``, is at
+    most 1.
     """
     if not (math.isfinite(sigma_w) and sigma_w >= 0):
         raise ValueError(f"sigma_w must be a finite number >= 0, got {sigma_w!r}")
@@ -21,7 +22,8 @@ def erf_chi1(sigma_w: float, sigma_b: float = 0.0) -> float:
         raise ValueError(f"sigma_b must be a finite number >= 0, got {sigma_b!r}")
 
     def qmap(q):
-        return sigma_w ** 2 * (2 / math.pi) * math.asin(2 * q / (1 + 2 * q)) + sigma_b ** 2
+        return (sigma_w ** 2 * (2 / math.pi) * math.asin(2 * q / (1 + 2 * q))
+                + sigma_b ** 2)
 
     if sigma_b == 0 and 4 * sigma_w ** 2 / math.pi <= 1:
         q = 0.0
@@ -49,7 +51,7 @@ def erf_critical_sigma_w(sigma_b: float = 0.0) -> float:
 
 
 def ordered_lambda(W, g: float) -> float:
-    """Largest exponent of ``h -> tanh(g W h)`` when the state decays to 0: ``ln(g rho(W))``."""
+    """Exponent of ``h -> tanh(g W h)`` decaying to 0: ``ln(g rho(W))``."""
     W = np.asarray(W, dtype=float)
     if W.ndim != 2 or W.shape[0] != W.shape[1]:
         raise ValueError(f"W must be a square matrix, got shape {W.shape}")
@@ -57,7 +59,7 @@ def ordered_lambda(W, g: float) -> float:
 
 
 def large_input_critical_gain(sigma: float) -> float:
-    """Asymptotic edge of chaos for strong input: ``g_c ~ (9 pi / 8)^(1/4) sqrt(sigma)``."""
+    """The edge for strong input, asymptotically ``(9 pi / 8)^(1/4) sqrt(sigma)``."""
     if not (math.isfinite(sigma) and sigma > 0):
         raise ValueError(f"sigma must be a finite number > 0, got {sigma!r}")
     return (9 * math.pi / 8) ** 0.25 * math.sqrt(sigma)

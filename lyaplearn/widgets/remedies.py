@@ -21,6 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import NullLocator
 
 from .. import remedies
+from ..remedies._plots import _depth_axes, _sv_axes
 from . import FigureExplorer, sweep_animation
 
 __all__ = ["WIDTH", "draw", "explorer", "animation"]
@@ -52,12 +53,12 @@ def draw(fig: Figure, alpha: float = 0.1, gain: float = 1.0, depth: int = 100, *
     res = remedies.depth_profile(depth, width, gain, alpha=alpha, seed=seed)
     ax1, ax2 = fig.subplots(1, 2)
     profiles = {"plain": plain, f"residual, alpha = {alpha:.2f}": res}
-    remedies._depth_axes(ax1, profiles)
+    _depth_axes(ax1, profiles)
     ax1.set_ylim(1e-12, 1e12)
     ax1.yaxis.set_minor_locator(NullLocator())
     ax1.set_title(f"gradient through depth, gain {gain:.2f}", fontsize=10.5)
     ax1.legend(loc="lower left", fontsize=8.5)
-    remedies._sv_axes(ax2, profiles)
+    _sv_axes(ax2, profiles)
     ax2.set_ylim(-42.0, 22.0)
     ax2.set_title(f"log singular values, depth {depth}", fontsize=10.5)
     return {"alpha": alpha, "gain": float(gain), "depth": int(depth),

@@ -56,7 +56,7 @@ def draw_gd(fig: Figure, eta: float, a: float, theta0: float = 1.0,
     ax_traj, ax_band = fig.subplots(1, 2, width_ratios=[1.25, 1.0])
     theta = scalar.draw_trajectory(ax_traj, eta, a, theta0, steps, color=style.PALETTE[0])
     r = scalar.contraction_factor(eta, a)
-    name = scalar.regime(eta, a)
+    name = scalar.gd_regime(eta, a)
     lo, hi = scalar.stable_learning_rates(a)
     stable = lo < eta < hi
     ax_traj.axhline(abs(theta0), color="0.5", lw=0.8, ls=":")

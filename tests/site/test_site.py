@@ -199,6 +199,17 @@ def test_page_renders(site_url, visit, doc):
         problems = unlabelled_buttons(page)
         assert problems == [], f"{doc}: animation buttons without a visible label: {problems[:5]}"
 
+    # Code and printed output fit the column at this 1280 px window: no line behind a scroll
+    # bar (the book keeps code lines within 88 characters, tests/test_code_width.py).
+    if doc in CHAPTERS:
+        cut = page.evaluate(
+            """() => Array.from(document.querySelectorAll(
+                       'article div.cell_input pre, article div.cell_output pre'))
+                   .filter(e => e.scrollWidth > e.clientWidth + 1)
+                   .map(e => e.innerText.split('\\n').reduce((a, b) => b.length > a.length ? b : a)
+                              .slice(0, 60))""")
+        assert cut == [], f"{doc}: code or output wider than the column: {cut[:5]}"
+
     # Solutions are folded and open on click.
     if doc in CHAPTERS:
         solutions = page.locator(".solution.dropdown")

@@ -1,0 +1,157 @@
+"""The code of a submitted notebook, read by the marker outside the sandbox.
+
+Two things are decided here, from the notebook's text alone, before any of it runs:
+
+* which code runs: every code cell, with its calls of the student's own ``grader``
+  (``grader.check("q1")``, ``grader.check_all()``, ``grader.export()``) taken out, so
+  that an answer cell that also checks itself is still run, and a check cell is skipped;
+* whether the code tampers: it replaces functions of numpy, torch, otter, ``math``,
+  ``sys`` or the builtins, reaches into the interpreter (``gc``, ``ctypes``, frames,
+  ``__globals__``, ...), runs code it builds at run time (``exec``, ``eval``), or names
+  the grader's files or the machine's (``tests/q1.py``, ``/proc/keys``).
+
+The verdict is the marker's, computed on the text: nothing the sandbox reports is taken
+into account, so no code can rewrite it. Code that hides what it does from this reading
+(built from strings at run time) is itself flagged; and whatever it does, it cannot change
+a mark, since every comparison runs outside the sandbox.
+
+Examples
+--------
+>>> runnable_cells({"cells": [{"cell_type": "code", "source": "x = 1\\ngrader.check('q1')"},
+...                           {"cell_type": "code", "source": "grader.check('q2')"}]})
+[(0, 'x = 1\\n')]
+>>> tampering([(0, "import numpy as np\\nnp.allclose = lambda *a, **k: True")])
+['cell 1 replaces numpy.allclose']
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+__all__ = ["runnable_cells", "tampering"]
+
+_GRADER_CALLS = {"check", "check_all", "export", "to_pdf", "run_plugin", "add_plugin_files"}
+_GUARDED = ("numpy", "torch", "otter", "math", "builtins", "sys", "IPython", "scipy")
+# assignments an honest notebook makes to a guarded module: settings, not functions
+_ALLOWED = ("torch.backends.",)
+_INTERPRETER_MODULES = {"gc", "ctypes", "_ctypes", "cffi", "_thread", "sysconfig", "marshal",
+                        "pickle", "dill", "cloudpickle"}
+_INTERPRETER_ATTRS = {"__dict__", "__globals__", "__code__", "__closure__", "__subclasses__", "__builtins__",
+                      "__bases__", "__mro__", "f_globals", "f_locals", "f_back", "f_builtins", "gi_frame",
+                      "tb_frame", "cr_frame", "_getframe", "modules", "__loader__", "__spec__"}
+_DYNAMIC = {"exec", "eval", "compile", "__import__", "setattr", "delattr", "globals", "vars", "breakpoint"}
+_FILES = re.compile(r"(^|/)tests?/|autograder|\.zip\b|masters|/proc/|/sys/|keyctl|keyring|\.otter", re.I)
+
+
+def _python(source: str) -> str:
+    from IPython.core.inputtransformer2 import TransformerManager
+    try:
+        return TransformerManager().transform_cell(source)
+    except Exception:            # noqa: BLE001 - the sandbox reports the cell's own error
+        return source
+
+
+def _is_grader_call(stmt: ast.stmt) -> bool:
+    if not isinstance(stmt, ast.Expr) or not isinstance(stmt.value, ast.Call):
+        return False
+    f = stmt.value.func
+    return isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id == "grader" \
+        and f.attr in _GRADER_CALLS
+
+
+def runnable_cells(nb: dict) -> list[tuple[int, str]]:
+    """``(cell index, Python source)`` of the code cells to run, the student's grader calls removed."""
+    out = []
+    for i, cell in enumerate(nb.get("cells", [])):
+        if cell.get("cell_type") != "code":
+            continue
+        src = _python(cell["source"])
+        try:
+            tree = ast.parse(src)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            out.append((i, cell["source"]))      # the sandbox reports its syntax error
+            continue
+        drop = set()
+        for stmt in tree.body:
+            if _is_grader_call(stmt):
+                drop |= set(range(stmt.lineno, (stmt.end_lineno or stmt.lineno) + 1))
+        if drop:
+            lines = src.splitlines(keepends=True)
+            src = "".join(line for k, line in enumerate(lines, 1) if k not in drop)
+        if src.strip():
+            out.append((i, src))
+    return out
+
+
+def _dotted(node, aliases: dict[str, str]) -> str | None:
+    """``numpy.linalg.norm`` for ``np.linalg.norm`` (and subscripts of it), if rooted in a guarded module."""
+    parts = []
+    while isinstance(node, (ast.Attribute, ast.Subscript)):
+        if isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name) and node.id in aliases:
+        return ".".join([aliases[node.id], *reversed(parts)])
+    return None
+
+
+def tampering(cells: list[tuple[int, str]], most: int = 8) -> list[str]:
+    """What the code does to the marker's world, one line per finding (at most ``most``)."""
+    found: list[str] = []
+
+    def note(i: int, what: str) -> None:
+        line = f"cell {i + 1} {what}"
+        if line not in found:
+            found.append(line)
+
+    aliases: dict[str, str] = {"__builtins__": "builtins"}
+    for i, src in cells:
+        try:
+            tree = ast.parse(_python(src))
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                for a in node.names:
+                    root = a.name.split(".")[0]
+                    if root in _GUARDED:
+                        aliases[a.asname or root] = a.name if a.asname else root
+                    if root in _INTERPRETER_MODULES:
+                        note(i, f"reaches into the interpreter (imports {a.name})")
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                root = node.module.split(".")[0]
+                for a in node.names:
+                    if root in _GUARDED:
+                        aliases[a.asname or a.name] = f"{node.module}.{a.name}"
+                if root in _INTERPRETER_MODULES:
+                    note(i, f"reaches into the interpreter (imports from {node.module})")
+            elif isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete)):
+                targets = node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [node.target]
+                for t in targets:
+                    inner: set[int] = set()   # the rest of a chain already judged by its head
+                    for sub in ast.walk(t):
+                        if id(sub) in inner or not isinstance(sub, (ast.Attribute, ast.Subscript)):
+                            continue
+                        link = sub.value
+                        while isinstance(link, (ast.Attribute, ast.Subscript)):
+                            inner.add(id(link))
+                            link = link.value
+                        name = _dotted(sub, aliases)
+                        if name and not name.startswith(_ALLOWED):
+                            note(i, f"replaces {name}")
+                            break
+            elif isinstance(node, ast.Attribute) and node.attr in _INTERPRETER_ATTRS:
+                note(i, f"reaches into the interpreter ({node.attr})")
+            elif isinstance(node, ast.Name) and node.id in ("__builtins__", "__loader__"):
+                note(i, f"reaches into the interpreter ({node.id})")
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _DYNAMIC:
+                note(i, f"runs or changes code at run time ({node.func.id})")
+            elif isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes)):
+                text = node.value.decode("latin-1") if isinstance(node.value, bytes) else node.value
+                m = _FILES.search(text)
+                if m:
+                    note(i, f"names the grader's or the machine's files ({text[:60]!r})")
+        if len(found) >= most:
+            break
+    return found[:most]

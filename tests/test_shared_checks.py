@@ -1,0 +1,87 @@
+"""Tests for the shared argument checks, constants and activation table (``lyaplearn/_checks.py``,
+``_constants.py``, ``_activations.py``): every module that takes an integer applies the same rule
+(Python and numpy integers accepted, bools and floats refused), and there is one LN2 and one
+activation table."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from lyaplearn import _activations, _constants, conditioning, jacobians, lyapunov, maps, rnn, scalar
+from lyaplearn._checks import _check_int
+from lyaplearn.recurrent import SpectrumMonitor
+from lyaplearn.recurrent import _result as recurrent_result
+
+pytestmark = pytest.mark.fp_insensitive
+
+# One call per module that checks an integer argument ``n``; each returns something whose
+# shape or length shows the integer was read (n = 3).
+CALLS = {
+    "lyapunov.random_frame": (lambda n: lyapunov.random_frame(n, seed=0).shape, (3, 3)),
+    "conditioning.init_weights": (lambda n: conditioning.init_weights(n, "he", rng=0).shape,
+                                  (3, 3)),
+    "rnn.power_norms": (lambda n: rnn.power_norms(np.eye(2), n).shape, (4,)),
+    "scalar.gd_trajectory": (lambda n: scalar.gd_trajectory(0.5, 1.0, 1.0, n).shape, (4,)),
+    "maps.random_orthogonal": (lambda n: maps.random_orthogonal(n, seed=0).shape, (3, 3)),
+}
+
+
+@pytest.mark.parametrize("where", sorted(CALLS))
+def test_numpy_integers_are_integers_everywhere(where):
+    call, expected = CALLS[where]
+    assert call(3) == expected
+    assert call(np.int64(3)) == expected and call(np.int32(3)) == expected
+
+
+@pytest.mark.parametrize("where", sorted(CALLS))
+@pytest.mark.parametrize("bad", [True, np.bool_(True), 3.0, "3", None])
+def test_bools_floats_and_strings_are_refused_everywhere(where, bad):
+    call, _ = CALLS[where]
+    with pytest.raises(ValueError, match="must be"):
+        call(bad)
+
+
+def test_the_engine_reads_numpy_integers_too():
+    assert SpectrumMonitor(torch.nn.RNN(2, 3), torch.zeros(1, 4, 2), every=np.int64(5)).every == 5
+    with pytest.raises(ValueError, match="every must be a positive integer, got True"):
+        SpectrumMonitor(torch.nn.RNN(2, 3), torch.zeros(1, 4, 2), every=True)
+
+
+@pytest.mark.parametrize("minimum, wording", [(1, "a positive integer"),
+                                              (0, "an integer >= 0"), (2, "an integer >= 2")])
+def test_one_wording_names_argument_and_bound(minimum, wording):
+    with pytest.raises(ValueError, match=f"^k must be {wording}, got -1$"):
+        _check_int(-1, "k", minimum)
+    assert _check_int(np.int16(minimum), "k", minimum) == minimum
+    assert type(_check_int(np.int16(minimum), "k", minimum)) is int
+
+
+def test_one_ln2():
+    assert _constants.LN2 == math.log(2.0) and math.exp(_constants.LN2) == pytest.approx(2.0)
+    assert lyapunov.LN2 is _constants.LN2 and recurrent_result.LN2 is _constants.LN2
+
+
+def test_each_module_supports_a_subset_of_the_one_table():
+    for subset in (scalar.ACTIVATIONS, jacobians.ACTIVATIONS, conditioning.ACTIVATIONS,
+                   rnn.NONLINEARITIES):
+        assert set(subset) <= set(_activations.ACTIVATIONS) and len(set(subset)) == len(subset)
+    assert jacobians.ACTIVATIONS == _activations.ACTIVATIONS
+    with pytest.raises(ValueError, match="unknown activations"):
+        _activations.supported("tanh", "gelu")
+
+
+@pytest.mark.parametrize("name", rnn.NONLINEARITIES)
+def test_rnn_and_chapter_2_share_the_formulas(name):
+    """A one-unit RNN with W = 1, no input, h0 = z: its Jacobian is sigma'(z), from the table."""
+    for z in (-1.3, 0.0, 0.7):
+        J = rnn.hidden_jacobians(np.eye(1), np.zeros((1, 1)), np.zeros(1), np.zeros((1, 1)),
+                                 np.array([z]), name)[0]
+        torch_z = torch.tensor(z, dtype=torch.float64, requires_grad=True)
+        f = {"tanh": torch.tanh, "relu": torch.relu, "linear": lambda t: t}[name]
+        (g,) = torch.autograd.grad(f(torch_z), torch_z)
+        assert J[0, 0] == pytest.approx(g.item(), rel=1e-12, abs=0.0)
+        assert J[0, 0] == jacobians.activation_derivative(np.array([z]), name)[0]
