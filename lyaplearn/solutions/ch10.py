@@ -1,4 +1,7 @@
-"""Reference solutions to chapter 10's coding exercises (checked by tests/test_solutions_ch10.py)."""
+"""Reference solutions to chapter 10's coding exercises.
+
+Checked by ``tests/test_solutions_ch10.py``.
+"""
 
 from __future__ import annotations
 
@@ -14,8 +17,9 @@ from lyaplearn.longdelay import TaskBatch
 def floss_scalar(a0: float, lr: float, steps: int) -> np.ndarray:
     """Gradient descent on the flossing loss ``ln(|a|)^2`` of a one-unit linear RNN.
 
-    At the zero state a one-unit tanh RNN with weight ``a`` and no input has the exponent
-    ``lambda = ln|a|``, so the loss is ``ln(|a|)^2`` and its derivative ``2 ln|a| / a``.
+    At the zero state a one-unit tanh RNN with weight ``a`` and no input has the
+    exponent ``lambda = ln|a|``, so the loss is ``ln(|a|)^2`` and its derivative
+    ``2 ln|a| / a``.
     Returns the ``steps + 1`` weights ``a_0, a_1, ...``.
     """
     if not (isinstance(a0, (int, float)) and math.isfinite(a0) and a0 != 0):
@@ -31,7 +35,7 @@ def floss_scalar(a0: float, lr: float, steps: int) -> np.ndarray:
 
 
 def gradient_to_start(model: nn.Module, inputs: torch.Tensor) -> torch.Tensor:
-    """``|d y / d h_0|`` per sequence: how strongly the read-out at the end feels the start.
+    """``|d y / d h_0|`` per sequence: how strongly the end's read-out feels the start.
 
     ``model`` has ``model.rnn`` (a ``batch_first`` single-layer ``nn.RNN``) and
     ``model.head`` (a linear read-out of the last state to one number ``y``), as
@@ -39,9 +43,11 @@ def gradient_to_start(model: nn.Module, inputs: torch.Tensor) -> torch.Tensor:
     initial state ``h_0 = 0`` requiring a gradient. Returns (B,) norms.
     """
     if not isinstance(inputs, torch.Tensor) or inputs.ndim != 3:
-        raise ValueError(f"inputs must be a (B, T, I) tensor, got {getattr(inputs, 'shape', inputs)}")
+        got = getattr(inputs, "shape", inputs)
+        raise ValueError(f"inputs must be a (B, T, I) tensor, got {got}")
     B = inputs.shape[0]
-    h0 = torch.zeros(1, B, model.rnn.hidden_size, dtype=inputs.dtype, requires_grad=True)
+    H = model.rnn.hidden_size
+    h0 = torch.zeros(1, B, H, dtype=inputs.dtype, requires_grad=True)
     out, _ = model.rnn(inputs, h0)
     y = model.head(out[:, -1]).sum()   # sequences are independent: one backward for all
     (g,) = torch.autograd.grad(y, h0)
@@ -64,5 +70,6 @@ def delayed_parity(n: int, delay: int, m: int, *, seed: int = 0,
     T = delay + m
     x = torch.zeros(n, T, 2)
     x[:, :m, 0] = bits
-    x[:, :, 1] = distractor * (torch.randint(0, 2, (n, T), generator=gen).float() * 2 - 1)
+    signs = torch.randint(0, 2, (n, T), generator=gen).float() * 2 - 1
+    x[:, :, 1] = distractor * signs
     return TaskBatch(x, -bits.prod(dim=1), bits)
