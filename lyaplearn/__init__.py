@@ -14,6 +14,7 @@ chapter                                   module
 7  The spectrum as a readout of training  :mod:`lyaplearn.training`, :mod:`lyaplearn.experiments`, :mod:`lyaplearn.readout`, :mod:`lyaplearn.data`, :mod:`lyaplearn.mocap`
 8  Keeping the product near one           :mod:`lyaplearn.remedies`
 9  The edge of chaos                      :mod:`lyaplearn.meanfield`, :mod:`lyaplearn.edge`
+10 Training the spectrum                  :mod:`lyaplearn.flossing`, :mod:`lyaplearn.longdelay`
 ========================================  ==========================================================
 
 Interactive explorers live in :mod:`lyaplearn.widgets` (one submodule per
