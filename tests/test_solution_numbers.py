@@ -26,7 +26,7 @@ import pytest
 pytestmark = pytest.mark.fp_insensitive
 
 ROOT = Path(__file__).resolve().parents[1]
-CHAPTERS = ["01", "02", "03", "04", "05", "06", "07", "08", "09"]
+CHAPTERS = ["01", "02", "03", "04", "05", "06", "07", "08", "09", "10"]
 NOTEBOOKS = {p.stem[:2]: p for p in sorted((ROOT / "book").glob("[0-9][0-9]_*.ipynb"))}
 DECIMAL = re.compile(r"(?<![\w.\\{^_])[-−+]?(\d+\.\d+)(?![\w.])")
 
