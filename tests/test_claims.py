@@ -47,7 +47,7 @@ SOURCES = {p.stem[:2]: p for p in sorted((ROOT / "book").glob("[0-9][0-9]_*.ipyn
 SOURCES["teaching"] = ROOT / "book" / "teaching.md"
 
 #: The sources whose every trigger must lie in a registered fragment.
-ENFORCED = ["01", "02", "03", "04", "05", "06", "07", "08", "09", "teaching"]
+ENFORCED = ["01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "teaching"]
 
 TRIGGERS: dict[str, str] = {
     "range": r"\b(?:always|never|whatever|whichever|regardless|no matter|any|anything"

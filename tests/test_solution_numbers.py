@@ -92,6 +92,20 @@ def _rnn_critical_gain(sigma: float) -> float:
     return 1 / math.sqrt(_sech_moment(4, 0.5 * (lo + hi)))
 
 
+def _wilson(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """Wilson's score interval written out from its closed form (Wilson 1927)."""
+    p, z2 = successes / n, z * z
+    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
+    half = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
+    return centre - half, centre + half
+
+
+def _normal_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    p = successes / n
+    half = z * math.sqrt(p * (1 - p) / n)
+    return p - half, p + half
+
+
 # (chapter, solution label) -> {number as typed: value recomputed here}
 CHECKED = {
     ("01", "ex-ch1-multiplier"): {"0.216": 0.6 ** 3, "2.744": 1.4 ** 3, "1.4": abs(1 - 4 * 0.6)},
@@ -122,6 +136,13 @@ CHECKED = {
     ("09", "ex-ch9-gate"): {"2.13": math.log1p(math.exp(2.0)),     # -ln sigma(-2)
                             "0.13": math.log1p(math.exp(-2.0)),    # -ln sigma(2)
                             "0.88": 1 / (1 + math.exp(-2.0))},     # sigma(2)
+    ("10", "ex-ch10-wilson"): {"0.68": _wilson(8, 8)[0],
+                               "0.15": _normal_interval(4, 8)[0],
+                               "0.85": _normal_interval(4, 8)[1],
+                               "0.22": _wilson(4, 8)[0], "0.78": _wilson(4, 8)[1],
+                               # n/(n + z^2) > 0.9  <=>  n > 9 z^2
+                               "34.6": 9 * 1.96 ** 2},
+    ("10", "ex-ch10-parity"): {"0.68": _wilson(8, 8)[0], "0.32": _wilson(0, 8)[1]},
 }
 
 
