@@ -200,8 +200,8 @@ def grade_notebook(submission, autograder_zip, master=None, *, limits: Limits | 
         raise ValueError(notes[0])
     g = Graded(notebook=sub.name, assignment=name, notes=list(notes))
     nb_text = json.dumps(sub.nb, ensure_ascii=False)
-    cells = runnable_cells(sub.nb)
-    found = tampering(cells)
+    cells = runnable_cells(sub.nb) if sub.cells is None else sub.cells
+    found = tampering(cells) if sub.found is None else sub.found
     tests = {q: ExceptionTestFile.from_string(src, path=f"{q}.py") for q, src in _hidden_tests(zp).items()}
     for q, tf in tests.items():
         g.possible[q] = float(sum(tc.points or 0 for tc in tf.test_cases))

@@ -29,6 +29,8 @@ import json
 import os
 import re
 import stat
+import subprocess
+import sys
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +39,12 @@ __all__ = ["MAX_NOTEBOOK_BYTES", "Submission", "printable", "csv_cell", "display
            "file_names"]
 
 #: Largest submitted file that is read at all (outputs included), in bytes.
-MAX_NOTEBOOK_BYTES = 256 * 2**20
+MAX_NOTEBOOK_BYTES = 64 * 2**20
+#: The most memory (address space, bytes), CPU seconds and wall-clock seconds that reading one
+#: notebook may take: its JSON is parsed, its code measured and read for tampering in a child
+#: process under these limits, so that no file costs the marker more (a notebook of 80 MB of
+#: empty JSON objects took 2 GB to parse).
+READ_MEMORY, READ_CPU_SECONDS, READ_SECONDS = 2**30, 60, 90
 _BIDI = dict.fromkeys(map(ord, "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
 
 
@@ -75,6 +82,8 @@ class Submission:
     name: str
     nb: dict | None = None
     problem: str | None = None
+    cells: list[tuple[int, str]] | None = None      # the code to run (``_submitted_code.runnable_cells``)
+    found: list[str] | None = None                  # what it tampers with (``_submitted_code.tampering``)
 
 
 def find(folder: Path) -> list[Submission]:
@@ -119,12 +128,70 @@ def read(path: Path) -> Submission:
             return sub
     finally:
         os.close(fd)
-    try:
-        nb = json.loads(b"".join(chunks))
-        sub.nb = strip(nb)
-    except (ValueError, RecursionError, TypeError, AttributeError):
-        sub.problem = "not a notebook (not the JSON of a Jupyter notebook)"
+    got = _read_in_child(b"".join(chunks))
+    if "problem" in got:
+        sub.problem = got["problem"]
+    else:
+        sub.nb, sub.found = got["nb"], got["found"]
+        sub.cells = [(i, src) for i, src in got["cells"]]
     return sub
+
+
+# run by a fresh interpreter (-I: no environment variables, no user site): loads this file and
+# _submitted_code.py by path (no lyaplearn package, so no torch), reads the notebook from stdin
+_CHILD = """
+import importlib.util, json, os, sys
+def load(name):
+    spec = importlib.util.spec_from_file_location("_lyaplearn_" + name, os.path.join(sys.argv[1], name + ".py"))
+    mod = sys.modules[spec.name] = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+out = load("_submissions")._analyse(sys.stdin.buffer.read(), load("_submitted_code"))
+sys.stdout.write(json.dumps(out))
+"""
+
+
+def _limit_child() -> None:  # pragma: no cover - runs in the child, before it starts Python
+    import resource
+    resource.setrlimit(resource.RLIMIT_AS, (READ_MEMORY, READ_MEMORY))
+    resource.setrlimit(resource.RLIMIT_CPU, (READ_CPU_SECONDS, READ_CPU_SECONDS))
+
+
+def _read_in_child(raw: bytes) -> dict:
+    """:func:`_analyse` of ``raw`` run in a child process within :data:`READ_MEMORY`,
+    :data:`READ_CPU_SECONDS` and :data:`READ_SECONDS`; a ``problem`` if it does not finish."""
+    bounds = (f"{READ_MEMORY / 2**30:g} GiB of memory, {READ_CPU_SECONDS} s of CPU time "
+              f"or {READ_SECONDS} s")
+    try:
+        r = subprocess.run([sys.executable, "-I", "-c", _CHILD, str(Path(__file__).parent)], input=raw,
+                           capture_output=True, timeout=READ_SECONDS, preexec_fn=_limit_child, check=False)
+    except subprocess.TimeoutExpired:
+        return {"problem": f"reading it took more than {bounds}: not read, check by hand"}
+    if r.returncode == 0:
+        try:
+            got = json.loads(r.stdout)
+            if isinstance(got, dict) and ("problem" in got or {"nb", "cells", "found"} <= got.keys()):
+                return got
+        except ValueError:
+            pass
+    return {"problem": f"reading it took more than {bounds}: not read, check by hand"}
+
+
+def _analyse(raw: bytes, code) -> dict:
+    """The stripped notebook in ``raw``, its code to run and what it tampers with (``code`` is
+    ``_submitted_code``), or the ``problem`` that stops it being read."""
+    try:
+        nb = strip(json.loads(raw))
+    except (ValueError, RecursionError, TypeError, AttributeError):
+        return {"problem": "not a notebook (not the JSON of a Jupyter notebook)"}
+    except MemoryError:
+        return {"problem": f"reading it took more than {READ_MEMORY / 2**30:g} GiB of memory: "
+                           "not read, check by hand"}
+    too = code.too_large(nb)
+    if too:
+        return {"problem": f"too large for the marker to read: {too}; not read, check by hand"}
+    cells = code.runnable_cells(nb)
+    return {"nb": nb, "cells": cells, "found": code.tampering(cells)}
 
 
 def _text(source) -> str:

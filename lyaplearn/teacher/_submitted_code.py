@@ -29,7 +29,17 @@ from __future__ import annotations
 import ast
 import re
 
-__all__ = ["runnable_cells", "tampering"]
+__all__ = ["runnable_cells", "tampering", "too_large", "MAX_CELL_CHARS", "MAX_CODE_CHARS", "MAX_MAGIC_LINES"]
+
+#: Largest code cell, all code cells together (characters), and most IPython magic or shell
+#: lines (``%time``, ``!ls``, ``x = %who``, ``obj?``) in one code cell that the marker reads.
+#: IPython turns magics into Python one at a time, each time reading the whole cell again, so
+#: their cost grows with their number times the cell's size: above these bounds (400 magics
+#: took minutes, a 2 MB cell most of a minute and a gigabyte) a notebook is not read.
+MAX_CELL_CHARS, MAX_CODE_CHARS, MAX_MAGIC_LINES = 256 * 1024, 512 * 1024, 32
+#: Most magic lines times the cell's size, in characters, for one cell and for the notebook.
+MAX_MAGIC_WORK, MAX_MAGIC_WORK_TOTAL = 512 * 1024, 2 * 1024 * 1024
+_MAGIC = re.compile(r"^[ \t]*[%!]|=[ \t]*[%!]|^[^#\n]*\?[ \t]*$", re.M)
 
 _GRADER_CALLS = {"check", "check_all", "export", "to_pdf", "run_plugin", "add_plugin_files"}
 _GUARDED = ("numpy", "torch", "otter", "math", "builtins", "sys", "IPython", "scipy")
@@ -42,6 +52,35 @@ _INTERPRETER_ATTRS = {"__dict__", "__globals__", "__code__", "__closure__", "__s
                       "tb_frame", "cr_frame", "_getframe", "modules", "__loader__", "__spec__"}
 _DYNAMIC = {"exec", "eval", "compile", "__import__", "setattr", "delattr", "globals", "vars", "breakpoint"}
 _FILES = re.compile(r"(^|/)tests?/|autograder|\.zip\b|masters|/proc/|/sys/|keyctl|keyring|\.otter", re.I)
+
+
+def too_large(nb: dict) -> str | None:
+    """Why the code of ``nb`` is too large for the marker to read (its raw text measured before
+    anything parses it), or ``None``.
+
+    >>> too_large({"cells": [{"cell_type": "code", "source": "%time x = 1\\n" * 40}]})
+    'code cell 1 has more than 32 IPython magic or shell lines'
+    """
+    total = work = 0
+    for i, cell in enumerate(nb.get("cells", [])):
+        if cell.get("cell_type") != "code":
+            continue
+        src = cell["source"]
+        total += len(src)
+        if len(src) > MAX_CELL_CHARS:
+            return f"code cell {i + 1} holds {len(src):,} characters (more than {MAX_CELL_CHARS:,})"
+        magics = sum(1 for _ in zip(range(MAX_MAGIC_LINES + 1), _MAGIC.finditer(src)))
+        if magics > MAX_MAGIC_LINES:
+            return f"code cell {i + 1} has more than {MAX_MAGIC_LINES} IPython magic or shell lines"
+        if magics * len(src) > MAX_MAGIC_WORK:
+            return (f"code cell {i + 1} has {magics} IPython magic or shell lines in {len(src):,} characters "
+                    f"(their product is over {MAX_MAGIC_WORK:,})")
+        work += magics * len(src)
+    if total > MAX_CODE_CHARS:
+        return f"its code cells hold {total:,} characters (more than {MAX_CODE_CHARS:,})"
+    if work > MAX_MAGIC_WORK_TOTAL:
+        return f"its IPython magic or shell lines times their cells' sizes are over {MAX_MAGIC_WORK_TOTAL:,}"
+    return None
 
 
 def _python(source: str) -> str:
