@@ -8,7 +8,7 @@ import time
 import pytest
 
 from lyaplearn.teacher import _submissions
-from lyaplearn.teacher._submitted_code import tampering
+from lyaplearn.teacher._submitted_code import reading, tampering
 
 pytestmark = pytest.mark.fp_insensitive
 
@@ -25,6 +25,54 @@ def test_an_allowed_setting_is_not_flagged_but_its_neighbours_are():
     assert _flags("import numpy as np\nnp.linalg.norm = abs") == ["cell 1 replaces numpy.linalg.norm"]
     assert _flags("from numpy import linalg\nlinalg.norm = abs") == ["cell 1 replaces numpy.linalg.norm"]
     assert _flags("import numpy as np\nnp.random.seed(0)\nx = np.zeros(3)\nx[0] = 1") == []
+
+
+# what the red team's honest answers did (A5): none may be flagged; a few are noted, marks kept
+HONEST = {
+    "for m in lstm.modules()": ("import torch\nlstm = torch.nn.LSTM(3, 4)\nfor m in lstm.modules():\n    pass", []),
+    "self.__dict__.update(kw)": ("import torch\nclass M(torch.nn.Module):\n    def __init__(self, **kw):\n"
+                                 "        super().__init__()\n        self.__dict__.update(kw)", []),
+    "gc.collect()": ("import gc\ngc.collect()", []),
+    "pickle.dump": ("import pickle\nwith open('x.pkl', 'wb') as f:\n    pickle.dump({}, f)", ["cell 1 imports pickle"]),
+    "setattr(cfg, k, v)": ("for k, v in {'a': 1}.items():\n    setattr(cfg, k, v)", []),
+    "vars(args)": ("d = vars(args)", []),
+    "a docstring naming data/test/": ('def f():\n    """Reads data/test/ and tests/."""\n    return 1', []),
+    "a comment naming data/test/": ("# see data/test/ and /proc/self/\nx = 1", []),
+    "open('/proc/cpuinfo')": ("text = open('/proc/cpuinfo').read()", []),
+    "globals()[name] = ...": ("globals()['x'] = 1", ["cell 1 calls globals"]),
+    "breakpoint() in dead code": ("if False:\n    breakpoint()", ["cell 1 calls breakpoint"]),
+}
+
+CHEATS = {
+    "sys.modules": ("import sys\nm = sys.modules['numpy']", "sys.modules"),
+    "from sys import modules": ("from sys import modules", "sys.modules"),
+    "a module's __dict__": ("import numpy as np\nnp.__dict__.update(isclose=max)", "numpy.__dict__"),
+    "setattr on a module": ("import numpy as np\nsetattr(np, 'isclose', max)", "setattr on numpy"),
+    "vars of a module": ("import numpy\nd = vars(numpy)", "vars on numpy"),
+    "delattr on otter": ("import otter\ndelattr(otter.Notebook, 'check')", "delattr on otter.Notebook"),
+    "gc.get_objects": ("import gc\nn = len(gc.get_objects())", "gc.get_objects"),
+    "gc.get_referrers imported": ("from gc import get_referrers", "gc.get_referrers"),
+    "/proc/self": ("open('/proc/self/environ')", "/proc/self/environ"),
+    "/proc/<pid>": ("open('/proc/1/environ')", "/proc/1/environ"),
+    "/proc/keys": ("open('/proc/keys')", "/proc/keys"),
+    "/proc/cpuinfo/..": ("open('/proc/cpuinfo/../self/environ')", "/proc/cpuinfo/../self"),
+    "a test file in code": ("src = open('tests/q1.py').read()", "tests/q1.py"),
+    "ctypes": ("import ctypes", "ctypes"),
+    "exec": ("exec('1')", "exec"),
+}
+
+
+@pytest.mark.parametrize("what", sorted(HONEST))
+def test_honest_code_is_not_flagged(what):
+    src, noted = HONEST[what]
+    assert reading([(0, src)]) == ([], noted)
+
+
+@pytest.mark.parametrize("what", sorted(CHEATS))
+def test_reaching_into_the_marker_is_flagged(what):
+    src, said = CHEATS[what]
+    found = _flags(src)
+    assert found and any(said in f for f in found), found
 
 
 # --- what the marker refuses to read: bounded before anything parses the code (red team A2-A4) ---

@@ -38,7 +38,7 @@ from pathlib import Path
 
 from lyaplearn.teacher import _submissions
 from lyaplearn.teacher._submissions import Submission, printable
-from lyaplearn.teacher._submitted_code import runnable_cells, tampering
+from lyaplearn.teacher._submitted_code import reading, runnable_cells
 from lyaplearn.teacher.sandbox import Budget, Limits, SandboxError, SandboxTimeout, SandboxViolation, Session
 
 _NAME = re.compile(r"ch\d\d")
@@ -201,7 +201,9 @@ def grade_notebook(submission, autograder_zip, master=None, *, limits: Limits | 
     g = Graded(notebook=sub.name, assignment=name, notes=list(notes))
     nb_text = json.dumps(sub.nb, ensure_ascii=False)
     cells = runnable_cells(sub.nb) if sub.cells is None else sub.cells
-    found = tampering(cells) if sub.found is None else sub.found
+    found, noted = reading(cells) if sub.found is None or sub.noted is None else (sub.found, sub.noted)
+    if noted:
+        g.notes.append(f"for review, marks kept: {'; '.join(noted)}")
     tests = {q: ExceptionTestFile.from_string(src, path=f"{q}.py") for q, src in _hidden_tests(zp).items()}
     for q, tf in tests.items():
         g.possible[q] = float(sum(tc.points or 0 for tc in tf.test_cases))

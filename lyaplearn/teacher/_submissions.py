@@ -84,6 +84,7 @@ class Submission:
     problem: str | None = None
     cells: list[tuple[int, str]] | None = None      # the code to run (``_submitted_code.runnable_cells``)
     found: list[str] | None = None                  # what it tampers with (``_submitted_code.tampering``)
+    noted: list[str] | None = None                  # what the teacher may look at (``_submitted_code.reading``)
 
 
 def find(folder: Path) -> list[Submission]:
@@ -132,7 +133,7 @@ def read(path: Path) -> Submission:
     if "problem" in got:
         sub.problem = got["problem"]
     else:
-        sub.nb, sub.found = got["nb"], got["found"]
+        sub.nb, sub.found, sub.noted = got["nb"], got["found"], got["noted"]
         sub.cells = [(i, src) for i, src in got["cells"]]
     return sub
 
@@ -170,7 +171,7 @@ def _read_in_child(raw: bytes) -> dict:
     if r.returncode == 0:
         try:
             got = json.loads(r.stdout)
-            if isinstance(got, dict) and ("problem" in got or {"nb", "cells", "found"} <= got.keys()):
+            if isinstance(got, dict) and ("problem" in got or {"nb", "cells", "found", "noted"} <= got.keys()):
                 return got
         except ValueError:
             pass
@@ -191,7 +192,8 @@ def _analyse(raw: bytes, code) -> dict:
     if too:
         return {"problem": f"too large for the marker to read: {too}; not read, check by hand"}
     cells = code.runnable_cells(nb)
-    return {"nb": nb, "cells": cells, "found": code.tampering(cells)}
+    found, noted = code.reading(cells)
+    return {"nb": nb, "cells": cells, "found": found, "noted": noted}
 
 
 def _text(source) -> str:
