@@ -358,8 +358,8 @@ def test_the_tampering_reading_flags_what_the_teaching_page_names():
             assert len(found) == 1 and found[0].startswith(f"cell 1 replaces {module}."), (code, found)
     assert "cell 1 replaces builtins.len" in sc.tampering([(0, "__builtins__.len = max")])
     assert sc.tampering([(0, "import json\njson.dumps = None\nf = max")]) == []
-    for code, what in (("import gc", "gc"), ("import pickle", "pickle"), ("f.__globals__", "__globals__"),
-                       ("exec('1')", "exec"), ("setattr(a, 'b', 1)", "setattr"),
+    for code, what in (("import gc\ngc.get_objects()", "gc"), ("import ctypes", "ctypes"), ("f.__globals__", "__globals__"),
+                       ("exec('1')", "exec"), ("import numpy\nsetattr(numpy, 'b', 1)", "setattr"),
                        ("open('tests/q1.py')", "tests/q1.py"), ("open('/proc/keys')", "/proc/keys")):
         found = sc.tampering([(0, code)])
         assert len(found) == 1 and what in found[0], (code, found)

@@ -219,12 +219,12 @@ def test_make_grade_marks_a_folder_in_fresh_sandboxes(made, tmp_path, monkeypatc
     with open(subs / "grades.csv", newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     header = list(rows[0])
-    assert header[:2] == ["notebook", "assignment"] and header[-3:] == ["total", "possible", "note"]
-    assert sorted(header[2:-3]) == sorted(set(auto1) | set(auto2))
+    assert header[:3] == ["notebook", "feedback", "assignment"] and header[-3:] == ["total", "possible", "note"]
+    assert sorted(header[3:-3]) == sorted(set(auto1) | set(auto2))
     ada, bob, eve = rows
     assert eve["assignment"] == "ch01" and float(eve["total"]) == 0 and float(eve["possible"]) == sum(auto1.values())
     assert "Could not be marked" in (subs / "feedback" / "eve_ch01.txt").read_text(encoding="utf-8")
-    assert ada["notebook"] == "ada_ch02.ipynb" and ada["assignment"] == "ch02"
+    assert ada["notebook"] == "ada_ch02.ipynb" and ada["assignment"] == "ch02" and ada["feedback"] == "ada_ch02.txt"
     assert {k: float(ada[k]) for k in auto2} == {k: (0.0 if k == q else p) for k, p in auto2.items()}
     assert float(ada["total"]) == sum(auto2.values()) - auto2[q] and float(ada["possible"]) == sum(auto2.values())
     assert {k: float(bob[k]) for k in auto1} == dict.fromkeys(auto1, 0.0) and float(bob["total"]) == 0

@@ -403,6 +403,15 @@ FORGED = {
         ["in_features", 30000], ["out_features", 30000]]}, "state": {"weight": _tensor((2, 2))}}).encode(),
     "a module without weights": json.dumps({"__module__": "LSTM", "kwargs": {"__dict__": [
         ["input_size", 10**6], ["hidden_size", 10**6]]}, "state": {}}).encode(),
+    "an LSTM of 2**31 - 1 layers": json.dumps({"__module__": "LSTM", "kwargs": {"__dict__": [
+        ["input_size", 1], ["hidden_size", 1], ["num_layers", 2**31 - 1]]},
+        "state": {"weight_ih_l0": _tensor((4, 1))}}).encode(),
+    "an LSTM of 8 layers sent with 1 layer's weights": json.dumps({"__module__": "LSTM", "kwargs": {"__dict__": [
+        ["input_size", 1], ["hidden_size", 1], ["num_layers", 8]]}, "state": {
+        "weight_ih_l0": _tensor((4, 1)), "weight_hh_l0": _tensor((4, 1)),
+        "bias_ih_l0": _tensor((4,)), "bias_hh_l0": _tensor((4,))}}).encode(),
+    "a GRU of hidden size 2**30": json.dumps({"__module__": "GRU", "kwargs": {"__dict__": [
+        ["input_size", 1], ["hidden_size", 2**30]]}, "state": {"weight_ih_l0": _tensor((3, 1))}}).encode(),
     "an unknown tag": b'{"__pickle__": "gASV"}',
     "too large": b'"' + b"x" * (16 * 2**20) + b'"',
 }
@@ -415,6 +424,25 @@ def test_the_decoder_refuses_forged_replies_at_once(what):
     with pytest.raises(wire.CodecError):
         wire.decode(wire.loads(FORGED[what]))
     assert time.monotonic() - t < 5.0
+
+
+@pytest.mark.parametrize("name", ["LSTM", "GRU", "RNN", "Linear"])
+def test_a_modules_weights_are_foretold_as_torch_makes_them(name):
+    """The shapes the decoder checks before building a module are those torch gives it."""
+    import itertools
+    import torch
+    if name == "Linear":
+        configs = [dict(in_features=3, out_features=4, bias=b) for b in (True, False)]
+    else:
+        configs = [dict(input_size=3, hidden_size=5, num_layers=n, bias=b, bidirectional=d)
+                   | ({"proj_size": p} if name == "LSTM" else {})
+                   for n, b, d, p in itertools.product((1, 3), (True, False), (True, False), (0, 2))]
+    for kw in configs:
+        mod = getattr(torch.nn, name)(**kw)
+        kwargs = wire.decode(wire.encode(mod)["kwargs"])
+        assert wire._module_shapes(name, kwargs) == {k: tuple(v.shape) for k, v in mod.state_dict().items()}, kw
+        got = wire.decode(wire.loads(wire.dumps(wire.encode(mod))))
+        assert type(got) is type(mod) and got.state_dict().keys() == mod.state_dict().keys()
 
 
 def test_the_decoder_still_carries_honest_values():

@@ -37,8 +37,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lyaplearn.teacher import _submissions
-from lyaplearn.teacher._submissions import Submission, printable
-from lyaplearn.teacher._submitted_code import runnable_cells, tampering
+from lyaplearn.teacher._submissions import Submission, indented, name_notes, printable
+from lyaplearn.teacher._submitted_code import reading, runnable_cells
 from lyaplearn.teacher.sandbox import Budget, Limits, SandboxError, SandboxTimeout, SandboxViolation, Session
 
 _NAME = re.compile(r"ch\d\d")
@@ -198,10 +198,12 @@ def grade_notebook(submission, autograder_zip, master=None, *, limits: Limits | 
     name, notes = _assignment_of(sub.nb, sub.name)
     if name is None:
         raise ValueError(notes[0])
-    g = Graded(notebook=sub.name, assignment=name, notes=list(notes))
+    g = Graded(notebook=sub.name, assignment=name, notes=list(notes) + name_notes(sub.name))
     nb_text = json.dumps(sub.nb, ensure_ascii=False)
-    cells = runnable_cells(sub.nb)
-    found = tampering(cells)
+    cells = runnable_cells(sub.nb) if sub.cells is None else sub.cells
+    found, noted = reading(cells) if sub.found is None or sub.noted is None else (sub.found, sub.noted)
+    if noted:
+        g.notes.append(f"for review, marks kept: {'; '.join(noted)}")
     tests = {q: ExceptionTestFile.from_string(src, path=f"{q}.py") for q, src in _hidden_tests(zp).items()}
     for q, tf in tests.items():
         g.possible[q] = float(sum(tc.points or 0 for tc in tf.test_cases))
@@ -281,7 +283,7 @@ def _feedback(g: Graded, results, for_student: bool) -> str:
         lines.append("")
     if g.cell_errors:
         lines.append("Cells that raised an error (the questions that need them score 0):")
-        lines += [f"  cell {i}: {e}" for i, e in g.cell_errors]
+        lines += [f"  cell {i}: {indented(e)}" for i, e in g.cell_errors]
         lines.append("")
     for q in g.possible:
         lines.append(f"{q}: {g.scores.get(q, 0):g} / {g.possible[q]:g}")
@@ -307,7 +309,8 @@ def unmarkable(name: str, assignment: str | None, master, reason: str) -> Graded
     """The row of a file that cannot be marked: every auto-graded question 0, with the reason."""
     from lyaplearn.teacher.coursework import _config_blocks, manual_questions
 
-    g = Graded(notebook=name, assignment=assignment or "?", notes=[printable(reason, newlines=False)])
+    g = Graded(notebook=name, assignment=assignment or "?",
+               notes=[printable(reason, newlines=False), *name_notes(name)])
     if master is not None:
         g.manual = manual_questions(master)
         for c in _config_blocks(master):

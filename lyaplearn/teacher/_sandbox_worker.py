@@ -60,6 +60,11 @@ _MODULE_ARGS = {"input_size": int, "hidden_size": int, "num_layers": int, "bias"
                 "in_features": int, "out_features": int}
 
 
+#: Bounds on a decoded module's size, checked before any module is built: most layers, largest
+#: feature/hidden size, most parameters.
+MAX_LAYERS, MAX_FEATURES, MAX_PARAMETERS = 8, 4096, 4_000_000
+
+
 class CodecError(ValueError):
     """A value or message that does not cross the sandbox boundary."""
 
@@ -109,6 +114,8 @@ def encode(value, depth: int = 0):
     if torch is not None and type(value).__name__ in _MODULES and isinstance(value, torch.nn.Module) \
             and type(value).__module__.startswith("torch.nn"):
         kwargs = {k: getattr(value, k) for k in _MODULE_ARGS if hasattr(value, k)}
+        if type(value).__name__ != "LSTM":          # GRU and RNN keep proj_size = 0 but refuse it
+            kwargs.pop("proj_size", None)
         if "bias" in kwargs and not isinstance(kwargs["bias"], bool):   # nn.Linear.bias is a tensor
             kwargs["bias"] = kwargs["bias"] is not None
         state = {k: encode(v, depth + 1) for k, v in value.state_dict().items()}
@@ -271,6 +278,11 @@ def _module(data: dict, depth: int, count: list):
     state = {str(k): decode(v, depth + 1, count) for k, v in data["state"].items()}
     if not state or not all(isinstance(v, torch.Tensor) and v.is_floating_point() for v in state.values()):
         raise CodecError("bad module weights")
+    if name != "LSTM" and kwargs.get("proj_size") == 0:
+        del kwargs["proj_size"]
+    want = _module_shapes(name, kwargs)       # arithmetic only: a forged size builds nothing
+    if want != {k: tuple(v.shape) for k, v in state.items()}:
+        raise CodecError("module weights do not match its size")
     try:
         mod = getattr(torch.nn, name)(**kwargs, device="meta")      # shapes only, no memory
     except (TypeError, ValueError, RuntimeError) as exc:
@@ -282,6 +294,47 @@ def _module(data: dict, depth: int, count: list):
     mod = mod.to_empty(device="cpu").to(dtype)
     mod.load_state_dict({k: v.detach() for k, v in state.items()})
     return mod
+
+
+def _module_shapes(name: str, kwargs: dict) -> dict:
+    """The names and shapes of the weights of ``torch.nn.<name>(**kwargs)``, computed without
+    building it; :class:`CodecError` if a size is missing or beyond :data:`MAX_LAYERS`,
+    :data:`MAX_FEATURES` or :data:`MAX_PARAMETERS`.
+
+    >>> _module_shapes("Linear", {"in_features": 3, "out_features": 2, "bias": True})
+    {'weight': (2, 3), 'bias': (2,)}
+    """
+    def size(key, default=None, low=1, high=MAX_FEATURES):
+        v = kwargs.get(key, default)
+        if type(v) is not int or not low <= v <= high:
+            raise CodecError(f"bad module argument {key}")
+        return v
+    bias = kwargs.get("bias", True)
+    if name == "Linear":
+        n_in, n_out = size("in_features", low=0), size("out_features", low=0)
+        shapes = {"weight": (n_out, n_in), **({"bias": (n_out,)} if bias else {})}
+    else:
+        n_in, hidden = size("input_size", low=0), size("hidden_size")
+        layers = size("num_layers", 1, high=MAX_LAYERS)
+        proj = size("proj_size", 0, low=0, high=hidden - 1)
+        if proj and name != "LSTM":
+            raise CodecError("bad module argument proj_size")
+        gates = {"LSTM": 4, "GRU": 3, "RNN": 1}[name] * hidden
+        out = proj or hidden
+        shapes = {}
+        for layer in range(layers):
+            for sfx in ("", "_reverse") if kwargs.get("bidirectional") else ("",):
+                width = n_in if layer == 0 else out * (2 if kwargs.get("bidirectional") else 1)
+                shapes[f"weight_ih_l{layer}{sfx}"] = (gates, width)
+                shapes[f"weight_hh_l{layer}{sfx}"] = (gates, out)
+                if bias:
+                    shapes[f"bias_ih_l{layer}{sfx}"] = (gates,)
+                    shapes[f"bias_hh_l{layer}{sfx}"] = (gates,)
+                if proj:
+                    shapes[f"weight_hr_l{layer}{sfx}"] = (proj, hidden)
+    if sum(math.prod(s) for s in shapes.values()) > MAX_PARAMETERS:
+        raise CodecError("module larger than the marker accepts")
+    return shapes
 
 
 def write_message(stream, message: dict) -> None:

@@ -29,21 +29,29 @@ import json
 import os
 import re
 import stat
+import subprocess
+import sys
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["MAX_NOTEBOOK_BYTES", "Submission", "printable", "csv_cell", "display_name", "find", "read",
-           "file_names"]
+__all__ = ["MAX_NOTEBOOK_BYTES", "Submission", "printable", "indented", "csv_cell", "display_name", "name_notes",
+           "find", "read", "file_names"]
 
 #: Largest submitted file that is read at all (outputs included), in bytes.
-MAX_NOTEBOOK_BYTES = 256 * 2**20
+MAX_NOTEBOOK_BYTES = 64 * 2**20
+#: The most memory (address space, bytes), CPU seconds and wall-clock seconds that reading one
+#: notebook may take: its JSON is parsed, its code measured and read for tampering in a child
+#: process under these limits, so that no file costs the marker more (a notebook of 80 MB of
+#: empty JSON objects took 2 GB to parse).
+READ_MEMORY, READ_CPU_SECONDS, READ_SECONDS = 2**30, 60, 90
 _BIDI = dict.fromkeys(map(ord, "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
 
 
 def printable(text: str, *, newlines: bool = True) -> str:
-    """``text`` without control characters (newlines kept if ``newlines``), bidirectional
-    overrides, or lone surrogates (shown as ``?``)."""
+    """``text`` without control characters (newlines kept if ``newlines``), format characters
+    (bidirectional overrides and isolates, zero-width spaces), line or paragraph separators,
+    or lone surrogates (shown as ``?``)."""
     text = str(text).translate(_BIDI).replace("\t", "    ")
     out = []
     for ch in text:
@@ -51,9 +59,21 @@ def printable(text: str, *, newlines: bool = True) -> str:
             out.append(ch)
         elif unicodedata.category(ch) == "Cs":
             out.append("?")
-        elif unicodedata.category(ch) != "Cc":
+        elif unicodedata.category(ch) not in ("Cc", "Cf", "Zl", "Zp"):
             out.append(ch)
     return "".join(out)
+
+
+def indented(text: str, indent: str = "      ") -> str:
+    """``text`` made :func:`printable`, every line after its first starting with ``indent``: a
+    student's message can never start a line of the feedback (and so never fake one).
+
+    >>> print("  cell 3: " + indented("RuntimeError: ok\\n\\nAuto-graded: 11 / 11 points\\u2028q1: 2 / 2"))
+      cell 3: RuntimeError: ok
+    <BLANKLINE>
+          Auto-graded: 11 / 11 pointsq1: 2 / 2
+    """
+    return printable(text).replace("\n", "\n" + indent)
 
 
 def csv_cell(text: str) -> str:
@@ -63,8 +83,36 @@ def csv_cell(text: str) -> str:
 
 
 def display_name(raw: bytes) -> str:
-    """A file name as people should see it: UTF-8 where it is, ``\\xNN`` for other bytes."""
-    return printable(raw.decode("utf-8", errors="backslashreplace"), newlines=False)
+    """A file name as people should see it, in printable ASCII so that two different names never
+    look alike: ``\\xNN`` for bytes that are not UTF-8 and for control characters, ``\\uNNNN``
+    for every other character beyond ASCII (a zero-width space, a letter with an accent),
+    ``\\\\`` for a backslash. Any backslash in it means it was escaped (:func:`name_notes`).
+
+    >>> display_name("ctl1\\u200b_ch01.ipynb".encode()), display_name("a\\\\b_ch01.ipynb".encode())
+    ('ctl1\\\\u200b_ch01.ipynb', 'a\\\\\\\\b_ch01.ipynb')
+    """
+    out = []
+    for ch in raw.decode("utf-8", errors="surrogateescape"):
+        o = ord(ch)
+        if ch == "\\":
+            out.append("\\\\")
+        elif 0xDC80 <= o <= 0xDCFF:                     # a byte that is not UTF-8
+            out.append(f"\\x{o - 0xDC00:02x}")
+        elif o < 32 or o == 127:
+            out.append(f"\\x{o:02x}")
+        elif o < 127:
+            out.append(ch)
+        else:
+            out.append(f"\\u{o:04x}" if o < 0x10000 else f"\\U{o:08x}")
+    return "".join(out)
+
+
+def name_notes(name: str) -> list[str]:
+    """The note to add for a :func:`display_name` that was escaped, if it was."""
+    if "\\" not in name:
+        return []
+    return ["its file name holds characters beyond printable ASCII (or a backslash), "
+            "shown escaped (\\xNN, \\uNNNN, \\\\)"]
 
 
 @dataclass
@@ -75,6 +123,9 @@ class Submission:
     name: str
     nb: dict | None = None
     problem: str | None = None
+    cells: list[tuple[int, str]] | None = None      # the code to run (``_submitted_code.runnable_cells``)
+    found: list[str] | None = None                  # what it tampers with (``_submitted_code.tampering``)
+    noted: list[str] | None = None                  # what the teacher may look at (``_submitted_code.reading``)
 
 
 def find(folder: Path) -> list[Submission]:
@@ -119,12 +170,71 @@ def read(path: Path) -> Submission:
             return sub
     finally:
         os.close(fd)
-    try:
-        nb = json.loads(b"".join(chunks))
-        sub.nb = strip(nb)
-    except (ValueError, RecursionError, TypeError, AttributeError):
-        sub.problem = "not a notebook (not the JSON of a Jupyter notebook)"
+    got = _read_in_child(b"".join(chunks))
+    if "problem" in got:
+        sub.problem = got["problem"]
+    else:
+        sub.nb, sub.found, sub.noted = got["nb"], got["found"], got["noted"]
+        sub.cells = [(i, src) for i, src in got["cells"]]
     return sub
+
+
+# run by a fresh interpreter (-I: no environment variables, no user site): loads this file and
+# _submitted_code.py by path (no lyaplearn package, so no torch), reads the notebook from stdin
+_CHILD = """
+import importlib.util, json, os, sys
+def load(name):
+    spec = importlib.util.spec_from_file_location("_lyaplearn_" + name, os.path.join(sys.argv[1], name + ".py"))
+    mod = sys.modules[spec.name] = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+out = load("_submissions")._analyse(sys.stdin.buffer.read(), load("_submitted_code"))
+sys.stdout.write(json.dumps(out))
+"""
+
+
+def _limit_child() -> None:  # pragma: no cover - runs in the child, before it starts Python
+    import resource
+    resource.setrlimit(resource.RLIMIT_AS, (READ_MEMORY, READ_MEMORY))
+    resource.setrlimit(resource.RLIMIT_CPU, (READ_CPU_SECONDS, READ_CPU_SECONDS))
+
+
+def _read_in_child(raw: bytes) -> dict:
+    """:func:`_analyse` of ``raw`` run in a child process within :data:`READ_MEMORY`,
+    :data:`READ_CPU_SECONDS` and :data:`READ_SECONDS`; a ``problem`` if it does not finish."""
+    bounds = (f"{READ_MEMORY / 2**30:g} GiB of memory, {READ_CPU_SECONDS} s of CPU time "
+              f"or {READ_SECONDS} s")
+    try:
+        r = subprocess.run([sys.executable, "-I", "-c", _CHILD, str(Path(__file__).parent)], input=raw,
+                           capture_output=True, timeout=READ_SECONDS, preexec_fn=_limit_child, check=False)
+    except subprocess.TimeoutExpired:
+        return {"problem": f"reading it took more than {bounds}: not read, check by hand"}
+    if r.returncode == 0:
+        try:
+            got = json.loads(r.stdout)
+            if isinstance(got, dict) and ("problem" in got or {"nb", "cells", "found", "noted"} <= got.keys()):
+                return got
+        except ValueError:
+            pass
+    return {"problem": f"reading it took more than {bounds}: not read, check by hand"}
+
+
+def _analyse(raw: bytes, code) -> dict:
+    """The stripped notebook in ``raw``, its code to run and what it tampers with (``code`` is
+    ``_submitted_code``), or the ``problem`` that stops it being read."""
+    try:
+        nb = strip(json.loads(raw))
+    except (ValueError, RecursionError, TypeError, AttributeError):
+        return {"problem": "not a notebook (not the JSON of a Jupyter notebook)"}
+    except MemoryError:
+        return {"problem": f"reading it took more than {READ_MEMORY / 2**30:g} GiB of memory: "
+                           "not read, check by hand"}
+    too = code.too_large(nb)
+    if too:
+        return {"problem": f"too large for the marker to read: {too}; not read, check by hand"}
+    cells = code.runnable_cells(nb)
+    found, noted = code.reading(cells)
+    return {"nb": nb, "cells": cells, "found": found, "noted": noted}
 
 
 def _text(source) -> str:
@@ -155,14 +265,22 @@ def strip(nb: dict) -> dict:
 
 
 def file_names(names: list[str]) -> list[str]:
-    """A distinct, safe file-name stem for each submission's feedback (``ada_ch01``, ...)."""
-    out, seen = [], set()
-    for name in names:
-        stem = re.sub(r"[^\w.-]", "_", name[:-6] if name.endswith(".ipynb") else name).lstrip(".") or "notebook"
-        stem, k = stem[:120], 2
-        candidate = stem
+    """A distinct, safe file-name stem for each submission's feedback (``ada_ch01``, ...): a name
+    that is safe as it is keeps it; one made safe (``a b_ch03`` gives ``a_b_ch03``) gets
+    ``~2``, ``~3``, ... where that stem is taken, even by a name that comes later.
+
+    >>> file_names(["a b_ch03.ipynb", "a_b_ch03.ipynb", "a?b_ch03.ipynb"])
+    ['a_b_ch03~2', 'a_b_ch03', 'a_b_ch03~3']
+    """
+    out: list[str | None] = [None] * len(names)
+    seen: set[str] = set()
+    raw = [name[:-6] if name.endswith(".ipynb") else name for name in names]
+    stems = [(re.sub(r"[^\w.-]", "_", r).lstrip(".") or "notebook")[:120] for r in raw]
+    exact = [k for k in range(len(names)) if stems[k] == raw[k]]
+    for k in exact + [k for k in range(len(names)) if stems[k] != raw[k]]:
+        candidate, n = stems[k], 2
         while candidate in seen:
-            candidate, k = f"{stem}~{k}", k + 1
+            candidate, n = f"{stems[k]}~{n}", n + 1
         seen.add(candidate)
-        out.append(candidate)
+        out[k] = candidate
     return out

@@ -358,7 +358,8 @@ def grade(submissions, autograders="_build/assignments/autograder", masters_dir=
             raise MarkingRefused(f"the sandbox broke while marking, nothing written: {broken}")
     fb = folder / "feedback"
     (fb / "teacher").mkdir(parents=True, exist_ok=True)
-    for g, stem in zip(marks, _submissions.file_names([g.notebook for g in marks])):
+    stems = _submissions.file_names([g.notebook for g in marks])
+    for g, stem in zip(marks, stems):
         (fb / f"{stem}.txt").write_text(g.feedback, encoding="utf-8")
         (fb / "teacher" / f"{stem}.txt").write_text(g.teacher_feedback, encoding="utf-8")
     questions = []
@@ -366,9 +367,9 @@ def grade(submissions, autograders="_build/assignments/autograder", masters_dir=
         questions += [q for q in g.scores if q not in questions]
     with open(folder / "grades.csv", "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
-        w.writerow(["notebook", "assignment", *questions, "total", "possible", "note"])
-        for g in marks:
-            w.writerow([csv_cell(g.notebook), csv_cell(g.assignment),
+        w.writerow(["notebook", "feedback", "assignment", *questions, "total", "possible", "note"])
+        for g, stem in zip(marks, stems):
+            w.writerow([csv_cell(g.notebook), csv_cell(f"{stem}.txt"), csv_cell(g.assignment),
                         *(f"{g.scores[q]:g}" if q in g.scores else "" for q in questions),
                         f"{g.total:g}", f"{g.total_possible:g}", csv_cell("; ".join(g.notes))])
     return marks
