@@ -1,6 +1,6 @@
 """Activation functions and their derivatives: the one source the chapter modules draw on.
 
-:data:`ACTIVATIONS` names every activation the library knows; each chapter module exposes the
+``ACTIVATIONS`` names every activation the library knows; each chapter module exposes the
 subset it supports with :func:`supported` (chapter 1's scalar tower, chapter 2's networks,
 chapter 3's conditioning, chapter 4's RNNs). :func:`activate` and
 :func:`activation_derivative` compute them elementwise for chapters 2 and 4; chapter 1
@@ -34,7 +34,7 @@ def activate(z: ArrayLike, name: str) -> np.ndarray:
     z
         Pre-activations.
     name
-        One of :data:`ACTIVATIONS`.
+        One of ``ACTIVATIONS``.
     """
     name = _check_activation_name(name, "name")
     z = np.asarray(z, dtype=float)
@@ -67,7 +67,7 @@ def activation_derivative(z: ArrayLike, name: str) -> np.ndarray:
 
 
 def supported(*names: str) -> tuple[str, ...]:
-    """The activations ``names``, in that order, each checked to be one of :data:`ACTIVATIONS`.
+    """The activations ``names``, in that order, each checked to be one of ``ACTIVATIONS``.
 
     >>> supported("linear", "tanh")
     ('linear', 'tanh')

@@ -115,7 +115,7 @@ def data_root(root: str | os.PathLike | None = None) -> Path:
 
     The last is ``data/`` in the user's cache folder, the platform's convention
     (``~/.cache/lyaplearn/data`` on Linux, ``$XDG_CACHE_HOME/lyaplearn/data`` when that is set;
-    see :mod:`lyaplearn._paths`): never a folder inside the installed package.
+    see ``lyaplearn._paths``): never a folder inside the installed package.
     """
     if root is not None:
         return Path(root)

@@ -341,7 +341,7 @@ def run_sizes(size: str = "full", out: str | os.PathLike | None = None, *, g_spe
 
     ``size="full"`` is what ``lyaplearn/results/ch09_full.json`` holds
     (``python -m lyaplearn.edge``); ``"quick"`` is a check of a few seconds. ``out`` defaults to
-    ``ch09_<size>.json`` in :func:`lyaplearn._paths.results_out_dir` (the checkout's
+    ``ch09_<size>.json`` in ``lyaplearn._paths.results_out_dir()`` (the checkout's
     ``lyaplearn/results/``, or the user's data folder when the library is installed).
     """
     if size not in SIZES:

@@ -5,7 +5,7 @@ trains three families of runs with :func:`lyaplearn.training.train_run`, each
 recording validation loss and Lyapunov spectrum before training and after every
 epoch, and writes everything to one small JSON file (default ``ch07_<size>.json`` in
 ``lyaplearn/results/`` of the source checkout, where the committed ones are, or in the user's
-data folder when the library is installed: :func:`lyaplearn._paths.results_out_dir`):
+data folder when the library is installed: ``lyaplearn._paths.results_out_dir()``):
 
 ``convergence``
     the character task for several initialisation parameters ``p`` (the
@@ -71,7 +71,7 @@ __all__ = [
 ]
 
 RESULTS_DIR = results_dir()
-"""The committed results shipped in the package (:mod:`importlib.resources`; read-only)."""
+"""The committed results shipped in the package (``importlib.resources``; read-only)."""
 
 REG_P_RANGE = (0.05, 0.5)
 """The interval from which the motion family draws the initialisation parameter ``p``
@@ -154,7 +154,7 @@ def _write(path: Path, results: dict) -> None:
 def load_results(path=None, size: str = "full") -> dict:
     """Read a results file (default: the committed ``lyaplearn/results/ch07_<size>.json``).
 
-    ``path`` is a file name, a :class:`~pathlib.Path` or a file of :data:`RESULTS_DIR`; without
+    ``path`` is a file name, a ``pathlib.Path`` or a file of :data:`RESULTS_DIR`; without
     it the committed file of ``size`` is read as package data, wherever the package is installed.
     """
     if path is None:
@@ -219,7 +219,7 @@ def run_experiments(size: str = "quick", out: str | os.PathLike | None = None, *
                     data: dict | None = None) -> dict:
     """Train every run of :func:`plan` not yet in ``out`` and write ``out`` after each.
 
-    ``out`` defaults to ``ch07_<size>.json`` in :func:`lyaplearn._paths.results_out_dir` (the
+    ``out`` defaults to ``ch07_<size>.json`` in ``lyaplearn._paths.results_out_dir()`` (the
     checkout's ``lyaplearn/results/``, or the user's data folder when the library is installed).
     ``only`` restricts to one family (``"convergence"``, ``"char"``, ``"regression"``).
     ``data`` maps task to splits (default: the paper's data, *War and Peace* and

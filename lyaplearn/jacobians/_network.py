@@ -196,7 +196,7 @@ def mlp_jacobians(weights: Sequence[ArrayLike], biases: Sequence[ArrayLike] | No
     x
         Input vector of shape ``(n_0,)``.
     activation
-        A name in :data:`ACTIVATIONS` or one name per layer.
+        A name in ``ACTIVATIONS`` or one name per layer.
 
     Returns
     -------

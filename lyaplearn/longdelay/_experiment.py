@@ -1,7 +1,7 @@
 """The chapter 10 experiment: success rate against delay, spectra, and cost (resumable).
 
 ``python -m lyaplearn.longdelay`` writes ``ch10_full.json`` (``--quick``: ``ch10_quick.json``,
-under a minute) into :func:`lyaplearn._paths.results_out_dir`. The file holds three parts:
+under a minute) into ``lyaplearn._paths.results_out_dir()``. The file holds three parts:
 
 ``spectra``
     For a few seeds: the full Lyapunov spectrum (:func:`lyaplearn.recurrent.lyapunov_spectrum`)
