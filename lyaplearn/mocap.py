@@ -46,13 +46,14 @@ from pathlib import Path
 
 import numpy as np
 
+from .data import (INSTALL_HINT, MOCAP_TRIALS, DataMissingError, RegressionSplits, _fractions,
+                   data_root, sha256_bytes)
+
 __all__ = ["Motion", "read_bvh", "TRIALS", "load_trials", "mocap_splits", "ACKNOWLEDGEMENT"]
 
-#: The two trials of ``assimp-testmodels`` and the SHA-256 of their bytes (Debian 5.2.5~ds0-1).
-TRIALS = {
-    "01_01.bvh": "1d9ee909452ee62784306545cf1fcd634243db1173e0c90cecbed793e50361a8",
-    "01_03.bvh": "72d3f37de5af9adfc228dda72422cadb8cfc58d1cd8336076241ba115715c87c",
-}
+#: The two trials of ``assimp-testmodels`` and the SHA-256 of their bytes (Debian 5.2.5~ds0-1),
+#: registered with the other data files in :mod:`lyaplearn.data`.
+TRIALS = MOCAP_TRIALS
 #: The acknowledgement CMU asks for, quoted from the package's ``01_nn.bvh.source.txt``.
 ACKNOWLEDGEMENT = ("The data used in this project was obtained from mocap.cs.cmu.edu. "
                    "The database was created with funding from NSF EIA-0196217.")
@@ -154,8 +155,6 @@ def read_bvh(path: str | os.PathLike) -> Motion:
 
 def load_trials(root=None, *, verify: bool = True) -> list[Motion]:
     """The two CMU trials from the data folder, checked against :data:`TRIALS`."""
-    from .data import DataMissingError, INSTALL_HINT, data_root, sha256_bytes
-
     out = []
     for name, digest in TRIALS.items():
         p = data_root(root) / name
@@ -186,8 +185,6 @@ def mocap_splits(trials: list[Motion] | None = None, *, factor: int = 4, n_out: 
     downsampled parts (a seam between two pieces is a jump the network sees
     rarely: one in ``len(split) / (2 * factor)`` steps).
     """
-    from .data import RegressionSplits, _fractions
-
     if trials is None:
         trials = load_trials(root)
     if not trials:

@@ -19,6 +19,7 @@ file                      holds
 ``coursework.py``         :func:`~lyaplearn.teacher.coursework.generate` (``make assignments``)
                           and :func:`~lyaplearn.teacher.coursework.grade` (``make grade``), the
                           command line ``python -m lyaplearn.teacher.coursework``
+``_masters.py``           a master's question blocks, and which questions are marked by hand
 ``_marking.py``           marking one notebook: its cells in a sandbox, its hidden tests here
 ``_submissions.py``       reading a folder of submissions safely; text made safe to show
 ``_submitted_code.py``    which cells run, and tampering judged from the notebook's text

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lyaplearn.teacher import _submissions
+from lyaplearn.teacher._masters import _config_blocks, manual_questions
 from lyaplearn.teacher._submissions import Submission, indented, name_notes, printable
 from lyaplearn.teacher._submitted_code import reading, runnable_cells
 from lyaplearn.teacher.sandbox import Budget, Limits, SandboxError, SandboxTimeout, SandboxViolation, Session
@@ -178,7 +179,6 @@ def grade_notebook(submission, autograder_zip, master=None, *, limits: Limits | 
     """Mark one notebook: its code runs in a sandbox, the tests run here; see ``coursework.grade``."""
     from otter.test_files.exception_test import ExceptionTestFile
 
-    from lyaplearn.teacher.coursework import manual_questions
 
     limits = Limits() if limits is None else limits
     if not isinstance(limits, Limits):
@@ -307,7 +307,6 @@ def _feedback(g: Graded, results, for_student: bool) -> str:
 
 def unmarkable(name: str, assignment: str | None, master, reason: str) -> Graded:
     """The row of a file that cannot be marked: every auto-graded question 0, with the reason."""
-    from lyaplearn.teacher.coursework import _config_blocks, manual_questions
 
     g = Graded(notebook=name, assignment=assignment or "?",
                notes=[printable(reason, newlines=False), *name_notes(name)])

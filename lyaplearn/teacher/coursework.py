@@ -61,6 +61,7 @@ from pathlib import Path
 
 from lyaplearn.teacher import _submissions
 from lyaplearn.teacher._submissions import csv_cell, printable
+from lyaplearn.teacher._masters import _config_blocks, manual_questions  # noqa: F401
 from lyaplearn.teacher._marking import Graded, _assignment_of, check_sandbox, grade_notebook, unmarkable
 from lyaplearn.teacher.sandbox import Limits, sandbox_usable
 
@@ -138,28 +139,6 @@ def masters(masters_dir=None) -> dict[str, Path]:
     if not found:
         raise ValueError(f"masters_dir {str(d)!r} holds no master notebook named chNN.ipynb")
     return found
-
-
-def _config_blocks(path: Path):
-    """Yield the YAML configuration of every ``# BEGIN QUESTION`` raw cell of a master."""
-    import yaml
-
-    nb = json.loads(Path(path).read_text(encoding="utf-8"))
-    for cell in nb["cells"]:
-        src = "".join(cell["source"])
-        if cell["cell_type"] == "raw" and src.lstrip().startswith("# BEGIN QUESTION"):
-            yield yaml.safe_load(src.split("\n", 1)[1]) or {}
-
-
-def manual_questions(master) -> dict[str, float]:
-    """``{question name: points}`` of the questions of a master that are marked by hand.
-
-    Examples
-    --------
-    >>> manual_questions(masters()["ch01"])
-    {'q5': 2}
-    """
-    return {c["name"]: c.get("points", 0) for c in _config_blocks(Path(master)) if c.get("manual")}
 
 
 def generate(out_dir="_build/assignments", masters_dir=None, chapters=None) -> dict[str, dict[str, Path]]:
