@@ -187,6 +187,9 @@ def test_summaries_count_seeds_refuse_holes_and_sum_the_time():
     assert (r.successes, r.n) == (1, 3)
     assert ld.floss_overhead(res) == {"floss_before": {5: 0.5, 10: 0.5}}
     assert ld.longest_bridged(res, "copy") == {"plain": 0, "floss_before": 0}
+    table = ld.format_rates(res).splitlines()     # fits the page: 88 characters at most
+    assert table[0].split() == ["copy", "delay", "5", "delay", "10"]
+    assert table[1].split()[:2] == ["plain", "1/3"] and max(map(len, table)) <= 88
     del cells[("copy", "plain", 10, 2)]
     with pytest.raises(ValueError, match="incomplete"):
         ld.complete_seeds(_runs(cells))
