@@ -187,6 +187,9 @@ def test_summaries_count_seeds_refuse_holes_and_sum_the_time():
     assert (r.successes, r.n) == (1, 3)
     assert ld.floss_overhead(res) == {"floss_before": {5: 0.5, 10: 0.5}}
     assert ld.longest_bridged(res, "copy") == {"plain": 0, "floss_before": 0}
+    gap = _runs({("copy", "plain", d, s): ok for d, ok in ((5, True), (10, False), (20, True))
+                 for s in range(2)})
+    assert ld.longest_bridged(gap, "copy") == {"plain": 5}   # 20 follows a failure at 10
     table = ld.format_rates(res).splitlines()     # fits the page: 88 characters at most
     assert table[0].split() == ["copy", "delay", "5", "delay", "10"]
     assert table[1].split()[:2] == ["plain", "1/3"] and max(map(len, table)) <= 88
