@@ -196,3 +196,13 @@ def test_summaries_count_seeds_refuse_holes_and_sum_the_time():
     del cells[("copy", "plain", 10, 2)]
     with pytest.raises(ValueError, match="incomplete"):
         ld.complete_seeds(_runs(cells))
+
+
+def test_success_figure_is_ticked_at_the_delays_and_marks_half():
+    res = _runs({("copy", c, d, s): s == 0 for c in ("plain", "orthogonal") for d in (5, 20, 50)
+                 for s in range(2)})
+    fig = ld.plot_success_tasks(res)
+    ax = fig.axes[0]
+    assert list(ax.get_xticks()) == [5, 20, 50]
+    assert any(list(line.get_ydata()) == [0.5, 0.5] for line in ax.get_lines())
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["plain", "orthogonal init"]
