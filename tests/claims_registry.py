@@ -677,7 +677,8 @@ ENTRIES: dict[str, list] = {
           "every delay of the committed file (5 to 100) on both tasks, 10 seeds each, as "
           "scheduled (named: default initialisation, 5 steps every 50)"),
         N(r"The largest component shrinks like $e^{\lambda_1 T}$, so it reaches", "definition"),
-        N(r"With 8 seeds a condition that never failed has the rate", "question"),
+        N(r"With 10 seeds, the chapter's number, a condition that never failed has the rate",
+          "question"),
         N(r"report the intervals whatever they show", "instruction"),
     ],
     "teaching": [
