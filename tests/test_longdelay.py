@@ -206,3 +206,10 @@ def test_success_figure_is_ticked_at_the_delays_and_marks_half():
     assert list(ax.get_xticks()) == [5, 20, 50]
     assert any(list(line.get_ydata()) == [0.5, 0.5] for line in ax.get_lines())
     assert [t.get_text() for t in fig.legends[0].get_texts()] == ["plain", "orthogonal init"]
+
+
+def test_cost_figure_shows_the_spread_of_the_repetitions():
+    costs = {"20": {"train": 0.01, "floss": 0.05, "ratio": 5.0, "ratios": [3.0, 5.0, 9.0]}}
+    ax_r = ld.plot_costs(costs).axes[1]
+    (line,) = [c for c in ax_r.collections]          # the whisker, from 3 to 9
+    assert np.allclose(line.get_segments()[0][:, 1], [3.0, 9.0])

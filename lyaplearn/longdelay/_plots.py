@@ -93,9 +93,20 @@ def plot_jacobian(spectra: dict, k: int):
 
 @style.styled
 def plot_costs(costs: dict):
-    """Milliseconds of a training step and a flossing step at each delay, side by side."""
-    fig, ax = style.figure(figsize=(style.PAGE_WIDTH / 2, 3.0))
+    """Milliseconds of a training step and a flossing step at each delay, side by side (left),
+    and their ratio with whiskers from the smallest to the largest repetition (right)."""
+    fig, (ax, ax_r) = style.figure(1, 2, figsize=(style.PAGE_WIDTH, 3.0))
     delays = sorted(costs, key=int)
+    ratio = np.array([costs[d]["ratio"] for d in delays])
+    lo = ratio - np.array([min(costs[d]["ratios"]) for d in delays])
+    hi = np.array([max(costs[d]["ratios"]) for d in delays]) - ratio
+    ax_r.errorbar(np.arange(len(delays)), ratio, yerr=[lo, hi], fmt="o", capsize=3,
+                  color=style.PALETTE[1])
+    ax_r.set_xticks(np.arange(len(delays)), [str(d) for d in delays])
+    ax_r.set_xlim(-0.5, len(delays) - 0.5)
+    ax_r.set_ylim(bottom=0)
+    ax_r.set_xlabel("delay (steps)")
+    ax_r.set_ylabel("flossing step / training step")
     x = np.arange(len(delays))
     ax.bar(x - 0.2, [1e3 * costs[d]["train"] for d in delays], 0.4, label="training step",
            color=style.PALETTE[0])
