@@ -187,6 +187,29 @@ def test_summaries_count_seeds_refuse_holes_and_sum_the_time():
     assert (r.successes, r.n) == (1, 3)
     assert ld.floss_overhead(res) == {"floss_before": {5: 0.5, 10: 0.5}}
     assert ld.longest_bridged(res, "copy") == {"plain": 0, "floss_before": 0}
+    gap = _runs({("copy", "plain", d, s): ok for d, ok in ((5, True), (10, False), (20, True))
+                 for s in range(2)})
+    assert ld.longest_bridged(gap, "copy") == {"plain": 5}   # 20 follows a failure at 10
+    table = ld.format_rates(res).splitlines()     # fits the page: 88 characters at most
+    assert table[0].split() == ["copy", "delay", "5", "delay", "10"]
+    assert table[1].split()[:2] == ["plain", "1/3"] and max(map(len, table)) <= 88
     del cells[("copy", "plain", 10, 2)]
     with pytest.raises(ValueError, match="incomplete"):
         ld.complete_seeds(_runs(cells))
+
+
+def test_success_figure_is_ticked_at_the_delays_and_marks_half():
+    res = _runs({("copy", c, d, s): s == 0 for c in ("plain", "orthogonal") for d in (5, 20, 50)
+                 for s in range(2)})
+    fig = ld.plot_success_tasks(res)
+    ax = fig.axes[0]
+    assert list(ax.get_xticks()) == [5, 20, 50]
+    assert any(list(line.get_ydata()) == [0.5, 0.5] for line in ax.get_lines())
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["plain", "orthogonal init"]
+
+
+def test_cost_figure_shows_the_spread_of_the_repetitions():
+    costs = {"20": {"train": 0.01, "floss": 0.05, "ratio": 5.0, "ratios": [3.0, 5.0, 9.0]}}
+    ax_r = ld.plot_costs(costs).axes[1]
+    (line,) = [c for c in ax_r.collections]          # the whisker, from 3 to 9
+    assert np.allclose(line.get_segments()[0][:, 1], [3.0, 9.0])

@@ -136,13 +136,13 @@ CHECKED = {
     ("09", "ex-ch9-gate"): {"2.13": math.log1p(math.exp(2.0)),     # -ln sigma(-2)
                             "0.13": math.log1p(math.exp(-2.0)),    # -ln sigma(2)
                             "0.88": 1 / (1 + math.exp(-2.0))},     # sigma(2)
-    ("10", "ex-ch10-wilson"): {"0.68": _wilson(8, 8)[0],
-                               "0.15": _normal_interval(4, 8)[0],
-                               "0.85": _normal_interval(4, 8)[1],
-                               "0.22": _wilson(4, 8)[0], "0.78": _wilson(4, 8)[1],
+    ("10", "ex-ch10-wilson"): {"0.72": _wilson(10, 10)[0],
+                               "0.19": _normal_interval(5, 10)[0],
+                               "0.81": _normal_interval(5, 10)[1],
+                               "0.24": _wilson(5, 10)[0], "0.76": _wilson(5, 10)[1],
                                # n/(n + z^2) > 0.9  <=>  n > 9 z^2
                                "34.6": 9 * 1.96 ** 2},
-    ("10", "ex-ch10-parity"): {"0.68": _wilson(8, 8)[0], "0.32": _wilson(0, 8)[1]},
+    ("10", "ex-ch10-parity"): {"0.72": _wilson(10, 10)[0], "0.28": _wilson(0, 10)[1]},
 }
 
 

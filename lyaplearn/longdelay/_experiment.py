@@ -167,12 +167,16 @@ def rates_by_delay(res: dict, task: str) -> dict:
 
 
 def longest_bridged(res: dict, task: str, level: float = 0.5) -> dict:
-    """Per condition, the longest delay whose success rate is at least ``level``
-    (0 when none is)."""
+    """Per condition, the reach: the longest delay up to which *every* delay had a success
+    rate of at least ``level`` (0 when the shortest did not). A longer delay bridged after a
+    shorter one failed does not count."""
     out = {}
     for cond, (delays, rates) in rates_by_delay(res, task).items():
-        ok = [d for d, r in zip(delays, rates) if r.rate >= level]
-        out[cond] = max(ok) if ok else 0
+        out[cond] = 0
+        for d, r in sorted(zip(delays, rates), key=lambda dr: dr[0]):
+            if r.rate < level:
+                break
+            out[cond] = d
     return out
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.ticker import NullLocator
 
 from .. import style
 from ._train import CONDITIONS
@@ -16,10 +17,12 @@ LABELS = {"plain": "plain", "floss_before": "flossing before", "floss_during":
 
 
 @style.styled
-def plot_success(rates: dict, *, title: str | None = None, ax=None):
+def plot_success(rates: dict, *, title: str | None = None, ax=None, legend: bool = True):
     """Success rate against delay with Wilson intervals, one curve per condition.
 
-    ``rates`` is :func:`rates_by_delay`'s ``{condition: (delays, [Rate, ...])}``.
+    ``rates`` is :func:`rates_by_delay`'s ``{condition: (delays, [Rate, ...])}``. The
+    conditions are drawn side by side, each shifted by a factor ``1 + 0.09 (i - 1.5)`` in
+    delay; the axis is ticked at the measured delays, and a dotted line marks a rate of 0.5.
     """
     if ax is None:
         fig, ax = style.figure(figsize=(style.PAGE_WIDTH / 2, 3.2))
@@ -33,12 +36,17 @@ def plot_success(rates: dict, *, title: str | None = None, ax=None):
         ax.errorbar(d, p, yerr=err, marker="o", ms=4, capsize=2, lw=1.2, elinewidth=0.8,
                     label=LABELS[cond], color=COLORS[cond])
     ax.set_xscale("log")
-    ax.set_xlabel("delay (steps)")
+    ticks = sorted({d for ds, _ in rates.values() for d in ds})
+    ax.set_xticks(ticks, [str(d) for d in ticks])
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.axhline(0.5, color="k", ls=":", lw=0.8)
+    ax.set_xlabel("delay (steps; conditions shifted sideways)")
     ax.set_ylabel("success rate")
     ax.set_ylim(-0.05, 1.05)
     if title:
         ax.set_title(title)
-    ax.legend(fontsize=7, loc="lower left")
+    if legend:
+        ax.legend(fontsize=7, loc="lower left")
     return fig
 
 
@@ -85,9 +93,20 @@ def plot_jacobian(spectra: dict, k: int):
 
 @style.styled
 def plot_costs(costs: dict):
-    """Milliseconds of a training step and a flossing step at each delay, side by side."""
-    fig, ax = style.figure(figsize=(style.PAGE_WIDTH / 2, 3.0))
+    """Milliseconds of a training step and a flossing step at each delay, side by side (left),
+    and their ratio with whiskers from the smallest to the largest repetition (right)."""
+    fig, (ax, ax_r) = style.figure(1, 2, figsize=(style.PAGE_WIDTH, 3.0))
     delays = sorted(costs, key=int)
+    ratio = np.array([costs[d]["ratio"] for d in delays])
+    lo = ratio - np.array([min(costs[d]["ratios"]) for d in delays])
+    hi = np.array([max(costs[d]["ratios"]) for d in delays]) - ratio
+    ax_r.errorbar(np.arange(len(delays)), ratio, yerr=[lo, hi], fmt="o", capsize=3,
+                  color=style.PALETTE[1])
+    ax_r.set_xticks(np.arange(len(delays)), [str(d) for d in delays])
+    ax_r.set_xlim(-0.5, len(delays) - 0.5)
+    ax_r.set_ylim(bottom=0)
+    ax_r.set_xlabel("delay (steps)")
+    ax_r.set_ylabel("flossing step / training step")
     x = np.arange(len(delays))
     ax.bar(x - 0.2, [1e3 * costs[d]["train"] for d in delays], 0.4, label="training step",
            color=style.PALETTE[0])
@@ -110,6 +129,8 @@ def plot_success_tasks(res: dict):
         raise ValueError("res holds no runs")
     fig, axes = style.figure(1, len(tasks), figsize=(style.PAGE_WIDTH, 3.2), squeeze=False)
     for ax, task in zip(axes[0], tasks):
-        plot_success(rates_by_delay(res, task), ax=ax,
+        plot_success(rates_by_delay(res, task), ax=ax, legend=False,
                      title="delayed copy" if task == "copy" else "delayed XOR")
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=len(labels), fontsize=8)
     return fig

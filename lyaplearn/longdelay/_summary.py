@@ -24,13 +24,18 @@ def complete_seeds(res: dict) -> int:
 
 
 def format_rates(res: dict) -> str:
-    """One line per task and condition: successes/n and the Wilson interval at each delay."""
+    """Per task a header of delays, then one line per condition: successes/n and the Wilson
+    interval at each delay (lines of at most 85 characters for four delays)."""
     lines = []
     for task in TASKS:
-        for cond, (ds, rs) in rates_by_delay(res, task).items():
-            cells = "  ".join(f"{d:3d}: {r.successes}/{r.n} [{r.lo:.2f}, {r.hi:.2f}]"
-                              for d, r in zip(ds, rs))
-            lines.append(f"{task:4s} {cond:12s} {cells}")
+        by_cond = rates_by_delay(res, task)
+        if not by_cond:
+            continue
+        ds = next(iter(by_cond.values()))[0]
+        lines.append(f"{task:13s}" + "".join(f"{'delay ' + str(d):18s}" for d in ds).rstrip())
+        for cond, (_, rs) in by_cond.items():
+            cells = " ".join(f"{r.successes:2d}/{r.n:<2d} [{r.lo:.2f},{r.hi:.2f}]" for r in rs)
+            lines.append(f"{cond:13s}{cells}")
     return "\n".join(lines)
 
 
