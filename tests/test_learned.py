@@ -199,3 +199,20 @@ def test_learned_runner_resumes_and_refuses_another_plan(tmp_path, monkeypatch):
     monkeypatch.setitem(X.SIZES, "tiny-other", dict(tiny, n_char=1))
     with pytest.raises(AssertionError, match="trained again"):
         X.run_experiments("tiny-other", out, data=data, progress=False)
+
+
+# --- the claim chapter 7 rests on: motion runs of the recipe beat persistence -----------------
+
+@pytest.mark.slow
+def test_learned_motion_runs_beat_persistence_on_the_validation_split():
+    """Three runs of the recipe's motion family (p across its range) on the installed CMU trials:
+    each one's best validation loss is below 97% of persistence's (the runs measured for issue
+    28 reached 92-95%), while at initialisation each *is* persistence."""
+    splits = X.default_data(recipe="learned")["regression"]
+    pers = M.persistence_mse(splits.val, splits.n_out)
+    base = next(c for k, c in X.plan("learned").items() if k.startswith("regression/"))
+    for i, p in enumerate((0.08, 0.25, 0.45)):
+        cfg = T.RunConfig(**dict(base.to_dict(), p=p, seed=300 + i, probe_n=2, probe_steps=10))
+        run = T.train_run(cfg, splits)
+        assert run["records"][0]["val_loss"] == pytest.approx(pers, rel=1e-5)
+        assert T.best_val_loss(run) < 0.97 * pers, (p, T.best_val_loss(run) / pers)
