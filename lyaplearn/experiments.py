@@ -101,7 +101,7 @@ LEARNED = dict(recipe="learned", hidden=64, embed=32, batch=32, clip=1.0, eval_l
                eval_streams=40, probe_steps=100, probe_warmup=50,
                char_epochs=16, char_steps=125, char_decay_after=8, char_decay=0.7,
                conv_epochs=16, conv_ps=(0.04, 0.08, 0.12, 0.16, 0.2, 0.5), n_char=48,
-               n_reg=40, reg_epochs=20, reg_steps=25, reg_lr=1e-3, reg_weight_decay=1e-3,
+               n_reg=40, reg_epochs=20, reg_steps=25, reg_lr=3e-3, reg_weight_decay=1e-3,
                reg_decay_after=10, reg_decay=0.85)
 SIZES["learned"] = LEARNED
 SIZES["learned-quick"] = dict(LEARNED, hidden=16, embed=8, batch=16, eval_len=1000,

@@ -206,8 +206,8 @@ def test_learned_runner_resumes_and_refuses_another_plan(tmp_path, monkeypatch):
 @pytest.mark.slow
 def test_learned_motion_runs_beat_persistence_on_the_validation_split():
     """Three runs of the recipe's motion family (p across its range) on the installed CMU trials:
-    each one's best validation loss is below 97% of persistence's (the runs measured for issue
-    28 reached 92-95%), while at initialisation each *is* persistence."""
+    each one's best validation loss is below 97% of persistence's (runs measured for issue 28
+    reached 92-95%), while at initialisation each *is* persistence."""
     splits = X.default_data(recipe="learned")["regression"]
     pers = M.persistence_mse(splits.val, splits.n_out)
     base = next(c for k, c in X.plan("learned").items() if k.startswith("regression/"))
