@@ -273,17 +273,49 @@ def _final_full(checkpoint: Path, cfg: RunConfig, data) -> dict:
     return {"spectrum": [float(v) for v in spec], "features": feats, "seconds": sec}
 
 
+def _write_merged(path: Path, results: dict, key: str | None = None, run: dict | None = None):
+    """Write ``results`` (with ``run`` under ``key``) after merging the runs another process wrote.
+
+    Several processes (``shard``) may fill one file: under an exclusive lock, runs
+    on disk that ``results`` lacks are taken over before the file is replaced.
+    """
+    lock = path.with_suffix(".lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock, "w") as fh:
+        try:
+            import fcntl
+            fcntl.flock(fh, fcntl.LOCK_EX)
+        except ImportError:       # no POSIX locks (Windows): one process per file
+            pass
+        if path.is_file():
+            disk = json.loads(path.read_text())
+            same = ("size", "seed", "data")
+            if all(disk.get(k) == results.get(k) for k in same):
+                for k, r in disk["runs"].items():
+                    if r.get("complete") and not results["runs"].get(k, {}).get("complete"):
+                        results["runs"][k] = r
+        if key is not None:
+            results["runs"][key] = run
+        _write(path, results)
+
+
 def run_experiments(size: str = "quick", out: str | os.PathLike | None = None, *,
                     seed: int = 0, only: str | None = None, progress: bool = True,
-                    data: dict | None = None) -> dict:
+                    data: dict | None = None, shard: tuple[int, int] | None = None) -> dict:
     """Train every run of :func:`plan` not yet in ``out`` and write ``out`` after each.
 
     ``out`` defaults to ``ch07_<size>.json`` in :func:`lyaplearn._paths.results_out_dir` (the
     checkout's ``lyaplearn/results/``, or the user's data folder when the library is installed).
     ``only`` restricts to one family (``"convergence"``, ``"char"``, ``"regression"``).
     ``data`` maps task to splits (default: the paper's data, *War and Peace* and
-    the CMU motion capture trials, see :func:`default_data`).
+    the CMU motion capture trials, see :func:`default_data`). ``shard=(i, n)`` trains
+    only the runs at positions ``i, i + n, ...`` of the plan, so that ``n`` processes
+    can fill one file side by side (each merges the others' runs when it writes).
     """
+    if shard is not None:
+        i, n = tuple(shard) + (None,) * (2 - len(shard)) if len(shard) <= 2 else (None, None)
+        if not (isinstance(i, int) and isinstance(n, int) and 0 <= i < n):
+            raise ValueError(f"shard must be (i, n) with 0 <= i < n, got {shard!r}")
     path = Path(out) if out is not None else results_out_dir() / f"ch07_{size}.json"
     cfgs = plan(size, seed)
     if only is not None:
@@ -304,7 +336,8 @@ def run_experiments(size: str = "quick", out: str | os.PathLike | None = None, *
             results = old
     ckdir = cache_dir("ch07-checkpoints", size)
     ckdir.mkdir(parents=True, exist_ok=True)
-    todo = [k for k in cfgs if not results["runs"].get(k, {}).get("complete")]
+    todo = [k for j, k in enumerate(cfgs) if not results["runs"].get(k, {}).get("complete")
+            and (shard is None or j % shard[1] == shard[0])]
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -314,8 +347,7 @@ def run_experiments(size: str = "quick", out: str | os.PathLike | None = None, *
         ck = ckdir / (key.replace("/", "_") + ".pt")
         run = train_run(cfgs[key], data[cfgs[key].task], checkpoint=ck, progress=progress)
         run["final_full"] = _final_full(ck, cfgs[key], data[cfgs[key].task])
-        results["runs"][key] = run
-        _write(path, results)
+        _write_merged(path, results, key, run)
         ck.unlink(missing_ok=True)
         if bar is not None:
             bar.update(1)
@@ -327,7 +359,7 @@ def run_experiments(size: str = "quick", out: str | os.PathLike | None = None, *
         "wall_seconds_last_invocation": time.perf_counter() - t_start,
         "torch": torch.__version__, "threads": torch.get_num_threads(),
         "machine": platform.machine(), "python": platform.python_version()})
-    _write(path, results)
+    _write_merged(path, results)
     return results
 
 
@@ -556,6 +588,8 @@ def main(argv=None) -> int:
     ap.add_argument("--only", choices=("convergence", "char", "regression"))
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2, help="torch threads (default 2)")
+    ap.add_argument("--shard", help="I/N: train only every N-th run of the plan, from the "
+                                    "I-th (0-based); N processes can fill one file together")
     ap.add_argument("--learned", action="store_true",
                     help="the recipe whose runs learn (issue 28): --size learned, or "
                          "learned-quick with --quick; results in ch07_learned[-quick].json")
@@ -564,8 +598,14 @@ def main(argv=None) -> int:
     size = "quick" if a.quick else a.size
     if a.learned:
         size = "learned-quick" if a.quick else "learned"
+    shard = None
+    if a.shard:
+        try:
+            shard = tuple(int(v) for v in a.shard.split("/"))
+        except ValueError:
+            ap.error(f"--shard must be I/N, got {a.shard!r}")
     t0 = time.perf_counter()
-    res = run_experiments(size, a.out, seed=a.seed, only=a.only)
+    res = run_experiments(size, a.out, seed=a.seed, only=a.only, shard=shard)
     print(f"{len(res['runs'])} runs in {a.out or results_out_dir() / f'ch07_{size}.json'}; "
           f"this invocation took "
           f"{time.perf_counter() - t0:.0f} s")

@@ -216,3 +216,25 @@ def test_learned_motion_runs_beat_persistence_on_the_validation_split():
         run = T.train_run(cfg, splits)
         assert run["records"][0]["val_loss"] == pytest.approx(pers, rel=1e-5)
         assert T.best_val_loss(run) < 0.97 * pers, (p, T.best_val_loss(run) / pers)
+
+
+def test_shards_fill_one_file_and_keep_each_others_runs(tmp_path, monkeypatch):
+    text = "".join(np.random.default_rng(0).choice(list("ab c"), 3000))
+    series = np.cumsum(np.random.default_rng(1).normal(size=(600, 12)), 0)
+    data = {"char": D.text_splits(text), "regression": D.regression_splits(series, n_out=4)}
+    tiny = dict(X.SIZES["learned-quick"], hidden=4, embed=3, batch=2, char_steps=2,
+                char_epochs=1, conv_epochs=1, conv_ps=(0.1,), n_char=2, n_reg=2, reg_epochs=1,
+                reg_steps=2, eval_len=100, eval_streams=2, probe_steps=10, probe_warmup=5)
+    monkeypatch.setitem(X.SIZES, "tiny-learned", tiny)
+    out = tmp_path / "r.json"
+    first = X.run_experiments("tiny-learned", out, data=data, progress=False, shard=(0, 2))
+    assert sorted(first["runs"]) == ["char/1", "convergence/0", "regression/1"]  # plan positions 0, 2, 4
+    # the second shard read the file before the first wrote? it merges what is on disk
+    X._write_merged(out, {**first, "runs": {}})
+    assert sorted(json.loads(out.read_text())["runs"]) == sorted(first["runs"])
+    both = X.run_experiments("tiny-learned", out, data=data, progress=False, shard=(1, 2))
+    assert len(both["runs"]) == 5 and all(r["complete"] for r in both["runs"].values())
+    assert len(json.loads(out.read_text())["runs"]) == 5
+    for bad in [(2, 2), (0,), (-1, 2), (0, 1, 2)]:
+        with pytest.raises(ValueError, match="shard"):
+            X.run_experiments("tiny-learned", out, data=data, progress=False, shard=bad)
