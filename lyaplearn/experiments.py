@@ -341,7 +341,8 @@ def run_experiments(size: str = "quick", out: str | os.PathLike | None = None, *
     bar = None
     if progress:
         from tqdm.auto import tqdm
-        bar = tqdm(total=len(cfgs), initial=len(cfgs) - len(todo), desc=f"ch07 {size}")
+        mine = [j for j in range(len(cfgs)) if shard is None or j % shard[1] == shard[0]]
+        bar = tqdm(total=len(mine), initial=len(mine) - len(todo), desc=f"ch07 {size}")
     t_start = time.perf_counter()
     for key in todo:
         ck = ckdir / (key.replace("/", "_") + ".pt")
