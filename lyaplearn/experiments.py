@@ -279,7 +279,11 @@ def _write_merged(path: Path, results: dict, key: str | None = None, run: dict |
     Several processes (``shard``) may fill one file: under an exclusive lock, runs
     on disk that ``results`` lacks are taken over before the file is replaced.
     """
-    lock = path.with_suffix(".lock")
+    import hashlib
+    # the lock lives in the user's cache, not beside the results (nothing stray in the package)
+    lock = cache_dir("locks") / (hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:16]
+                                 + ".lock")
+    lock.parent.mkdir(parents=True, exist_ok=True)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(lock, "w") as fh:
         try:
