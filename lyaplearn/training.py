@@ -64,6 +64,17 @@ class RunConfig:
     ``probe_warmup + probe_steps`` steps, ``k`` exponents (default: all) and
     the ``state`` convention (``"hidden"``: the paper's dh_t/dh_{t-1};
     ``"full"``: the (h, c) dynamical system).
+
+    Additions to the paper's recipe that make the runs learn within a small
+    budget (chapter 7, issue 28); their defaults are the paper's model:
+    ``embed`` (character task: width of a learned embedding in front of the
+    LSTM; 0 feeds one-hot characters as in the paper), ``clip`` (largest norm
+    of the gradient, 0: no clipping), ``weight_decay`` (Adam's L2 penalty),
+    ``residual`` (regression: the network predicts the *change* from the last
+    frame, which is added back; its head starts at zero, so the untrained
+    network predicts persistence).
+    ``eval_streams`` cuts the ``eval_len`` validation steps into that many
+    parallel streams (a longer, steadier validation text at the same cost).
     """
 
     task: str = "char"
@@ -84,6 +95,11 @@ class RunConfig:
     k: int | None = None
     state: str = "hidden"
     seed: int = 0
+    embed: int = 0
+    clip: float = 0.0
+    weight_decay: float = 0.0
+    residual: bool = False
+    eval_streams: int = 1
 
     def __post_init__(self):
         if self.task not in TASKS:
@@ -91,7 +107,7 @@ class RunConfig:
         if self.state not in ("hidden", "full"):
             raise ValueError(f"state must be 'hidden' or 'full', got {self.state!r}")
         for name in ("hidden", "batch", "seq_len", "steps_per_epoch", "eval_len", "probe_n",
-                     "probe_steps"):
+                     "probe_steps", "eval_streams"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
                 raise ValueError(f"{name} must be a positive integer, got {v!r}")
@@ -104,6 +120,15 @@ class RunConfig:
                              f"p={self.p!r}, lr={self.lr!r}, decay={self.decay!r}")
         if not 0 <= self.dropout < 1:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout!r}")
+        if isinstance(self.embed, bool) or not isinstance(self.embed, int) or self.embed < 0:
+            raise ValueError(f"embed must be a non-negative integer, got {self.embed!r}")
+        if not (self.clip >= 0 and self.weight_decay >= 0):
+            raise ValueError(f"clip and weight_decay must be >= 0, got clip={self.clip!r}, "
+                             f"weight_decay={self.weight_decay!r}")
+        if self.task == "char" and self.residual:
+            raise ValueError("residual applies to task='regression' only")
+        if self.task == "regression" and self.embed:
+            raise ValueError("embed applies to task='char' only")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -121,18 +146,27 @@ class RunConfig:
 
 
 class CharLSTM(nn.Module):
-    """One-hot characters -> LSTM (no bias) -> dropout -> linear read-out of next-character logits."""
+    """Characters -> LSTM (no bias) -> dropout -> linear read-out of next-character logits.
 
-    def __init__(self, n_vocab: int, hidden: int, dropout: float = 0.0):
+    With ``embed=0`` the characters enter one-hot (the paper's model); with
+    ``embed > 0`` through a learned ``embed``-wide embedding (fewer input
+    weights for the LSTM, a denser input: it learns faster).
+    """
+
+    def __init__(self, n_vocab: int, hidden: int, dropout: float = 0.0, embed: int = 0):
         super().__init__()
-        self.n_in = n_vocab
-        self.lstm = nn.LSTM(n_vocab, hidden, bias=False)
+        self.n_vocab = n_vocab
+        self.n_in = embed or n_vocab
+        self.emb = nn.Embedding(n_vocab, embed) if embed else None
+        self.lstm = nn.LSTM(self.n_in, hidden, bias=False)
         self.drop = nn.Dropout(dropout)
         self.head = nn.Linear(hidden, n_vocab, bias=False)
 
     def inputs(self, codes: torch.Tensor) -> torch.Tensor:
-        """(T, B) character codes -> (T, B, n_vocab) one-hot floats."""
-        return nn.functional.one_hot(codes, self.n_in).to(self.head.weight.dtype)
+        """(T, B) character codes -> (T, B, n_in): one-hot floats, or their embedding."""
+        if self.emb is not None:
+            return self.emb(codes)
+        return nn.functional.one_hot(codes, self.n_vocab).to(self.head.weight.dtype)
 
     def forward(self, x: torch.Tensor, state=None):
         out, state = self.lstm(x, state)
@@ -144,11 +178,17 @@ class CharLSTM(nn.Module):
 
 
 class RegressionLSTM(nn.Module):
-    """A multivariate series -> LSTM (no bias) -> dropout -> linear prediction of the next step."""
+    """A multivariate series -> LSTM (no bias) -> dropout -> linear prediction of the next step.
 
-    def __init__(self, n_in: int, n_out: int, hidden: int, dropout: float = 0.0):
+    With ``residual=True`` the read-out predicts the change from the current
+    step, ``x_t[:n_out] + head(h_t)``: persistence is then the network with a
+    zero head, and training learns what persistence misses.
+    """
+
+    def __init__(self, n_in: int, n_out: int, hidden: int, dropout: float = 0.0,
+                 residual: bool = False):
         super().__init__()
-        self.n_in, self.n_out = n_in, n_out
+        self.n_in, self.n_out, self.residual = n_in, n_out, residual
         self.lstm = nn.LSTM(n_in, hidden, bias=False)
         self.drop = nn.Dropout(dropout)
         self.head = nn.Linear(hidden, n_out, bias=False)
@@ -158,7 +198,10 @@ class RegressionLSTM(nn.Module):
 
     def forward(self, x: torch.Tensor, state=None):
         out, state = self.lstm(x, state)
-        return self.head(self.drop(out)), state
+        pred = self.head(self.drop(out))
+        if self.residual:
+            pred = pred + x[..., : self.n_out]
+        return pred, state
 
     def loss(self, out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         """Mean-squared error over the ``n_out`` predicted dimensions."""
@@ -168,10 +211,23 @@ class RegressionLSTM(nn.Module):
 def make_model(cfg: RunConfig, data) -> nn.Module:
     """The model of ``cfg.task`` for ``data`` (``TextSplits`` or ``RegressionSplits``), weights U(-p, p)."""
     if cfg.task == "char":
-        model = CharLSTM(data.n_vocab, cfg.hidden, cfg.dropout)
+        model = CharLSTM(data.n_vocab, cfg.hidden, cfg.dropout, cfg.embed)
     else:
-        model = RegressionLSTM(data.train.shape[1], data.n_out, cfg.hidden, cfg.dropout)
-    return init_uniform(model, cfg.p, seed=cfg.seed)
+        model = RegressionLSTM(data.train.shape[1], data.n_out, cfg.hidden, cfg.dropout,
+                               cfg.residual)
+    model = init_uniform(model, cfg.p, seed=cfg.seed)
+    if cfg.residual:
+        # the read-out of a change starts at zero: the untrained network *is* persistence,
+        # whatever p (a U(-p, p) head would add noise of size p to every prediction)
+        with torch.no_grad():
+            model.head.weight.zero_()
+    if getattr(model, "emb", None) is not None:
+        # the embedding is a look-up table, not a recurrent weight: N(0, 1) entries give the
+        # LSTM inputs of the one-hot inputs' scale per active unit
+        gen = torch.Generator().manual_seed(cfg.seed)
+        with torch.no_grad():
+            model.emb.weight.copy_(torch.randn(model.emb.weight.shape, generator=gen))
+    return model
 
 
 def _series(split: np.ndarray, task: str) -> torch.Tensor:
@@ -213,8 +269,13 @@ class Streams:
         return x, y, reset
 
 
+@torch.no_grad()
 def probe_inputs(model: nn.Module, test: np.ndarray, cfg: RunConfig) -> torch.Tensor:
-    """The fixed spectrum probe: ``probe_n`` test sequences, evenly spaced, (T, probe_n, n_in)."""
+    """The fixed spectrum probe: ``probe_n`` test sequences, evenly spaced, (T, probe_n, n_in).
+
+    The sequences are fixed; what the LSTM receives from them is the model's
+    current input map (one-hot, or the embedding as trained so far).
+    """
     T = cfg.probe_warmup + cfg.probe_steps
     n = len(test)
     if n < T:
@@ -226,11 +287,21 @@ def probe_inputs(model: nn.Module, test: np.ndarray, cfg: RunConfig) -> torch.Te
 
 @torch.no_grad()
 def evaluate(model: nn.Module, split: np.ndarray, cfg: RunConfig) -> float:
-    """Mean loss over the first ``eval_len`` steps of ``split`` read as one stream (no dropout)."""
+    """Mean loss over the first ``eval_len`` steps of ``split`` (no dropout).
+
+    They are read as ``eval_streams`` parallel streams of ``eval_len // eval_streams``
+    steps, each from a zero state.
+    """
     was = model.training
     model.eval()
-    s = _series(split[: cfg.eval_len + 1], cfg.task)
-    x, y = s[:-1, None], s[1:, None]
+    n = min(cfg.eval_len, len(split) - 1)
+    L = n // cfg.eval_streams
+    if L < 1:
+        raise ValueError(f"eval_streams={cfg.eval_streams} exceeds the {n} steps evaluated")
+    s = _series(split[: L * cfg.eval_streams + 1], cfg.task)
+    idx = torch.arange(cfg.eval_streams)[None, :] * L + torch.arange(L + 1)[:, None]
+    cols = s[idx]                      # (L + 1, eval_streams, ...)
+    x, y = cols[:-1], cols[1:]
     if cfg.task == "regression":
         y = y[..., : model.n_out]
     out, _ = model(model.inputs(x))
@@ -251,8 +322,9 @@ def record_spectrum(model: nn.Module, probe: torch.Tensor, cfg: RunConfig, *,
     return lam.mean(axis=0), feats, sec
 
 
-def _record(epoch, model, data, probe, cfg, train_loss, train_seconds) -> dict:
-    spec, feats, sec = record_spectrum(model, probe, cfg)
+def _record(epoch, model, data, cfg, train_loss, train_seconds) -> dict:
+    # the probe goes through the model's input map as it is now (a trained embedding moves it)
+    spec, feats, sec = record_spectrum(model, probe_inputs(model, data.test, cfg), cfg)
     return {"epoch": epoch, "train_loss": train_loss, "val_loss": evaluate(model, data.val, cfg),
             "spectrum": [float(v) for v in spec], "features": feats,
             "train_seconds": train_seconds, "spectrum_seconds": sec}
@@ -301,10 +373,10 @@ def train_run(cfg: RunConfig, data, *, checkpoint: str | os.PathLike | None = No
                          "RegressionSplits for 'regression')")
     torch.manual_seed(cfg.seed)
     model = make_model(cfg, data)
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     n_out = None if cfg.task == "char" else data.n_out
     streams = Streams(_series(data.train, cfg.task), cfg.batch, cfg.seq_len, n_out)
-    probe = probe_inputs(model, data.test, cfg)
+    probe_inputs(model, data.test, cfg)   # fail early if the test split is too short
     ckpt = Path(checkpoint) if checkpoint is not None else None
     carry = None
     records: list[dict] = []
@@ -318,7 +390,7 @@ def train_run(cfg: RunConfig, data, *, checkpoint: str | os.PathLike | None = No
             records = saved["records"]
             torch.set_rng_state(saved["rng"])
     if not records:
-        records.append(_record(0, model, data, probe, cfg, math.nan, 0.0))
+        records.append(_record(0, model, data, cfg, math.nan, 0.0))
     last = cfg.epochs if stop_after is None else min(cfg.epochs, stop_after)
     bar = None
     if progress:
@@ -339,11 +411,13 @@ def train_run(cfg: RunConfig, data, *, checkpoint: str | os.PathLike | None = No
             loss = model.loss(out, y)
             opt.zero_grad()
             loss.backward()
+            if cfg.clip:
+                nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
             opt.step()
             carry = tuple(c.detach() for c in carry)
             total += loss.item()
         elapsed = records[-1]["train_seconds"] + time.perf_counter() - t0
-        rec = _record(epoch, model, data, probe, cfg, total / cfg.steps_per_epoch, elapsed)
+        rec = _record(epoch, model, data, cfg, total / cfg.steps_per_epoch, elapsed)
         records.append(rec)
         if ckpt is not None:
             _save(ckpt, {"config": cfg.to_dict(), "model": model.state_dict(),
