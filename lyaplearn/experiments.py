@@ -239,6 +239,19 @@ DATA_NAMES = {"char": "warandpeace", "regression": "cmu-mocap"}
 """What the default data of each task are, recorded in every results file."""
 LEARNED_DATA_NAMES = {"char": "warandpeace", "regression": "cmu-mocap-first20-mirrored"}
 """The same for the "learned" recipe (its motion inputs: the first 20 features, mirrored trials)."""
+STANDIN_DATA_NAMES = {"char": "austen", "regression": "chicago"}
+"""The stand-in data (Jane Austen's novels, Chicago's ridership), read as :func:`standin_data`."""
+
+
+def standin_data(root=None) -> dict:
+    """The stand-ins: ``{"char": Austen's novels' splits, "regression": Chicago ridership splits}``.
+
+    Both are cut 80/10/10 in order (:func:`lyaplearn.data.text_splits`,
+    :func:`lyaplearn.data.regression_splits`); every recipe reads them the same way.
+    """
+    from . import data as D
+
+    return {"char": D.text_splits(D.load_text(root)), "regression": D.regression_splits(root=root)}
 
 
 def default_data(root=None, recipe: str = "paper") -> dict:
@@ -305,7 +318,8 @@ def _write_merged(path: Path, results: dict, key: str | None = None, run: dict |
 
 def run_experiments(size: str = "quick", out: str | os.PathLike | None = None, *,
                     seed: int = 0, only: str | None = None, progress: bool = True,
-                    data: dict | None = None, shard: tuple[int, int] | None = None) -> dict:
+                    data: dict | None = None, shard: tuple[int, int] | None = None,
+                    standins: bool = False) -> dict:
     """Train every run of :func:`plan` not yet in ``out`` and write ``out`` after each.
 
     ``out`` defaults to ``ch07_<size>.json`` in ``lyaplearn._paths.results_out_dir()`` (the
@@ -315,12 +329,17 @@ def run_experiments(size: str = "quick", out: str | os.PathLike | None = None, *
     the CMU motion capture trials, see :func:`default_data`). ``shard=(i, n)`` trains
     only the runs at positions ``i, i + n, ...`` of the plan, so that ``n`` processes
     can fill one file side by side (each merges the others' runs when it writes).
+    ``standins=True`` trains on :func:`standin_data` instead (Austen, Chicago; default
+    file ``ch07_<size>_standins.json``).
     """
+    if standins and data is not None:
+        raise ValueError("give either data or standins=True, not both")
     if shard is not None:
         i, n = tuple(shard) + (None,) * (2 - len(shard)) if len(shard) <= 2 else (None, None)
         if not (isinstance(i, int) and isinstance(n, int) and 0 <= i < n):
             raise ValueError(f"shard must be (i, n) with 0 <= i < n, got {shard!r}")
-    path = Path(out) if out is not None else results_out_dir() / f"ch07_{size}.json"
+    suffix = "_standins" if standins else ""
+    path = Path(out) if out is not None else results_out_dir() / f"ch07_{size}{suffix}.json"
     cfgs = plan(size, seed)
     if only is not None:
         cfgs = {k: v for k, v in cfgs.items() if k.split("/")[0] == only}
@@ -329,7 +348,9 @@ def run_experiments(size: str = "quick", out: str | os.PathLike | None = None, *
     recipe = SIZES[size].get("recipe", "paper")
     default = LEARNED_DATA_NAMES if recipe == "learned" else DATA_NAMES
     names = dict(default) if data is None else {k: "given" for k in DATA_NAMES}
-    if data is None:
+    if standins:
+        names, data = dict(STANDIN_DATA_NAMES), standin_data()
+    elif data is None:
         data = default_data(recipe=recipe)
     results = {"size": size, "seed": seed, "settings": SIZES[size], "runs": {},
                "timing": {}, "meta": {}, "data": names}
@@ -338,7 +359,7 @@ def run_experiments(size: str = "quick", out: str | os.PathLike | None = None, *
         # resume only a file of the same plan on the same data
         if (old.get("size"), old.get("seed"), old.get("data")) == (size, seed, names):
             results = old
-    ckdir = cache_dir("ch07-checkpoints", size)
+    ckdir = cache_dir("ch07-checkpoints", size + suffix)
     ckdir.mkdir(parents=True, exist_ok=True)
     todo = [k for j, k in enumerate(cfgs) if not results["runs"].get(k, {}).get("complete")
             and (shard is None or j % shard[1] == shard[0])]
@@ -615,6 +636,9 @@ def main(argv=None) -> int:
     ap.add_argument("--threads", type=int, default=2, help="torch threads (default 2)")
     ap.add_argument("--shard", help="I/N: train only every N-th run of the plan, from the "
                                     "I-th (0-based); N processes can fill one file together")
+    ap.add_argument("--standins", action="store_true",
+                    help="train on the stand-in data (Austen's novels, Chicago's ridership); "
+                         "results in ch07_<size>_standins.json")
     ap.add_argument("--learned", action="store_true",
                     help="the recipe whose runs learn (issue 28): --size learned, or "
                          "learned-quick with --quick; results in ch07_learned[-quick].json")
@@ -630,8 +654,10 @@ def main(argv=None) -> int:
         except ValueError:
             ap.error(f"--shard must be I/N, got {a.shard!r}")
     t0 = time.perf_counter()
-    res = run_experiments(size, a.out, seed=a.seed, only=a.only, shard=shard)
-    print(f"{len(res['runs'])} runs in {a.out or results_out_dir() / f'ch07_{size}.json'}; "
+    res = run_experiments(size, a.out, seed=a.seed, only=a.only, shard=shard,
+                          standins=a.standins)
+    name = f"ch07_{size}{'_standins' if a.standins else ''}.json"
+    print(f"{len(res['runs'])} runs in {a.out or results_out_dir() / name}; "
           f"this invocation took "
           f"{time.perf_counter() - t0:.0f} s")
     for row in cost_table(res) if {"char", "regression"} <= {k.split('/')[0] for k in res["runs"]} else []:

@@ -192,3 +192,17 @@ def test_hyperparameter_correlation_ranks_a_hyperparameter_against_the_loss():
     with pytest.raises(ValueError, match="log=True needs positive values"):
         res["runs"]["char/0"]["config"]["lr"] = 0.0
         RO.hyperparameter_correlation(res, "char", "lr", log=True)
+
+
+def test_standins_and_data_are_exclusive(tmp_path):
+    with pytest.raises(ValueError, match="either data or standins"):
+        X.run_experiments("quick", tmp_path / "x.json", data={}, standins=True)
+
+
+def test_standins_are_named_in_the_results(tmp_path):
+    if not (D.data_root() / "austen.txt").is_file():
+        pytest.skip("the stand-in data are not installed (scripts/fetch_data.sh)")
+    res = X.run_experiments("learned-quick", tmp_path / "s.json", only="regression",
+                                      progress=False, standins=True, shard=(0, 6))
+    assert res["data"] == {"char": "austen", "regression": "chicago"}
+    assert all(r["config"]["residual"] for r in res["runs"].values())
