@@ -178,5 +178,5 @@ def test_bad_inputs():
         R.lyapunov_spectrum_step(lambda s, x: s, torch.zeros(4, 2), X)
     with pytest.raises(ValueError, match="every must be a positive integer"):
         R.SpectrumMonitor(m, X, every=0)
-    with pytest.raises(ValueError, match="p must be a positive number"):
+    with pytest.raises(ValueError, match="p must be a finite real number > 0"):
         R.init_uniform(m, -1.0)

@@ -318,7 +318,7 @@ def test_clipping_ensemble_bad_inputs():
         rnn.clipping_ensemble(seeds=[])
     with pytest.raises(ValueError, match="seeds="):
         rnn.clipping_ensemble(seed=1)
-    with pytest.raises(ValueError, match="max_norm must be a finite number > 0"):
+    with pytest.raises(ValueError, match="max_norm must be a finite real number > 0"):
         rnn.clipping_ensemble(seeds=[0], max_norm=0.0)
     with pytest.raises(ValueError, match="ens must be a ClippingEnsemble"):
         rnn.plot_clipping_ensemble([1, 2])

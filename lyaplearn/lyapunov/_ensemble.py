@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import matplotlib.patches  # noqa: F401  (mpl.patches.Rectangle)
 import numpy as np
 
-from .._checks import _check_int
+from .._checks import _check_float, _check_int
 from ..maps import (  # one seed-or-rng rule, one finiteness check
     _finite,
     _rng,
@@ -97,8 +97,7 @@ class SpectrumEnsemble:
 
 def regime(lambda_max: float, *, tol: float = 0.02) -> str:
     """``"stable"`` (``λ_max < -tol``), ``"marginal"`` (``|λ_max| <= tol``) or ``"chaotic"``."""
-    if not np.isfinite(tol) or tol < 0:
-        raise ValueError(f"tol must be a finite number >= 0, got {tol!r}")
+    tol = _check_float(tol, "tol", nonneg=True)
     lam = float(lambda_max)
     if np.isnan(lam):
         raise ValueError("lambda_max must not be NaN (a spectrum of a diverged trajectory?)")
@@ -124,8 +123,7 @@ def rnn_spectrum(rnn, *, steps: int = 200, trajectories: int = 8, warmup: int = 
     steps = _check_int(steps, "steps", 1)
     warmup = _check_int(warmup, "warmup", 0)
     frame_warmup = _check_int(frame_warmup, "frame_warmup", 0)
-    if not np.isfinite(h0_std) or h0_std < 0:
-        raise ValueError(f"h0_std must be a finite number >= 0, got {h0_std!r}")
+    h0_std = _check_float(h0_std, "h0_std", nonneg=True)
     h0 = h0_std * g.standard_normal((b, rnn.dim))
     x = rnn.inputs(warmup + frame_warmup + steps, b, rng=g)
     out = map_spectrum(rnn.step, rnn.jacobian, h0, steps, inputs=x, warmup=warmup,
