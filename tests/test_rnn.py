@@ -25,13 +25,13 @@ def _random_rnn(n=5, n_in=3, T=7, seed=0, scale=1.2):
     return W, U, b, xs, h0
 
 
-def _torch_states(W, U, b, xs, h0, nonlinearity):
+def _torch_states(W, U, b, xs, h0, activation):
     """Unroll the RNN in torch (float64), keeping every state's gradient."""
     Wt, Ut, bt = (torch.tensor(a, dtype=torch.float64) for a in (W, U, b))
     h = torch.tensor(h0, dtype=torch.float64, requires_grad=True)
     hs = [h]
     for x in torch.tensor(xs, dtype=torch.float64):
-        h = TORCH_PHI[nonlinearity](Wt @ h + Ut @ x + bt)
+        h = TORCH_PHI[activation](Wt @ h + Ut @ x + bt)
         h.retain_grad()
         hs.append(h)
     return hs
@@ -130,24 +130,24 @@ def test_gelfand_estimates_converge_to_rho():
 
 # --- RNN trajectory and Jacobians -------------------------------------------------
 
-@pytest.mark.parametrize("nonlinearity", rnn.NONLINEARITIES)
-def test_hidden_trajectory_matches_torch(nonlinearity):
+@pytest.mark.parametrize("activation", rnn.ACTIVATIONS)
+def test_hidden_trajectory_matches_torch(activation):
     args = _random_rnn(seed=1)
-    hs = rnn.hidden_trajectory(*args, nonlinearity)
-    ref = torch.stack(_torch_states(*args, nonlinearity)).detach().numpy()
+    hs = rnn.hidden_trajectory(*args, activation)
+    ref = torch.stack(_torch_states(*args, activation)).detach().numpy()
     np.testing.assert_allclose(hs, ref, rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.parametrize("nonlinearity", rnn.NONLINEARITIES)
-def test_hidden_jacobians_match_autograd(nonlinearity):
+@pytest.mark.parametrize("activation", rnn.ACTIVATIONS)
+def test_hidden_jacobians_match_autograd(activation):
     W, U, b, xs, h0 = _random_rnn(seed=2)
-    Js = rnn.hidden_jacobians(W, U, b, xs, h0, nonlinearity)
+    Js = rnn.hidden_jacobians(W, U, b, xs, h0, activation)
     assert len(Js) == xs.shape[0]
-    hs = rnn.hidden_trajectory(W, U, b, xs, h0, nonlinearity)
+    hs = rnn.hidden_trajectory(W, U, b, xs, h0, activation)
     Wt, Ut, bt = (torch.tensor(a, dtype=torch.float64) for a in (W, U, b))
     for t, J in enumerate(Js):
         x = torch.tensor(xs[t], dtype=torch.float64)
-        step = lambda h: TORCH_PHI[nonlinearity](Wt @ h + Ut @ x + bt)  # noqa: E731
+        step = lambda h: TORCH_PHI[activation](Wt @ h + Ut @ x + bt)  # noqa: E731
         ref = torch.autograd.functional.jacobian(step, torch.tensor(hs[t], dtype=torch.float64))
         np.testing.assert_allclose(J, ref.numpy(), rtol=1e-12, atol=1e-12)
 
@@ -168,15 +168,15 @@ def test_linear_jacobians_are_W_and_products_are_powers():
         np.testing.assert_allclose(grads[T - k], np.linalg.matrix_power(W.T, k) @ g, rtol=1e-10)
 
 
-@pytest.mark.parametrize("nonlinearity", rnn.NONLINEARITIES)
-def test_gradient_vs_lag_matches_autograd(nonlinearity):
+@pytest.mark.parametrize("activation", rnn.ACTIVATIONS)
+def test_gradient_vs_lag_matches_autograd(activation):
     W, U, b, xs, h0 = _random_rnn(seed=5, T=10, scale=1.5)
     y = np.linspace(-1, 1, W.shape[0])
-    hs = _torch_states(W, U, b, xs, h0, nonlinearity)
+    hs = _torch_states(W, U, b, xs, h0, activation)
     loss = 0.5 * ((hs[-1] - torch.tensor(y)) ** 2).sum()
     loss.backward()
     auto = np.array([h.grad.numpy() for h in hs])  # dL/dh_t, t = 0..T
-    Js = rnn.hidden_jacobians(W, U, b, xs, h0, nonlinearity)
+    Js = rnn.hidden_jacobians(W, U, b, xs, h0, activation)
     grad_last = hs[-1].detach().numpy() - y
     np.testing.assert_allclose(rnn.bptt_gradients(Js, grad_last), auto, rtol=1e-10, atol=1e-12)
     lag = rnn.bptt_gradient_norms(Js, grad_last)
@@ -202,7 +202,7 @@ def test_jacobian_product_norms_match_autograd_jacobian_of_last_state():
 
 def test_lag_profile_linear_equals_power_norms():
     W = rnn.init_recurrent(8, 0.9, "nonnormal", 2)
-    np.testing.assert_allclose(rnn.lag_profile(W, 30, nonlinearity="linear"),
+    np.testing.assert_allclose(rnn.lag_profile(W, 30, activation="linear"),
                                rnn.power_norms(W, 30), rtol=1e-10)
     tanh = rnn.lag_profile(W, 30)
     assert tanh.shape == (31,)
@@ -367,10 +367,10 @@ def test_bad_inputs():
         rnn.hidden_trajectory(W, U, b, xs, np.zeros(6))
     with pytest.raises(ValueError, match=r"xs must be a 2-D array .*got shape \(7,\)"):
         rnn.hidden_jacobians(W, U, b, xs[:, 0], h0)
-    with pytest.raises(ValueError, match="nonlinearity must be one of"):
+    with pytest.raises(ValueError, match="activation must be one of"):
         rnn.hidden_jacobians(W, U, b, xs, h0, "sigmoid")
-    with pytest.raises(ValueError, match="nonlinearity must be one of"):
-        rnn.lag_profile(W, 5, nonlinearity="gelu")
+    with pytest.raises(ValueError, match="activation must be one of"):
+        rnn.lag_profile(W, 5, activation="gelu")
     with pytest.raises(ValueError, match="rho must be"):
         rnn.init_recurrent(4, -0.1)
     with pytest.raises(ValueError, match="rho must be"):

@@ -117,7 +117,8 @@ def test_one_float_wording_names_argument_and_bound(options, wording, bad):
 
 
 def test_a_refused_non_number_is_named_with_its_type():
-    with pytest.raises(ValueError, match=r"^lr must be a finite real number > 0, got True \(bool\)$"):
+    bool_message = r"^lr must be a finite real number > 0, got True \(bool\)$"
+    with pytest.raises(ValueError, match=bool_message):
         _check_float(True, "lr", positive=True)
     with pytest.raises(ValueError, match=r"^lr must be a finite real number, got '1' \(str\)$"):
         _check_float("1", "lr")
@@ -133,14 +134,14 @@ def test_one_ln2():
 
 def test_each_module_supports_a_subset_of_the_one_table():
     for subset in (scalar.ACTIVATIONS, jacobians.ACTIVATIONS, conditioning.ACTIVATIONS,
-                   rnn.NONLINEARITIES):
+                   rnn.ACTIVATIONS):
         assert set(subset) <= set(_activations.ACTIVATIONS) and len(set(subset)) == len(subset)
     assert jacobians.ACTIVATIONS == _activations.ACTIVATIONS
     with pytest.raises(ValueError, match="unknown activations"):
         _activations.supported("tanh", "gelu")
 
 
-@pytest.mark.parametrize("name", rnn.NONLINEARITIES)
+@pytest.mark.parametrize("name", rnn.ACTIVATIONS)
 def test_rnn_and_chapter_2_share_the_formulas(name):
     """A one-unit RNN with W = 1, no input, h0 = z: its Jacobian is sigma'(z), from the table."""
     for z in (-1.3, 0.0, 0.7):
