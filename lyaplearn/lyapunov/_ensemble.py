@@ -13,7 +13,8 @@ from ..maps import (  # one seed-or-rng rule, one finiteness check
     _finite,
     _rng,
 )
-from ._features import _as_spectrum, entropy, kaplan_yorke_dimension, spectrum_features
+from ._features import (_as_spectrum, _batch_mean, _batch_stderr, _largest, _mean_exponent,
+                        _variance, entropy, kaplan_yorke_dimension, spectrum_features)
 from ._qr import _check_units, _sort_desc, map_spectrum
 
 # ----------------------------------------------------------------------------
@@ -46,33 +47,32 @@ class SpectrumEnsemble:
         _as_spectrum(ex, "exponents")
         self.exponents = _sort_desc(ex)
 
+    # each member is defined once, in _features.py, shared with the engine's SpectrumResult
+
     @property
     def mean(self) -> np.ndarray:
         """Mean spectrum over the ensemble, ``(k,)`` (the paper's reported spectrum)."""
-        return self.exponents.mean(axis=0)
+        return _batch_mean(self.exponents)
 
     @property
     def stderr(self) -> np.ndarray:
         """Standard error of :attr:`mean`, ``(k,)``: ``std(ddof=1) / sqrt(B)`` (NaN if B = 1)."""
-        b = self.exponents.shape[0]
-        if b < 2:
-            return np.full(self.exponents.shape[1], np.nan)
-        return self.exponents.std(axis=0, ddof=1) / np.sqrt(b)
+        return _batch_stderr(self.exponents)
 
     @property
     def largest(self) -> float:
-        """Largest exponent of the mean spectrum."""
-        return float(self.mean[0])
+        """Largest exponent of the mean spectrum (its maximum)."""
+        return _largest(self.mean)
 
     @property
     def mean_exponent(self) -> float:
         """Average of the mean spectrum (volume contraction rate per dimension)."""
-        return float(self.mean.mean())
+        return _mean_exponent(self.mean)
 
     @property
     def variance(self) -> float:
         """Variance of the mean spectrum over its indices."""
-        return float(self.mean.var())
+        return _variance(self.mean)
 
     @property
     def kaplan_yorke(self) -> float:
