@@ -394,7 +394,7 @@ ENTRIES: dict[str, list] = {
         N(r"but it is not the Jacobian of any map that the network iterates", "definition"),
         C(r"`recurrent.jacobian` builds this matrix for any `nn.RNN`, `nn.GRU` or `nn.LSTM`",
           ("cell: assert torch.allclose(J, J_auto, rtol=0, atol=1e-12)",
-           "tests/test_recurrent.py::test_jacobian_matches_autograd"),
+           "tests/test_recurrent_jacobian.py::test_jacobian_matches_autograd"),
           "tanh, ReLU, GRU and LSTM modules of 1 to 3 layers, with and without biases, "
           "batch_first or not; the two-layer LSTM in the cell"),
         N(r"($D \times k$), never $J_t$ itself", "definition"),
@@ -411,8 +411,8 @@ ENTRIES: dict[str, list] = {
           r"different, random frame; started from the same frame they agree to rounding, which "
           r"the tests check)",
           ("cell: assert np.allclose(part.mean, res.mean[:4], atol=0.02)",
-           "tests/test_recurrent.py::test_partial_is_top_of_full",
-           "tests/test_recurrent.py::test_spectrum_matches_reference"),
+           "tests/test_recurrent_spectrum.py::test_partial_is_top_of_full",
+           "tests/test_recurrent_spectrum.py::test_spectrum_matches_reference"),
           "the chapter's LSTM, top four exponents (cell); a 5-unit LSTM from one frame, to "
           "1e-10, and the sum rule on every architecture (tests)"),
         C(r"nats per step, does not shrink with $T$",
@@ -434,8 +434,8 @@ ENTRIES: dict[str, list] = {
         N(r"Independent Jacobians are a sufficient condition for the conventions to agree",
           "definition"),
         C(r"and agrees with autograd to rounding",
-          ("tests/test_recurrent.py::test_jacobian_matches_autograd",
-           "tests/test_recurrent.py::test_hidden_only_jacobian_matches_autograd"),
+          ("tests/test_recurrent_jacobian.py::test_jacobian_matches_autograd",
+           "tests/test_recurrent_jacobian.py::test_hidden_only_jacobian_matches_autograd"),
           "tanh, ReLU, GRU and LSTM modules of 1 to 3 layers, biases or not, batch_first or not"),
         N(r"The engine never forms $J_t$ or a diagonal matrix", "description"),
         N(r"is not the Jacobian of any map the network iterates", "definition"),
@@ -459,8 +459,8 @@ ENTRIES: dict[str, list] = {
           "the network named in the solution (seed 2), against the eigenvalues of the period's "
           "product"),
         C(r"The leading exponents never suffer this cancellation",
-          ("tests/test_recurrent.py::test_reortho_every_keeps_leading_exponents",
-           "tests/test_qr.py::test_ill_conditioned_runs_fall_back_and_keep_the_leading_exponents"),
+          ("tests/test_recurrent_spectrum.py::test_reortho_every_keeps_leading_exponents",
+           "tests/test_recurrent_qr.py::test_ill_conditioned_runs_fall_back_and_keep_the_leading_exponents"),
           "the argument of the solution; a 6-unit GRU with a QR every 10 steps (top three "
           "within 1e-6) and three networks with a QR every 25 steps (top four)"),
     ],

@@ -18,6 +18,7 @@ import torch
 
 from lyaplearn import lyapunov as L
 from lyaplearn import recurrent as R
+from _helpers.recurrent_reference import make
 
 pytestmark = pytest.mark.fp_sensitive
 
@@ -133,3 +134,17 @@ def test_features_is_a_method_and_the_old_mapping_still_reads_with_a_warning():
         assert dict(res.features).keys() == new.keys()
     with pytest.warns(FutureWarning):
         assert "variance" in repr(res.features)
+
+
+def test_result_statistics_and_units():
+    m = make("lstm", H=3, seed=2, scale=0.5)
+    X = torch.randn(30, 4, 3, generator=torch.Generator().manual_seed(2), dtype=torch.float64)
+    res = R.lyapunov_spectrum(m, X)
+    lam = res.numpy()
+    np.testing.assert_allclose(res.mean, lam.mean(0))
+    np.testing.assert_allclose(res.stderr, lam.std(0, ddof=1) / 2.0)
+    np.testing.assert_allclose(res.features()["max"], lam.max(1))
+    np.testing.assert_allclose(res.features()["variance"], lam.var(1))
+    bits = R.lyapunov_spectrum(m, X, units="bits")
+    np.testing.assert_allclose(bits.numpy(), lam / math.log(2), rtol=1e-12)
+    np.testing.assert_allclose(res.to("bits").numpy(), bits.numpy(), rtol=1e-12)
