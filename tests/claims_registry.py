@@ -402,7 +402,7 @@ ENTRIES: dict[str, list] = {
         N(r"Their asymptotic rates agree when the Jacobians are constant, or independent and "
           r"identically distributed", "definition"),
         C(r"and their sums always agree (the determinants are equal)",
-          ("tests/test_frame_convention.py::"
+          ("tests/test_recurrent_conventions.py::"
            "test_period3_gap_does_not_shrink_with_time_and_only_the_sum_agrees",
            "cell: assert abs(fwd.sum() - tr.sum()) < 1e-8"),
           "proved (det of a transpose); the period-3 network at T = 180 and 480 in the test, "
@@ -416,16 +416,16 @@ ENTRIES: dict[str, list] = {
           "the chapter's LSTM, top four exponents (cell); a 5-unit LSTM from one frame, to "
           "1e-10, and the sum rule on every architecture (tests)"),
         C(r"nats per step, does not shrink with $T$",
-          ("tests/test_frame_convention.py::"
+          ("tests/test_recurrent_conventions.py::"
            "test_period3_gap_does_not_shrink_with_time_and_only_the_sum_agrees",),
           "the period-3 network at T = 180 and 480 (named in the text)"),
         C(r"Only the sums agree (to",
           ("cell: assert abs(fwd.sum() - tr.sum()) < 1e-8",
-           "tests/test_frame_convention.py::"
+           "tests/test_recurrent_conventions.py::"
            "test_period3_gap_does_not_shrink_with_time_and_only_the_sum_agrees"),
           "the figure's period-3 run; T = 180 and 480 in the test"),
         C(r"for period two it is, and the conventions agree",
-          ("tests/test_frame_convention.py::"
+          ("tests/test_recurrent_conventions.py::"
            "test_period_two_input_gives_the_same_exponents_in_both_conventions",
            "tests/test_solutions_ch06.py::"
            "test_period_two_agrees_on_a_generic_orbit_where_period_three_does_not"),
