@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._checks import _check_int
+from ._checks import _check_float, _check_int
 
 __all__ = [
     "LogisticMap",
@@ -102,7 +102,7 @@ class LogisticMap:
     dim: int = field(default=1, init=False)
 
     def __post_init__(self):
-        if not np.isfinite(self.r) or not 0 < self.r <= 4:
+        if not 0 < _check_float(self.r, "r") <= 4:
             raise ValueError(f"r must lie in (0, 4], got {self.r!r}")
 
     def step(self, x):
@@ -144,8 +144,9 @@ class HenonMap:
     dim: int = field(default=2, init=False)
 
     def __post_init__(self):
-        if not (np.isfinite(self.a) and np.isfinite(self.b)) or self.b == 0:
-            raise ValueError(f"a and b must be finite and b nonzero, got a={self.a!r}, b={self.b!r}")
+        _check_float(self.a, "a")
+        if _check_float(self.b, "b") == 0:
+            raise ValueError(f"b must be nonzero (the map must be invertible), got b={self.b!r}")
 
     def step(self, x):
         x = _state(x, 2)
@@ -236,10 +237,8 @@ class TanhRNN:
             raise ValueError(f"W must be a non-empty square matrix, got shape {W.shape}")
         n = W.shape[0]
         _finite(W, "W")
-        if not np.isfinite(gain) or gain < 0:
-            raise ValueError(f"gain must be a finite number >= 0, got {gain!r}")
-        if not np.isfinite(input_std) or input_std < 0:
-            raise ValueError(f"input_std must be a finite number >= 0, got {input_std!r}")
+        gain = _check_float(gain, "gain", nonneg=True)
+        input_std = _check_float(input_std, "input_std", nonneg=True)
         if U is None:
             U = np.eye(n)
         U = np.asarray(U, dtype=float)
@@ -343,7 +342,6 @@ def random_tanh_rnn(n: int, *, gain: float = 1.0, input_std: float = 0.0,
         W = random_gaussian(n, rng=g)
     else:
         raise ValueError(f"weights must be 'orthogonal' or 'gaussian', got {weights!r}")
-    if not np.isfinite(bias_std) or bias_std < 0:
-        raise ValueError(f"bias_std must be a finite number >= 0, got {bias_std!r}")
+    bias_std = _check_float(bias_std, "bias_std", nonneg=True)
     b = bias_std * g.standard_normal(n) if bias_std > 0 else None
     return TanhRNN(W, gain=gain, b=b, input_std=input_std)

@@ -29,7 +29,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from ._checks import _check_int
+from ._checks import _check_float, _check_int
 
 __all__ = [
     "gaussian_expectation",
@@ -57,21 +57,13 @@ def _dtanh(a):
     return 1.0 - np.tanh(a) ** 2
 
 
+# lyaplearn.edge still imports these two names; once it calls _check_float itself, delete them
 def _check_nonneg(value, name: str) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}") from None
-    if not np.isfinite(v) or v < 0:
-        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-    return v
+    return _check_float(value, name, nonneg=True)
 
 
 def _check_pos(value, name: str) -> float:
-    v = _check_nonneg(value, name)
-    if v == 0:
-        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
-    return v
+    return _check_float(value, name, positive=True)
 
 
 # ----------------------------------------------------------------------------
@@ -98,7 +90,7 @@ def gaussian_expectation(f: Callable, q) -> float:
     """
     if not callable(f):
         raise ValueError(f"f must be callable, got {type(f).__name__}")
-    q = _check_nonneg(q, "q")
+    q = _check_float(q, "q", nonneg=True)
     if q == 0:
         return float(f(np.zeros(1))[0])
     s = math.sqrt(q)
@@ -116,8 +108,8 @@ def variance_map(q, sigma_w, sigma_b=0.0) -> float:
     ``W`` entries ``N(0, sigma_w^2 / N)`` and ``b`` entries ``N(0, sigma_b^2)``;
     the result is the variance at the next layer (Poole et al. 2016).
     """
-    sw = _check_nonneg(sigma_w, "sigma_w")
-    sb = _check_nonneg(sigma_b, "sigma_b")
+    sw = _check_float(sigma_w, "sigma_w", nonneg=True)
+    sb = _check_float(sigma_b, "sigma_b", nonneg=True)
     return sw ** 2 * gaussian_expectation(lambda a: _tanh(a) ** 2, q) + sb ** 2
 
 
@@ -136,8 +128,8 @@ def fixed_point(sigma_w, sigma_b=0.0, *, tol: float = 1e-13, max_iter: int = 100
     >>> abs(variance_map(q, 2.0, 0.3) - q) < 1e-10
     True
     """
-    sw = _check_nonneg(sigma_w, "sigma_w")
-    sb = _check_nonneg(sigma_b, "sigma_b")
+    sw = _check_float(sigma_w, "sigma_w", nonneg=True)
+    sb = _check_float(sigma_b, "sigma_b", nonneg=True)
     _check_int(max_iter, "max_iter", 1)
     if sb == 0 and sw <= 1.0:
         return 0.0
@@ -168,7 +160,7 @@ def chi1(sigma_w, sigma_b=0.0) -> float:
     >>> chi1(1.0)                        # q* = 0 and tanh'(0) = 1
     1.0
     """
-    sw = _check_nonneg(sigma_w, "sigma_w")
+    sw = _check_float(sigma_w, "sigma_w", nonneg=True)
     q = fixed_point(sw, sigma_b)
     return sw ** 2 * gaussian_expectation(lambda a: _dtanh(a) ** 2, q)
 
@@ -222,7 +214,7 @@ def critical_sigma_w(sigma_b=0.0, *, tol: float = 1e-11) -> float:
     Bisection on ``ln chi_1``, which increases with ``sigma_w`` along the line's
     neighbourhood. ``critical_sigma_w(0) = 1``.
     """
-    sb = _check_nonneg(sigma_b, "sigma_b")
+    sb = _check_float(sigma_b, "sigma_b", nonneg=True)
     lo, hi = 1.0, 2.0
     while chi1(hi, sb) < 1.0:
         hi *= 2.0
@@ -267,7 +259,7 @@ def rnn_lambda_max(g, sigma=0.0) -> float:
     >>> rnn_lambda_max(1.0)
     0.0
     """
-    g = _check_nonneg(g, "g")
+    g = _check_float(g, "g", nonneg=True)
     if g == 0:
         return -math.inf
     return 0.5 * math.log(chi1(g, sigma))
@@ -312,7 +304,7 @@ def uniform_init_meanfield(p, hidden: int) -> tuple[float, float]:
     >>> uniform_init_meanfield(0.5, 12)
     (1.0, 0.5)
     """
-    p = _check_pos(p, "p")
+    p = _check_float(p, "p", positive=True)
     hidden = _check_int(hidden, "hidden", 1)
     return p * math.sqrt(hidden / 3.0), p
 

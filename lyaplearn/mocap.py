@@ -53,6 +53,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ._checks import _check_float
 from .data import (INSTALL_HINT, MOCAP_TRIALS, DataMissingError, RegressionSplits, _fractions,
                    data_root, sha256_bytes)
 
@@ -325,8 +326,7 @@ def ridge_baseline(splits, lam: float = 1000.0, *, on: str = "val") -> float:
     ``n_out`` features from ``(x_t, x_t - x_{t-1}, 1)``, with penalty ``lam``
     on every coefficient. ``lam -> inf`` predicts no change (persistence).
     """
-    if not lam >= 0:
-        raise ValueError(f"lam must be >= 0, got {lam!r}")
+    lam = _check_float(lam, "lam", nonneg=True)
     if on not in ("train", "val", "test"):
         raise ValueError(f"on must be 'train', 'val' or 'test', got {on!r}")
     X, Y = _pairs(splits.train, splits.n_out)

@@ -27,8 +27,6 @@ Every figure of the chapter is drawn by a ``plot_*`` function of this module.
 
 from __future__ import annotations
 
-import math
-import numbers
 from typing import Sequence
 
 import numpy as np
@@ -36,7 +34,7 @@ from matplotlib.figure import Figure
 
 from . import style
 from ._activations import supported
-from ._checks import _check_int
+from ._checks import _check_float, _check_int
 from ._deprecated import _deprecated_alias
 
 __all__ = [
@@ -105,19 +103,8 @@ REGIMES: tuple[str, ...] = (
 # argument checks
 # ---------------------------------------------------------------------------
 
-def _real(name: str, value: object) -> float:
-    """A finite real number (bool is refused)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(
-            f"{name} must be a finite real number, got {value!r} ({type(value).__name__})")
-    v = float(value)
-    if not math.isfinite(v):
-        raise ValueError(f"{name} must be a finite real number, got {v}")
-    return v
-
-
 def _curvature(a: object) -> float:
-    v = _real("a", a)
+    v = _check_float(a, "a")
     if v <= 0:
         raise ValueError(f"a must be a positive curvature (a > 0), got {v}")
     return v
@@ -128,7 +115,7 @@ def _activation(activation: object, slope: object) -> tuple[str, float]:
     if not isinstance(activation, str) or activation not in ACTIVATIONS:
         allowed = ", ".join(repr(a) for a in ACTIVATIONS)
         raise ValueError(f"activation must be one of {allowed}, got {activation!r}")
-    s = _real("slope", slope)
+    s = _check_float(slope, "slope")
     if activation != "linear" and s != 1.0:
         raise ValueError(
             f"slope only applies to activation='linear' (sigma(z) = slope * z); "
@@ -143,13 +130,13 @@ def _activation(activation: object, slope: object) -> tuple[str, float]:
 def loss(theta: float, a: float) -> float:
     """The quadratic loss :math:`L(\\theta) = \\tfrac12 a \\theta^2`."""
     a = _curvature(a)
-    return 0.5 * a * _real("theta", theta) ** 2
+    return 0.5 * a * _check_float(theta, "theta") ** 2
 
 
 def loss_gradient(theta: float, a: float) -> float:
     """Its derivative :math:`L'(\\theta) = a\\theta`."""
     a = _curvature(a)
-    return a * _real("theta", theta)
+    return a * _check_float(theta, "theta")
 
 
 def contraction_factor(eta: float, a: float) -> float:
@@ -162,7 +149,7 @@ def contraction_factor(eta: float, a: float) -> float:
     a
         Curvature of the parabola, ``a > 0``.
     """
-    eta = _real("eta", eta)
+    eta = _check_float(eta, "eta")
     a = _curvature(a)
     return 1.0 - eta * a
 
@@ -218,7 +205,7 @@ def gd_trajectory(eta: float, a: float, theta0: float, steps: int) -> np.ndarray
     'oscillating shrinking'
     """
     r = contraction_factor(eta, a)
-    theta = _real("theta0", theta0)
+    theta = _check_float(theta0, "theta0")
     steps = _check_int(steps, "steps", 0)
     out = np.empty(steps + 1)
     out[0] = theta
@@ -249,9 +236,7 @@ def gd_regime(eta: float, a: float, *, atol: float = 1e-12) -> str:
         (``r = 1``), :data:`PERIOD_TWO` (``r = -1``).
     """
     r = contraction_factor(eta, a)
-    atol = _real("atol", atol)
-    if atol < 0:
-        raise ValueError(f"atol must be non-negative, got {atol}")
+    atol = _check_float(atol, "atol", nonneg=True)
     if abs(r) <= atol:
         return ONE_STEP
     if abs(r - 1.0) <= atol:
@@ -326,8 +311,8 @@ def tower_forward(x: float, w: float, depth: int, activation: str,
         :math:`L` activations, :math:`z_0, \\dots, z_{L-1}`; ``output`` is
         :math:`z_L = f_L(x; w)`.
     """
-    x = _real("x", x)
-    w = _real("w", w)
+    x = _check_float(x, "x")
+    w = _check_float(w, "w")
     depth = _check_int(depth, "depth", 0)
     activation, slope = _activation(activation, slope)
     pre = np.empty(depth)
@@ -379,7 +364,7 @@ def gradient_bound(x: float, depth: int, activation: str, slope: float = 1.0) ->
     For the sigmoid this is :math:`|x|\\,0.25^L`; for tanh :math:`|x|`; for the
     linear activation it holds with equality, :math:`|x|\\,|\\text{slope}|^L`.
     """
-    x = _real("x", x)
+    x = _check_float(x, "x")
     depth = _check_int(depth, "depth", 0)
     m = max_derivative(activation, slope)
     with np.errstate(over="ignore", under="ignore"):
@@ -435,7 +420,7 @@ def plot_gd_regimes(a: float = 1.0, etas: Sequence[float] | None = None,
     a = _curvature(a)
     if etas is None:
         etas = [e / a for e in _REGIME_ETAS]
-    etas = [_real("etas[i]", e) for e in etas]
+    etas = [_check_float(e, "etas[i]") for e in etas]
     if not etas:
         raise ValueError("etas must contain at least one learning rate")
     fig, ax = style.figure(figsize=(7.2, 4.6))
@@ -462,7 +447,7 @@ def draw_stability_band(ax, a: float, eta: float | None = None) -> None:
     ax.plot([1.0 / a], [0.0], "v", color=style.PALETTE[1], ms=7,
             label=fr"one step: $\eta=1/a={1 / a:.3g}$")
     if eta is not None:
-        eta = _real("eta", eta)
+        eta = _check_float(eta, "eta")
         r = abs(contraction_factor(eta, a))
         ax.plot([eta], [r], "o", color=style.PALETTE[6], ms=7, label=fr"$\eta={eta:.3g}$")
     ax.set_xlabel(r"learning rate $\eta$")

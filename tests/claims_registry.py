@@ -211,17 +211,18 @@ ENTRIES: dict[str, list] = {
            "test_bptt_step_contributions_short_range_at_small_rho_long_range_at_large",),
           "16 units over 40 steps, four draws (named)"),
         C(r"for a number of steps that grows with both",
-          ("tests/test_rnn.py::test_jordan_transient_grows_with_coupling_and_chain_length",),
+          ("tests/test_rnn_matrices.py::"
+           "test_jordan_transient_grows_with_coupling_and_chain_length",),
           "Jordan blocks of size 2 to 4, coupling 1 to 4 (named)"),
         C(r"powers can never shrink faster than $\rho^t$",
           ("cell: assert np.all(rnn.power_norms(W, 200) >= rho ** np.arange(201) * (1 - 1e-9))",
-           "tests/test_rnn.py::test_power_norms_jordan_block_closed_form"),
+           "tests/test_rnn_matrices.py::test_power_norms_jordan_block_closed_form"),
           "proved in the text; three matrices, t up to 200, in the cell"),
         C(r"for all $t$.",
-          ("tests/test_rnn.py::test_gelfand_estimates_converge_to_rho",),
+          ("tests/test_rnn_matrices.py::test_gelfand_estimates_converge_to_rho",),
           "Gelfand's theorem, cited; the convergence checked on random matrices"),
         C(r"the powers eventually decay geometrically",
-          ("tests/test_rnn.py::test_gelfand_estimates_converge_to_rho",),
+          ("tests/test_rnn_matrices.py::test_gelfand_estimates_converge_to_rho",),
           "Gelfand's theorem, cited"),
         C(r"the non-normal one amplifies some vector by more than an order of magnitude",
           ('cell: assert norms["nonnormal"][:51].max() > 10 and norms["gaussian"].max() < 3',),
@@ -231,39 +232,39 @@ ENTRIES: dict[str, list] = {
           "a counterexample suffices (given in the text); the bound on 200 random products"),
         C(r"The two agree to rounding error (relative difference below $10^{-10}$ at every lag)",
           ("cell: assert np.allclose(by_products, by_autograd, rtol=1e-10, atol=0)",
-           "tests/test_rnn.py::test_gradient_vs_lag_matches_autograd"),
+           "tests/test_rnn_bptt.py::test_gradient_vs_lag_matches_autograd"),
           "the chapter's network, every lag"),
         C(r"gradients grow or shrink geometrically with the lag, at a rate that depends on "
           r"$\rho$ but is not $\log\rho$ (the fitted rates differ from it by more than 0.2 "
           r"nats per step)",
           ("cell: assert abs(rate - np.log(r)) > 0.2",
-           "tests/test_rnn.py::test_lag_profiles_are_geometric_at_a_rate_other_than_log_rho"),
+           "tests/test_rnn_bptt.py::test_lag_profiles_are_geometric_at_a_rate_other_than_log_rho"),
           "lags 10 to 80, rho from 0.8 to 2.5, one matrix per rho in the cell, five in the "
           "test (both named)"),
         C(r"A linear network would grow or decay like $\rho^k$ in the long run",
-          ("tests/test_rnn.py::test_gelfand_estimates_converge_to_rho",),
+          ("tests/test_rnn_matrices.py::test_gelfand_estimates_converge_to_rho",),
           "Gelfand's theorem"),
         C(r"A network that remembers nothing can do no better than predicting 0",
-          ("tests/test_rnn.py::test_recall_task_shapes_and_target",),
+          ("tests/test_rnn_clipping.py::test_recall_task_shapes_and_target",),
           "the target is a standard normal number independent of the rest: its best constant "
           "prediction is its mean, 0"),
         C(r"but no step it takes is longer than $\eta c$",
           ("cell: assert all(r.update_norms.max() <= 0.2 * 1.0 + 1e-12 for r in ens.clipped)",
-           "tests/test_rnn.py::test_clipped_sgd_step_bounds_the_update"),
+           "tests/test_rnn_clipping.py::test_clipped_sgd_step_bounds_the_update"),
           "the definition of clipping; every step of the eight clipped runs"),
         C(r"the median peak gradient norm without clipping is more than ten times the median "
           r"with clipping",
           ("cell: assert np.median(free_peaks) > 10 * np.median(clipped_peaks)",),
           "the ensemble of eight seeds, in every floating-point configuration the tests use"),
         C(r"yet their median final loss is more than twice that at `length=15`",
-          ("tests/test_rnn.py::test_longer_memory_span_clipped_runs_learn_less",),
+          ("tests/test_rnn_clipping.py::test_longer_memory_span_clipped_runs_learn_less",),
           "four seeds, 400 steps, rate 0.2, rho 1.5 (named)"),
         C(r"It never makes a small gradient larger",
-          ("tests/test_rnn.py::test_clip_gradient_norm_matches_torch",
-           "tests/test_rnn.py::test_clipped_sgd_step_bounds_the_update"),
+          ("tests/test_rnn_clipping.py::test_clip_gradient_norm_matches_torch",
+           "tests/test_rnn_clipping.py::test_clipped_sgd_step_bounds_the_update"),
           "the factor min(1, c/||g||) <= 1, given in the text"),
         C(r"rescaling the whole gradient leaves them just as tiny relative to the rest",
-          ("tests/test_rnn.py::test_clip_gradient_norm_matches_torch",),
+          ("tests/test_rnn_clipping.py::test_clip_gradient_norm_matches_torch",),
           "scaling by one positive number keeps every ratio (exercise 'What clipping does')"),
         C(r"$\lVert W^t\rVert \ge \rho^t$ always",
           ("cell: assert np.all(rnn.power_norms(W, 200) >= rho ** np.arange(201) * (1 - 1e-9))",),
@@ -272,13 +273,15 @@ ENTRIES: dict[str, list] = {
           ('cell: assert norms["nonnormal"][:51].max() > 10 and norms["gaussian"].max() < 3',),
           "one matrix, the first fifty steps"),
         C(r"gradient norms grow or decay geometrically with the lag",
-          ("tests/test_rnn.py::test_lag_profiles_are_geometric_at_a_rate_other_than_log_rho",),
+          ("tests/test_rnn_bptt.py::test_lag_profiles_are_geometric_at_a_rate_other_than_log_rho",),
           "32 units, rho from 0.8 to 2.5 (named), five matrices per rho"),
         C(r"Since the spectral norm is at least the size of any entry",
-          ("tests/test_rnn.py::test_jordan_transient_grows_with_coupling_and_chain_length",),
+          ("tests/test_rnn_matrices.py::"
+           "test_jordan_transient_grows_with_coupling_and_chain_length",),
           "|A_ij| = |e_i^T A e_j| <= ||A||_2; the corner entry checked"),
         C(r"For any $W$, take an eigenvector",
-          ("tests/test_rnn.py::test_init_recurrent_normal_is_normal_with_norms_rho_to_the_t",),
+          ("tests/test_rnn_matrices.py::"
+           "test_init_recurrent_normal_is_normal_with_norms_rho_to_the_t",),
           "proof step; the bound checked on the chapter's matrices"),
         N(r"Clipping changes only the length of a step, never its direction", "definition"),
         C(r"every gradient decays at least like $\lVert W\rVert_2^k$, whatever the inputs",
@@ -289,7 +292,8 @@ ENTRIES: dict[str, list] = {
            "test_bptt_step_contributions_short_range_at_small_rho_long_range_at_large",),
           "16 units over 40 steps, four draws (named)"),
         C(r"The polynomial factor is the transient: it grows with the coupling",
-          ("tests/test_rnn.py::test_jordan_transient_grows_with_coupling_and_chain_length",),
+          ("tests/test_rnn_matrices.py::"
+           "test_jordan_transient_grows_with_coupling_and_chain_length",),
           "Jordan blocks of size 2 to 4, coupling 1 to 4"),
     ],
     "05": [
@@ -394,7 +398,7 @@ ENTRIES: dict[str, list] = {
         N(r"but it is not the Jacobian of any map that the network iterates", "definition"),
         C(r"`recurrent.jacobian` builds this matrix for any `nn.RNN`, `nn.GRU` or `nn.LSTM`",
           ("cell: assert torch.allclose(J, J_auto, rtol=0, atol=1e-12)",
-           "tests/test_recurrent.py::test_jacobian_matches_autograd"),
+           "tests/test_recurrent_jacobian.py::test_jacobian_matches_autograd"),
           "tanh, ReLU, GRU and LSTM modules of 1 to 3 layers, with and without biases, "
           "batch_first or not; the two-layer LSTM in the cell"),
         N(r"($D \times k$), never $J_t$ itself", "definition"),
@@ -402,7 +406,7 @@ ENTRIES: dict[str, list] = {
         N(r"Their asymptotic rates agree when the Jacobians are constant, or independent and "
           r"identically distributed", "definition"),
         C(r"and their sums always agree (the determinants are equal)",
-          ("tests/test_frame_convention.py::"
+          ("tests/test_recurrent_conventions.py::"
            "test_period3_gap_does_not_shrink_with_time_and_only_the_sum_agrees",
            "cell: assert abs(fwd.sum() - tr.sum()) < 1e-8"),
           "proved (det of a transpose); the period-3 network at T = 180 and 480 in the test, "
@@ -411,21 +415,21 @@ ENTRIES: dict[str, list] = {
           r"different, random frame; started from the same frame they agree to rounding, which "
           r"the tests check)",
           ("cell: assert np.allclose(part.mean, res.mean[:4], atol=0.02)",
-           "tests/test_recurrent.py::test_partial_is_top_of_full",
-           "tests/test_recurrent.py::test_spectrum_matches_reference"),
+           "tests/test_recurrent_spectrum.py::test_partial_is_top_of_full",
+           "tests/test_recurrent_spectrum.py::test_spectrum_matches_reference"),
           "the chapter's LSTM, top four exponents (cell); a 5-unit LSTM from one frame, to "
           "1e-10, and the sum rule on every architecture (tests)"),
         C(r"nats per step, does not shrink with $T$",
-          ("tests/test_frame_convention.py::"
+          ("tests/test_recurrent_conventions.py::"
            "test_period3_gap_does_not_shrink_with_time_and_only_the_sum_agrees",),
           "the period-3 network at T = 180 and 480 (named in the text)"),
         C(r"Only the sums agree (to",
           ("cell: assert abs(fwd.sum() - tr.sum()) < 1e-8",
-           "tests/test_frame_convention.py::"
+           "tests/test_recurrent_conventions.py::"
            "test_period3_gap_does_not_shrink_with_time_and_only_the_sum_agrees"),
           "the figure's period-3 run; T = 180 and 480 in the test"),
         C(r"for period two it is, and the conventions agree",
-          ("tests/test_frame_convention.py::"
+          ("tests/test_recurrent_conventions.py::"
            "test_period_two_input_gives_the_same_exponents_in_both_conventions",
            "tests/test_solutions_ch06.py::"
            "test_period_two_agrees_on_a_generic_orbit_where_period_three_does_not"),
@@ -434,8 +438,8 @@ ENTRIES: dict[str, list] = {
         N(r"Independent Jacobians are a sufficient condition for the conventions to agree",
           "definition"),
         C(r"and agrees with autograd to rounding",
-          ("tests/test_recurrent.py::test_jacobian_matches_autograd",
-           "tests/test_recurrent.py::test_hidden_only_jacobian_matches_autograd"),
+          ("tests/test_recurrent_jacobian.py::test_jacobian_matches_autograd",
+           "tests/test_recurrent_jacobian.py::test_hidden_only_jacobian_matches_autograd"),
           "tanh, ReLU, GRU and LSTM modules of 1 to 3 layers, biases or not, batch_first or not"),
         N(r"The engine never forms $J_t$ or a diagonal matrix", "description"),
         N(r"is not the Jacobian of any map the network iterates", "definition"),
@@ -459,8 +463,8 @@ ENTRIES: dict[str, list] = {
           "the network named in the solution (seed 2), against the eigenvalues of the period's "
           "product"),
         C(r"The leading exponents never suffer this cancellation",
-          ("tests/test_recurrent.py::test_reortho_every_keeps_leading_exponents",
-           "tests/test_qr.py::test_ill_conditioned_runs_fall_back_and_keep_the_leading_exponents"),
+          ("tests/test_recurrent_spectrum.py::test_reortho_every_keeps_leading_exponents",
+           "tests/test_recurrent_qr.py::test_ill_conditioned_runs_fall_back_and_keep_the_leading_exponents"),
           "the argument of the solution; a 6-unit GRU with a QR every 10 steps (top three "
           "within 1e-6) and three networks with a QR every 25 steps (top four)"),
     ],

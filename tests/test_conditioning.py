@@ -253,8 +253,8 @@ def test_init_is_seeded():
     (dict(n=0, kind="he"), r"n must be a positive integer, got 0"),
     (dict(n=2.5, kind="he"), r"n must be a positive integer, got 2.5"),
     (dict(n=3, kind="he", n_in=-1), r"n_in must be a positive integer, got -1"),
-    (dict(n=3, kind="he", gain=0.0), r"gain must be a positive finite number, got 0.0"),
-    (dict(n=3, kind="he", gain="big"), r"gain must be a positive number, got 'big'"),
+    (dict(n=3, kind="he", gain=0.0), r"gain must be a finite real number > 0, got 0.0"),
+    (dict(n=3, kind="he", gain="big"), r"gain must be a finite real number > 0, got 'big' \(str\)"),
     (dict(n=3, kind="he", rng="seed"), r"rng must be a numpy Generator.*got str"),
 ])
 def test_init_bad_input(kwargs, match):
@@ -345,7 +345,7 @@ def test_critical_tanh_solves_both_conditions(q):
 def test_critical_tanh_limits_and_bad_input():
     gain, bias_std = C.critical_tanh(1e-6)
     assert gain == pytest.approx(1.0, abs=1e-5) and bias_std < 1e-6
-    with pytest.raises(ValueError, match=r"q_star must be a positive finite number, got -1"):
+    with pytest.raises(ValueError, match=r"q_star must be a finite real number > 0, got -1"):
         C.critical_tanh(-1)
 
 
@@ -404,11 +404,11 @@ def test_network_bad_input():
         C.backward_norms([np.ones((2, 3)), np.eye(3)], np.ones(3))
     with pytest.raises(ValueError, match=r"depth must be a positive integer, got 0"):
         C.random_network(0, 3)
-    with pytest.raises(ValueError, match=r"bias_std must be a finite number >= 0, got -1"):
+    with pytest.raises(ValueError, match=r"bias_std must be a finite real number >= 0, got -1"):
         C.random_network(2, 3, bias_std=-1)
     with pytest.raises(ValueError, match=r"kind must be one of"):
         C.jacobian_log_singular_values(2, 3, "uniform")
-    with pytest.raises(ValueError, match=r"input_std must be a positive finite number"):
+    with pytest.raises(ValueError, match=r"input_std must be a finite real number > 0"):
         C.jacobian_log_singular_values(2, 3, input_std=0.0)
 
 

@@ -485,7 +485,7 @@ def test_bad_deltas_and_jacobians():
         jac.backprop_deltas([np.ones((4, 3)), np.ones((2, 5))], np.ones(2))
     with pytest.raises(ValueError, match=r"delta_L must have shape \(2,\)"):
         jac.delta_norms(js, np.ones((2, 1)))
-    with pytest.raises(ValueError, match="delta_norm must be a non-negative"):
+    with pytest.raises(ValueError, match="delta_norm must be a finite real number >= 0"):
         jac.product_bound(js, -1.0)
     with pytest.raises(ValueError, match=r"matrices\[0\] \(layer 1\) must be a 2-D array"):
         jac.spectral_norms([np.ones(3)])
@@ -507,13 +507,13 @@ def test_bad_random_mlp_arguments():
         jac.random_mlp([3, 0])
     with pytest.raises(ValueError, match=r"widths\[0\] must be a positive integer, got 2.5"):
         jac.random_mlp([2.5, 3])
-    with pytest.raises(ValueError, match="gain must be a positive"):
+    with pytest.raises(ValueError, match="gain must be a finite real number > 0"):
         jac.random_mlp([3, 3], gain=0.0)
     with pytest.raises(ValueError, match="init must be 'gaussian' or 'orthogonal'"):
         jac.random_mlp([3, 3], init="xavier")
-    with pytest.raises(ValueError, match="bias_std must be a non-negative"):
+    with pytest.raises(ValueError, match="bias_std must be a finite real number >= 0"):
         jac.random_mlp([3, 3], bias_std=-1.0)
-    with pytest.raises(ValueError, match="bias_mean must be finite"):
+    with pytest.raises(ValueError, match="bias_mean must be a finite real number"):
         jac.random_mlp([3, 3], bias_mean=np.inf)
 
 
@@ -522,7 +522,7 @@ def test_bad_experiment_and_plot_arguments():
         jac.saturation_example(depth=0)
     with pytest.raises(ValueError, match="width must be a positive integer"):
         jac.saturation_example(width=-2)
-    with pytest.raises(ValueError, match="shift must be finite"):
+    with pytest.raises(ValueError, match="shift must be a finite real number"):
         jac.saturation_example(shift=np.nan)
     with pytest.raises(ValueError, match="gains must be a non-empty"):
         jac.gain_sweep([])

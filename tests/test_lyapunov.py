@@ -450,7 +450,7 @@ def test_figures_draw_with_labelled_axes():
                        warmup=5),
         L.plot_logistic_exponent(3.5, 4.0, num=20, steps=50, warmup=50, points=10),
         L.plot_product_svd_vs_qr(J),
-        L.plot_gradient_vs_lag([("g = 2.5", lags, norms, ens.largest)]),
+        L.plot_gradient_vs_lyapunov_prediction([("g = 2.5", lags, norms, ens.largest)]),
     ]
     for fig in figs:
         assert isinstance(fig, Figure)
@@ -472,7 +472,7 @@ def test_figure_bad_inputs():
     with pytest.raises(ValueError, match="need 0 < r_min < r_max <= 4"):
         L.plot_logistic_exponent(3.0, 2.0)
     with pytest.raises(ValueError, match="curves must contain"):
-        L.plot_gradient_vs_lag([])
+        L.plot_gradient_vs_lyapunov_prediction([])
     with pytest.raises(ValueError, match=r"jacobians must have shape \(T, N, N\)"):
         L.plot_product_svd_vs_qr(np.zeros((3, 3)))
 

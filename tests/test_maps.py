@@ -130,7 +130,7 @@ def test_random_weights():
 def test_bad_inputs():
     with pytest.raises(ValueError, match="r must lie"):
         M.LogisticMap(4.5)
-    with pytest.raises(ValueError, match="b nonzero"):
+    with pytest.raises(ValueError, match="b must be nonzero"):
         M.HenonMap(1.4, 0.0)
     with pytest.raises(ValueError, match=r"x must have shape \(2,\) or \(B, 2\), got shape \(3,\)"):
         M.HenonMap().step(np.zeros(3))

@@ -112,11 +112,11 @@ def test_uniform_init_mapping_is_the_variance_of_U():
 
 
 def test_bad_arguments_are_named():
-    with pytest.raises(ValueError, match="q must be a finite number >= 0"):
+    with pytest.raises(ValueError, match="q must be a finite real number >= 0"):
         mf.gaussian_expectation(np.tanh, -1.0)
     with pytest.raises(ValueError, match="f must be callable"):
         mf.gaussian_expectation(3.0, 1.0)
-    with pytest.raises(ValueError, match="sigma_b must be a finite number >= 0"):
+    with pytest.raises(ValueError, match="sigma_b must be a finite real number >= 0"):
         mf.chi1(1.0, float("nan"))
     with pytest.raises(ValueError, match="hidden must be a positive integer"):
         mf.critical_p(0)

@@ -5,7 +5,8 @@ Each case once went through silently or failed deep inside torch: complex tensor
 imaginary part, unsupported dtypes truncated the weights, a value that overflows only after the
 cast was reported as ``inf``, a subclass that overrides ``forward`` was read as its parent. The
 integer checks, which do not depend on floating-point details, are in
-tests/test_recurrent_checks_integers.py.
+tests/test_recurrent_checks_integers.py. A non-finite argument is named with its first bad
+index, in the caller's layout (indices worked out by hand).
 """
 
 from __future__ import annotations
@@ -178,5 +179,86 @@ def test_bad_inputs():
         R.lyapunov_spectrum_step(lambda s, x: s, torch.zeros(4, 2), X)
     with pytest.raises(ValueError, match="every must be a positive integer"):
         R.SpectrumMonitor(m, X, every=0)
-    with pytest.raises(ValueError, match="p must be a positive number"):
+    with pytest.raises(ValueError, match="p must be a finite real number > 0"):
         R.init_uniform(m, -1.0)
+
+
+# --- a non-finite argument is named with its first bad index ---------------------------------
+
+def _lstm(L=1, batch_first=False, dtype=torch.float64):
+    torch.manual_seed(0)
+    return nn.LSTM(3, 4, num_layers=L, batch_first=batch_first).to(dtype)
+
+
+def test_lyapunov_spectrum_names_the_bad_input_in_the_callers_layout():
+    m = _lstm(batch_first=True)
+    x = torch.zeros(3, 6, 3, dtype=torch.float64)     # (batch, time, input)
+    x[2, 5, 1] = float("nan")
+    with pytest.raises(ValueError, match=re.escape("inputs[2, 5, 1] = nan")):
+        R.lyapunov_spectrum(m, x)
+    x1 = torch.zeros(6, 3, dtype=torch.float64)       # one unbatched sequence
+    x1[4, 0] = float("inf")
+    with pytest.raises(ValueError, match=re.escape("inputs[4, 0] = inf")):
+        R.lyapunov_spectrum(m, x1)
+
+
+def test_lyapunov_spectrum_names_bad_h0_parameter_and_frame0():
+    m = _lstm(L=2)
+    x = torch.zeros(6, 2, 3, dtype=torch.float64)
+    h = torch.zeros(2, 2, 4, dtype=torch.float64)
+    c = torch.zeros(2, 2, 4, dtype=torch.float64)
+    c[1, 0, 2] = float("inf")
+    with pytest.raises(ValueError, match=re.escape("h0[1][1, 0, 2] = inf")):
+        R.lyapunov_spectrum(m, x, h0=(h, c))
+    f0 = torch.eye(16, 2, dtype=torch.float64)
+    f0[7, 1] = float("nan")
+    with pytest.raises(ValueError, match=re.escape("frame0[7, 1] = nan")):
+        R.lyapunov_spectrum(m, x, k=2, frame0=f0)
+    with torch.no_grad():
+        m.weight_hh_l1[9, 3] = float("nan")
+    with pytest.raises(ValueError, match=re.escape("rnn.weight_hh_l1[9, 3] = nan")):
+        R.lyapunov_spectrum(m, x)
+
+
+def test_parameter_that_overflows_in_the_compute_dtype():
+    torch.manual_seed(0)
+    m = nn.GRU(2, 3).double()
+    with torch.no_grad():
+        m.bias_hh_l0[4] = 1e300                        # finite in float64, inf in float32
+    x = torch.zeros(5, 1, 2, dtype=torch.float64)
+    R.lyapunov_spectrum(m, x)                          # fine in float64
+    # reported with the value the caller gave, not the inf it becomes after the cast
+    with pytest.raises(ValueError, match=re.escape("rnn.bias_hh_l0[4] = 1e+300 overflows it")):
+        R.lyapunov_spectrum(m, x, dtype=torch.float32)
+
+
+def test_jacobian_refuses_non_finite_arguments():
+    m = _lstm()
+    x = torch.zeros(2, 3, dtype=torch.float64)
+    x[1, 2] = float("nan")
+    with pytest.raises(ValueError, match=re.escape("x_t[1, 2] = nan")):
+        R.jacobian(m, x)
+    h = torch.zeros(1, 2, 4, dtype=torch.float64)
+    h[0, 1, 3] = float("-inf")
+    with pytest.raises(ValueError, match=re.escape("h0[0][0, 1, 3] = -inf")):
+        R.jacobian(m, torch.zeros(2, 3, dtype=torch.float64), (h, torch.zeros_like(h)))
+    with torch.no_grad():
+        m.weight_ih_l0[0, 0] = float("inf")
+    with pytest.raises(ValueError, match=re.escape("rnn.weight_ih_l0[0, 0] = inf")):
+        R.jacobian(m, torch.zeros(2, 3, dtype=torch.float64))
+
+
+def test_lyapunov_spectrum_step_refuses_non_finite_arguments():
+    step = lambda s, x: torch.tanh(s + x)             # noqa: E731
+    s0 = torch.zeros(2, 3)
+    s0[1, 1] = float("nan")
+    with pytest.raises(ValueError, match=re.escape("h0[1, 1] = nan")):
+        R.lyapunov_spectrum_step(step, s0, torch.zeros(4, 2, 3))
+    x = torch.zeros(4, 2, 3)
+    x[3, 0, 2] = float("inf")
+    with pytest.raises(ValueError, match=re.escape("inputs[3, 0, 2] = inf")):
+        R.lyapunov_spectrum_step(step, torch.zeros(2, 3), x)
+    f0 = torch.eye(3, 1)
+    f0[2, 0] = float("nan")
+    with pytest.raises(ValueError, match=re.escape("frame0[2, 0] = nan")):
+        R.lyapunov_spectrum_step(step, torch.zeros(2, 3), torch.zeros(4, 2, 3), k=1, frame0=f0)

@@ -323,7 +323,7 @@ def test_bad_eta(eta):
 def test_bad_theta0_and_atol():
     with pytest.raises(ValueError, match=r"^theta0 must be a finite real number"):
         scalar.gd_trajectory(0.1, 1.0, float("nan"), 3)
-    with pytest.raises(ValueError, match=r"^atol must be non-negative"):
+    with pytest.raises(ValueError, match=r"^atol must be a finite real number >= 0"):
         scalar.gd_regime(0.1, 1.0, atol=-1e-3)
 
 

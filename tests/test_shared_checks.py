@@ -1,7 +1,8 @@
 """Tests for the shared argument checks, constants and activation table (``lyaplearn/_checks.py``,
 ``_constants.py``, ``_activations.py``): every module that takes an integer applies the same rule
-(Python and numpy integers accepted, bools and floats refused), and there is one LN2 and one
-activation table."""
+(Python and numpy integers accepted, bools and floats refused), every module that takes a real
+number applies the same rule (Python and numpy numbers accepted, bools, nan, infinities and
+non-numbers refused), and there is one LN2 and one activation table."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ import numpy as np
 import pytest
 import torch
 
-from lyaplearn import _activations, _constants, conditioning, jacobians, lyapunov, maps, rnn, scalar
-from lyaplearn._checks import _check_int
+from lyaplearn import (_activations, _constants, conditioning, jacobians, lyapunov, maps, meanfield,
+                       remedies, rnn, scalar)
+from lyaplearn._checks import _check_float, _check_int
 from lyaplearn.recurrent import SpectrumMonitor
 from lyaplearn.recurrent import _result as recurrent_result
 
@@ -60,6 +62,71 @@ def test_one_wording_names_argument_and_bound(minimum, wording):
     assert type(_check_int(np.int16(minimum), "k", minimum)) is int
 
 
+# One call per module that checks a real argument, given 0.5 (exact in float32 too); each
+# returns a closed form of it.
+FLOAT_CALLS = {
+    # sigma_b = 0, sigma_w < 1: the fixed point is q* = 0, where tanh' = 1, so chi1 = sigma_w^2
+    "meanfield.chi1": (lambda v: meanfield.chi1(v, 0.0), 0.25),
+    # r = 1 - eta a
+    "scalar.contraction_factor": (lambda v: scalar.contraction_factor(v, 1.0), 0.5),
+    # LeCun: gain^2 / fan_in
+    "conditioning.weight_variance": (lambda v: conditioning.weight_variance("lecun", 4, gain=v),
+                                     0.0625),
+    # log(tolerance / eps) / lambda_max
+    "remedies.horizon": (lambda v: remedies.horizon(v, 1e-3, 1.0), math.log(1e3) / 0.5),
+    # |lambda_max| <= tol
+    "lyapunov.regime": (lambda v: lyapunov.regime(-0.4, tol=v), "marginal"),
+}
+
+
+@pytest.mark.parametrize("where", sorted(FLOAT_CALLS))
+@pytest.mark.parametrize("value", [0.5, np.float64(0.5), np.float32(0.5), np.float16(0.5)])
+def test_numpy_floats_are_numbers_everywhere(where, value):
+    call, expected = FLOAT_CALLS[where]
+    got = call(value)
+    assert got == (pytest.approx(expected, rel=1e-12) if isinstance(expected, float) else expected)
+
+
+@pytest.mark.parametrize("where", sorted(FLOAT_CALLS))
+@pytest.mark.parametrize("bad", [True, np.bool_(False), math.nan, np.float64(np.nan), math.inf,
+                                 -np.inf, "0.5", None, [0.5], 1j])
+def test_bools_nans_infinities_and_non_numbers_are_refused_everywhere(where, bad):
+    call, _ = FLOAT_CALLS[where]
+    with pytest.raises(ValueError, match="must be a finite real number"):
+        call(bad)
+
+
+@pytest.mark.parametrize("value", [2, np.int64(2), np.int8(2), 2.0, np.float32(2.0), np.float64(2)])
+def test_integers_and_floats_of_either_kind_become_a_float(value):
+    for kw in ({}, {"positive": True}, {"nonneg": True}):
+        got = _check_float(value, "x", **kw)
+        assert got == 2.0 and type(got) is float
+
+
+@pytest.mark.parametrize("options, wording, bad", [
+    ({}, "a finite real number", math.inf),
+    ({"positive": True}, "a finite real number > 0", 0.0),
+    ({"nonneg": True}, "a finite real number >= 0", -1e-300),
+    ({"positive": True, "none_ok": True}, "a finite real number > 0 or None", -1.0),
+])
+def test_one_float_wording_names_argument_and_bound(options, wording, bad):
+    with pytest.raises(ValueError, match=f"^x must be {wording}, got {bad!r}$"):
+        _check_float(bad, "x", **options)
+    assert _check_float(0.0, "x", nonneg=True) == 0.0
+    assert _check_float(-3.5, "x") == -3.5
+
+
+def test_a_refused_non_number_is_named_with_its_type():
+    bool_message = r"^lr must be a finite real number > 0, got True \(bool\)$"
+    with pytest.raises(ValueError, match=bool_message):
+        _check_float(True, "lr", positive=True)
+    with pytest.raises(ValueError, match=r"^lr must be a finite real number, got '1' \(str\)$"):
+        _check_float("1", "lr")
+    assert _check_float(None, "lr", none_ok=True) is None
+    with pytest.raises(ValueError, match=r"^lr must be a finite real number, got None"):
+        _check_float(None, "lr")
+
+
 def test_one_ln2():
     assert _constants.LN2 == math.log(2.0) and math.exp(_constants.LN2) == pytest.approx(2.0)
     assert lyapunov.LN2 is _constants.LN2 and recurrent_result.LN2 is _constants.LN2
@@ -67,14 +134,14 @@ def test_one_ln2():
 
 def test_each_module_supports_a_subset_of_the_one_table():
     for subset in (scalar.ACTIVATIONS, jacobians.ACTIVATIONS, conditioning.ACTIVATIONS,
-                   rnn.NONLINEARITIES):
+                   rnn.ACTIVATIONS):
         assert set(subset) <= set(_activations.ACTIVATIONS) and len(set(subset)) == len(subset)
     assert jacobians.ACTIVATIONS == _activations.ACTIVATIONS
     with pytest.raises(ValueError, match="unknown activations"):
         _activations.supported("tanh", "gelu")
 
 
-@pytest.mark.parametrize("name", rnn.NONLINEARITIES)
+@pytest.mark.parametrize("name", rnn.ACTIVATIONS)
 def test_rnn_and_chapter_2_share_the_formulas(name):
     """A one-unit RNN with W = 1, no input, h0 = z: its Jacobian is sigma'(z), from the table."""
     for z in (-1.3, 0.0, 0.7):

@@ -12,9 +12,9 @@ pytestmark = pytest.mark.fp_sensitive
 
 
 def test_explorer_redraws_when_controls_change():
-    ex = wr.explorer(rho=0.9, kind="normal", nonlinearity="linear")
+    ex = wr.explorer(rho=0.9, kind="normal", activation="linear")
     assert isinstance(ex, FigureExplorer)
-    assert set(ex.controls) == {"rho", "kind", "nonlinearity"}
+    assert set(ex.controls) == {"rho", "kind", "activation"}
     png0 = ex.image.value
     assert png0[:8] == b"\x89PNG\r\n\x1a\n"
     # a normal matrix: ||W^t|| = rho^t exactly, and a linear RNN's gradient equals it
@@ -34,8 +34,8 @@ def test_explorer_redraws_when_controls_change():
     assert ex.last["spectral_radius"] == pytest.approx(1.2, rel=1e-10)
     np.testing.assert_allclose(ex.last["rho_powers"], 1.2 ** np.arange(wr.STEPS + 1), rtol=1e-12)
 
-    ex.controls["nonlinearity"].value = "tanh"
-    assert ex.last["nonlinearity"] == "tanh"
+    ex.controls["activation"].value = "tanh"
+    assert ex.last["activation"] == "tanh"
     # |tanh'| <= 1, so the tanh RNN never amplifies more than ||W||^k
     g, p = ex.last["gradient"], ex.last["power_norms"]
     assert np.all(g[1:] <= p[1] ** np.arange(1, g.size) * (1 + 1e-9))
@@ -52,5 +52,5 @@ def test_animation_bad_input():
         wr.animation(rhos=np.linspace(0.5, 1.5, 16))
     with pytest.raises(ValueError, match="kind must be one of"):
         wr.animation(rhos=[1.0], kind="unitary")
-    with pytest.raises(ValueError, match="nonlinearity must be one of"):
-        wr.animation(rhos=[1.0], nonlinearity="gelu")
+    with pytest.raises(ValueError, match="activation must be one of"):
+        wr.animation(rhos=[1.0], activation="gelu")

@@ -65,16 +65,6 @@ def _as_square_stack(matrices, name: str = "matrices") -> list[np.ndarray]:
     return out
 
 
-def _check_positive(value, name: str) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a positive number, got {value!r}") from None
-    if not np.isfinite(v) or v <= 0:
-        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
-    return v
-
-
 def _check_init(kind: str) -> str:
     if kind not in INITIALISERS:
         raise ValueError(f"kind must be one of {INITIALISERS}, got {kind!r}")

@@ -6,12 +6,11 @@ from typing import Sequence
 
 import numpy as np
 
-from .._checks import _check_int
+from .._checks import _check_float, _check_int
 from ._checks import (
     _as_matrices,
     _check_activation,
     _check_init,
-    _check_positive,
     _rng,
 )
 from ._products import _LN10, product_log_singular_values
@@ -33,7 +32,7 @@ def weight_variance(kind: str, fan_in: int, fan_out: int | None = None,
     kind = _check_init(kind)
     fan_in = _check_int(fan_in, "fan_in", 1)
     fan_out = fan_in if fan_out is None else _check_int(fan_out, "fan_out", 1)
-    g2 = _check_positive(gain, "gain") ** 2
+    g2 = _check_float(gain, "gain", positive=True) ** 2
     if kind == "lecun":
         return g2 / fan_in
     if kind == "xavier":
@@ -77,7 +76,7 @@ def init_weights(n: int, kind: str = "orthogonal", gain: float = 1.0, *,
     n = _check_int(n, "n", 1)
     n_in = n if n_in is None else _check_int(n_in, "n_in", 1)
     kind = _check_init(kind)
-    gain = _check_positive(gain, "gain")
+    gain = _check_float(gain, "gain", positive=True)
     gen = _rng(rng)
     if kind == "orthogonal":
         return gain * _haar_orthogonal(n, n_in, gen)
@@ -112,7 +111,7 @@ def critical_tanh(q_star: float, *, n_nodes: int = 400) -> tuple[float, float]:
     -------
     (gain, bias_std) : tuple of float
     """
-    q = _check_positive(q_star, "q_star")
+    q = _check_float(q_star, "q_star", positive=True)
     n_nodes = _check_int(n_nodes, "n_nodes", 2)
     z, w = np.polynomial.legendre.leggauss(n_nodes)
     z = 12.0 * z
@@ -137,8 +136,7 @@ def random_network(depth: int, width: int, kind: str = "orthogonal", gain: float
     depth = _check_int(depth, "depth", 1)
     width = _check_int(width, "width", 1)
     kind = _check_init(kind)
-    if not np.isfinite(bias_std) or bias_std < 0:
-        raise ValueError(f"bias_std must be a finite number >= 0, got {bias_std!r}")
+    bias_std = _check_float(bias_std, "bias_std", nonneg=True)
     gen = _rng(rng)
     weights = [init_weights(width, kind, gain, rng=gen) for _ in range(depth)]
     biases = [bias_std * gen.standard_normal(width) for _ in range(depth)]
@@ -217,7 +215,7 @@ def jacobian_log_singular_values(depth: int, width: int, kind: str = "orthogonal
     """
     gen = _rng(rng)
     weights, biases = random_network(depth, width, kind, gain, bias_std=bias_std, rng=gen)
-    input_std = _check_positive(input_std, "input_std")
+    input_std = _check_float(input_std, "input_std", positive=True)
     x = input_std * gen.standard_normal(width)
     return product_log_singular_values(network_jacobians(weights, x, activation, biases))
 

@@ -22,6 +22,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from .._checks import _check_float
 from ._checks import check_int, find_rnn
 from ._spectrum import differentiable_spectrum
 
@@ -157,9 +158,8 @@ def _optimizer(rnn: nn.Module, optimizer, lr: float) -> torch.optim.Optimizer:
             raise ValueError(f"optimizer must be a torch.optim.Optimizer or None, got "
                              f"{type(optimizer).__name__}")
         return optimizer
-    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not lr > 0:
-        raise ValueError(f"lr must be a positive number, got {lr!r}")
-    return torch.optim.Adam([p for p in rnn.parameters() if p.requires_grad], lr=float(lr))
+    lr = _check_float(lr, "lr", positive=True)
+    return torch.optim.Adam([p for p in rnn.parameters() if p.requires_grad], lr=lr)
 
 
 def floss(model: nn.Module, inputs: Any, k: int | None = None, steps: int = 100,

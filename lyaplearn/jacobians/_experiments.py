@@ -6,6 +6,7 @@ from typing import Sequence
 
 import numpy as np
 
+from .._checks import _check_float, _check_int
 from ._network import (
     ACTIVATIONS,
     _check_activation_name,
@@ -46,12 +47,9 @@ def saturation_example(depth: int = 30, width: int = 64, weight_norm: float = 2.
         each layer's units whose slope :math:`\\sigma'(z)` is below a tenth of the
         activation's largest slope (0 for the linear network).
     """
-    if isinstance(depth, bool) or not isinstance(depth, (int, np.integer)) or depth < 1:
-        raise ValueError(f"depth must be a positive integer, got {depth!r}")
-    if isinstance(width, bool) or not isinstance(width, (int, np.integer)) or width < 1:
-        raise ValueError(f"width must be a positive integer, got {width!r}")
-    if not np.isfinite(shift):
-        raise ValueError(f"shift must be finite, got {shift!r}")
+    depth = _check_int(depth, "depth", 1)
+    width = _check_int(width, "width", 1)
+    shift = _check_float(shift, "shift")
     rng = np.random.default_rng(seed)
     ws, _ = random_mlp([width] * (depth + 1), weight_norm, init="orthogonal", seed=rng)
     x = rng.standard_normal(width)
@@ -96,8 +94,7 @@ def gain_sweep(gains: Sequence[float], activations: Sequence[str] = ACTIVATIONS,
         raise ValueError(f"gains must be a non-empty 1-D sequence of positive numbers, "
                          f"got {gains!r}")
     acts = [_check_activation_name(a, "activations") for a in activations]
-    if isinstance(trials, bool) or not isinstance(trials, (int, np.integer)) or trials < 1:
-        raise ValueError(f"trials must be a positive integer, got {trials!r}")
+    trials = _check_int(trials, "trials", 1)
     rng = np.random.default_rng(seed)
     seeds = rng.integers(0, 2**32, size=(len(gains), trials))
     out = {a: np.zeros(len(gains)) for a in acts}

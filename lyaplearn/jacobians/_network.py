@@ -13,6 +13,7 @@ from .._activations import (  # noqa: F401  (re-exported by the package)
     activate,
     activation_derivative,
 )
+from .._checks import _check_float, _check_int
 
 # ---------------------------------------------------------------------------
 # input checking
@@ -136,16 +137,12 @@ def random_mlp(widths: Sequence[int], gain: float = 1.0, *, init: str = "gaussia
     if len(widths) < 2:
         raise ValueError(f"widths must list at least an input and an output size, got {widths}")
     for i, n in enumerate(widths):
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-            raise ValueError(f"widths[{i}] must be a positive integer, got {n!r}")
-    if not np.isfinite(gain) or gain <= 0:
-        raise ValueError(f"gain must be a positive finite number, got {gain!r}")
+        _check_int(n, f"widths[{i}]", 1)
+    gain = _check_float(gain, "gain", positive=True)
     if init not in ("gaussian", "orthogonal"):
         raise ValueError(f"init must be 'gaussian' or 'orthogonal', got {init!r}")
-    if not np.isfinite(bias_std) or bias_std < 0:
-        raise ValueError(f"bias_std must be a non-negative number, got {bias_std!r}")
-    if not np.isfinite(bias_mean):
-        raise ValueError(f"bias_mean must be finite, got {bias_mean!r}")
+    bias_std = _check_float(bias_std, "bias_std", nonneg=True)
+    bias_mean = _check_float(bias_mean, "bias_mean")
     rng = np.random.default_rng(seed)
     weights, biases = [], []
     for n_in, n_out in zip(widths[:-1], widths[1:]):
@@ -262,8 +259,7 @@ def product_bound(jacobians: Sequence[ArrayLike], delta_norm: float = 1.0) -> np
         Length ``L + 1``; entry ``l`` bounds :math:`\\lVert\\delta^{(\\ell)}\\rVert`
         (entry ``L`` is ``delta_norm`` itself).
     """
-    if not np.isfinite(delta_norm) or delta_norm < 0:
-        raise ValueError(f"delta_norm must be a non-negative number, got {delta_norm!r}")
+    delta_norm = _check_float(delta_norm, "delta_norm", nonneg=True)
     s = spectral_norms(_check_jacobians(jacobians))
     # suffix products: bound[l] = prod_{k > l} ||J_k||
     suffix = np.concatenate([np.cumprod(s[::-1])[::-1], [1.0]])

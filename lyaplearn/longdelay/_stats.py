@@ -19,6 +19,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from .._checks import _check_float
+
 #: Two-sided 95 % normal quantile.
 Z95 = 1.959963984540054
 
@@ -53,8 +55,7 @@ def wilson_interval(successes: int, n: int, z: float = Z95) -> tuple[float, floa
             raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
     if successes > n:
         raise ValueError(f"successes must be at most n={n}, got {successes}")
-    if isinstance(z, bool) or not isinstance(z, (int, float)) or not 0 < z < float("inf"):
-        raise ValueError(f"z must be a positive finite number, got {z!r}")
+    z = _check_float(z, "z", positive=True)
     p = successes / n
     z2 = z * z
     centre = (p + z2 / (2 * n)) / (1 + z2 / n)

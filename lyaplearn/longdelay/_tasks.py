@@ -24,6 +24,8 @@ from dataclasses import dataclass
 
 import torch
 
+from .._checks import _check_float
+
 TASKS = ("copy", "xor")
 
 
@@ -50,10 +52,7 @@ def _check(n, delay, distractor) -> tuple[int, int, float]:
     for value, name, low in ((n, "n", 1), (delay, "delay", 1)):
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-    if isinstance(distractor, bool) or not isinstance(distractor, (int, float)) \
-            or not 0 <= distractor < float("inf"):
-        raise ValueError(f"distractor must be a finite number >= 0, got {distractor!r}")
-    return n, delay, float(distractor)
+    return n, delay, _check_float(distractor, "distractor", nonneg=True)
 
 
 def _signs(gen: torch.Generator, shape, dtype) -> torch.Tensor:

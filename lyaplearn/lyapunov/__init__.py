@@ -21,7 +21,8 @@ Figures
     :func:`plot_convergence` (paper's Fig. 2), :func:`plot_warmup_effect`
     (Fig. 5), :func:`plot_reortho_effect` (Fig. 6), :func:`plot_regimes`
     (Fig. 1), :func:`plot_logistic_exponent`, :func:`plot_product_svd_vs_qr`,
-    :func:`plot_gradient_vs_lag`.
+    :func:`plot_gradient_vs_lyapunov_prediction` (measured gradients against
+    :math:`e^{\\lambda_{\\max}\\,\\mathrm{lag}}`).
 
 Files (one concept each; import everything from ``lyaplearn.lyapunov``)
     ``_features.py`` what a spectrum tells (Kaplan-Yorke dimension, entropy,
@@ -58,7 +59,7 @@ from ._features import (  # noqa: F401
 from ._plots import (  # noqa: F401
     REGIME_COLORS,
     plot_convergence,
-    plot_gradient_vs_lag,
+    plot_gradient_vs_lyapunov_prediction,
     plot_logistic_exponent,
     plot_product_svd_vs_qr,
     plot_regimes,
@@ -71,6 +72,11 @@ from ._qr import (  # noqa: F401
     random_frame,
     spectrum_from_jacobians,
 )
+from .._deprecated import _deprecated_alias
+
+# the old name, kept for one release (lyaplearn/_deprecated.py)
+plot_gradient_vs_lag = _deprecated_alias(plot_gradient_vs_lyapunov_prediction,
+                                         "plot_gradient_vs_lag", "lyaplearn.lyapunov")
 
 __all__ = [
     "kaplan_yorke_dimension",
@@ -94,6 +100,6 @@ __all__ = [
     "plot_regimes",
     "plot_logistic_exponent",
     "plot_product_svd_vs_qr",
-    "plot_gradient_vs_lag",
+    "plot_gradient_vs_lyapunov_prediction",
     "REGIME_COLORS",
 ]

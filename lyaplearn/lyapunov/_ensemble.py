@@ -8,12 +8,13 @@ from dataclasses import dataclass
 import matplotlib.patches  # noqa: F401  (mpl.patches.Rectangle)
 import numpy as np
 
-from .._checks import _check_int
+from .._checks import _check_float, _check_int
 from ..maps import (  # one seed-or-rng rule, one finiteness check
     _finite,
     _rng,
 )
-from ._features import _as_spectrum, entropy, kaplan_yorke_dimension, spectrum_features
+from ._features import (_as_spectrum, _batch_mean, _batch_stderr, _largest, _mean_exponent,
+                        _variance, entropy, kaplan_yorke_dimension, spectrum_features)
 from ._qr import _check_units, _sort_desc, map_spectrum
 
 # ----------------------------------------------------------------------------
@@ -46,33 +47,32 @@ class SpectrumEnsemble:
         _as_spectrum(ex, "exponents")
         self.exponents = _sort_desc(ex)
 
+    # each member is defined once, in _features.py, shared with the engine's SpectrumResult
+
     @property
     def mean(self) -> np.ndarray:
         """Mean spectrum over the ensemble, ``(k,)`` (the paper's reported spectrum)."""
-        return self.exponents.mean(axis=0)
+        return _batch_mean(self.exponents)
 
     @property
     def stderr(self) -> np.ndarray:
         """Standard error of :attr:`mean`, ``(k,)``: ``std(ddof=1) / sqrt(B)`` (NaN if B = 1)."""
-        b = self.exponents.shape[0]
-        if b < 2:
-            return np.full(self.exponents.shape[1], np.nan)
-        return self.exponents.std(axis=0, ddof=1) / np.sqrt(b)
+        return _batch_stderr(self.exponents)
 
     @property
     def largest(self) -> float:
-        """Largest exponent of the mean spectrum."""
-        return float(self.mean[0])
+        """Largest exponent of the mean spectrum (its maximum)."""
+        return _largest(self.mean)
 
     @property
     def mean_exponent(self) -> float:
         """Average of the mean spectrum (volume contraction rate per dimension)."""
-        return float(self.mean.mean())
+        return _mean_exponent(self.mean)
 
     @property
     def variance(self) -> float:
         """Variance of the mean spectrum over its indices."""
-        return float(self.mean.var())
+        return _variance(self.mean)
 
     @property
     def kaplan_yorke(self) -> float:
@@ -97,8 +97,7 @@ class SpectrumEnsemble:
 
 def regime(lambda_max: float, *, tol: float = 0.02) -> str:
     """``"stable"`` (``λ_max < -tol``), ``"marginal"`` (``|λ_max| <= tol``) or ``"chaotic"``."""
-    if not np.isfinite(tol) or tol < 0:
-        raise ValueError(f"tol must be a finite number >= 0, got {tol!r}")
+    tol = _check_float(tol, "tol", nonneg=True)
     lam = float(lambda_max)
     if np.isnan(lam):
         raise ValueError("lambda_max must not be NaN (a spectrum of a diverged trajectory?)")
@@ -124,8 +123,7 @@ def rnn_spectrum(rnn, *, steps: int = 200, trajectories: int = 8, warmup: int = 
     steps = _check_int(steps, "steps", 1)
     warmup = _check_int(warmup, "warmup", 0)
     frame_warmup = _check_int(frame_warmup, "frame_warmup", 0)
-    if not np.isfinite(h0_std) or h0_std < 0:
-        raise ValueError(f"h0_std must be a finite number >= 0, got {h0_std!r}")
+    h0_std = _check_float(h0_std, "h0_std", nonneg=True)
     h0 = h0_std * g.standard_normal((b, rnn.dim))
     x = rnn.inputs(warmup + frame_warmup + steps, b, rng=g)
     out = map_spectrum(rnn.step, rnn.jacobian, h0, steps, inputs=x, warmup=warmup,

@@ -1,6 +1,13 @@
-"""What a Lyapunov spectrum tells: Kaplan-Yorke dimension, entropy, features (chapter 5)."""
+"""What a Lyapunov spectrum tells: Kaplan-Yorke dimension, entropy, features (chapter 5).
+
+The summaries of a batch of spectra (its mean, standard error, largest exponent, ...) are
+defined once, at the end of this file: chapter 5's :class:`~lyaplearn.lyapunov.SpectrumEnsemble`
+and the engine's :class:`~lyaplearn.recurrent.SpectrumResult` both read theirs from here.
+"""
 
 from __future__ import annotations
+
+import math
 
 import matplotlib.patches  # noqa: F401  (mpl.patches.Rectangle)
 import numpy as np
@@ -108,3 +115,41 @@ def spectrum_features(exponents) -> dict:
             "variance": lam.var(axis=-1),
         }
     return {key: (float(v) if np.ndim(v) == 0 else v) for key, v in out.items()}
+
+
+# ---------------------------------------------------------------------------
+# summaries of a batch of spectra (B, k): the one definition behind the members of
+# SpectrumEnsemble (chapter 5) and of the engine's SpectrumResult (chapter 6)
+# ---------------------------------------------------------------------------
+
+def _batch_mean(spectra: np.ndarray) -> np.ndarray:
+    """The batch-mean spectrum ``(k,)`` of spectra ``(B, k)``, entry by entry (unsorted)."""
+    return spectra.mean(axis=0)
+
+
+def _batch_stderr(spectra: np.ndarray) -> np.ndarray:
+    """``std(ddof=1) / sqrt(B)`` over the batch, ``(k,)``; NaN for a batch of one."""
+    b = spectra.shape[0]
+    if b < 2:
+        return np.full(spectra.shape[1], np.nan)
+    with np.errstate(invalid="ignore"):         # a column with -inf has no spread
+        return spectra.std(axis=0, ddof=1) / math.sqrt(b)
+
+
+def _largest(mean: np.ndarray) -> float:
+    """The largest entry of a mean spectrum, sorted or not.
+
+    >>> _largest(np.array([-1.0, 0.5, -2.0]))
+    0.5
+    """
+    return float(mean.max())
+
+
+def _mean_exponent(mean: np.ndarray) -> float:
+    """The average entry of a mean spectrum (volume contraction rate per dimension)."""
+    return float(mean.mean())
+
+
+def _variance(mean: np.ndarray) -> float:
+    """The variance of a mean spectrum over its indices."""
+    return float(mean.var())

@@ -267,8 +267,11 @@ def plot_product_svd_vs_qr(jacobians, *, times=None, show: int = 6, seed=0):
 
 
 @style.styled
-def plot_gradient_vs_lag(curves):
-    """Measured ``||dL/dh_{T-lag}||`` against lag with ``exp(lambda_max * lag)`` overlaid.
+def plot_gradient_vs_lyapunov_prediction(curves):
+    """Measured ``||dL/dh_{T-lag}||`` against lag with the prediction ``exp(lambda_max * lag)``.
+
+    Its old name ``plot_gradient_vs_lag`` is deprecated (one release):
+    :func:`lyaplearn.rnn.plot_gradient_vs_lag` draws curves against lag, with no prediction.
 
     Parameters
     ----------

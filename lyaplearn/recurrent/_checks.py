@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-import numpy as np
 import torch
 from torch import nn
 
@@ -123,15 +122,6 @@ def _arch(rnn: Any) -> str:
     return arch
 
 
-
-
-def _check_positive(value: Any, name: str) -> float:
-    """``value`` as a ``float`` if it is a finite real number > 0 (Python or numpy)."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer,
-                                                                     np.floating)) \
-            or not np.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a positive number, got {value!r}")
-    return float(value)
 
 
 def _check_k(k: Any, D: int) -> int:

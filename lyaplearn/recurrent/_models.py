@@ -6,12 +6,13 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ._checks import _check_choice, _check_int, _check_positive
+from .._checks import _check_float
+from ._checks import _check_choice, _check_int
 
 
 def init_uniform(rnn: nn.Module, p: float, *, seed: int = 0) -> nn.Module:
     """Set every parameter of ``rnn`` to U(-p, p) in place (the paper's init) and return it."""
-    p = _check_positive(p, "p")
+    p = _check_float(p, "p", positive=True)
     g = torch.Generator().manual_seed(int(seed))
     with torch.no_grad():
         for prm in rnn.parameters():

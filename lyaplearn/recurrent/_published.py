@@ -63,7 +63,7 @@ def published_code_spectrum(rnn: nn.Module, inputs: torch.Tensor, *, warmup: int
     intervals that all end in a QR does not depend on where the QRs fall: the code's
     intervals (one step, then ``T_ons`` each) and the engine's (``T_ons`` each, the last
     one closed) give the same sums. The result is the code's up to rounding:
-    ``tests/test_frame_convention.py`` transcribes the loop from this description and
+    ``tests/test_recurrent_published.py`` transcribes the loop from this description and
     agrees to 1e-12 for ``T_ons`` 1 and 3. The column signs, which the code flips to
     make ``r_ii`` positive, do not change ``|r_ii|``.
 

@@ -2,12 +2,13 @@
 
 :class:`SpectrumResult` has the members of :class:`lyaplearn.lyapunov.SpectrumEnsemble`,
 chapter 5's result, with the same meanings (the exponents here are a tensor, kept on the
-model's device until read), and the engine's record of how they were computed.
+model's device until read), and the engine's record of how they were computed. Both classes
+read their summaries (mean, standard error, largest, ...) from one set of functions in
+``lyapunov/_features.py``.
 """
 
 from __future__ import annotations
 
-import math
 import warnings
 from dataclasses import dataclass, field, replace
 
@@ -16,6 +17,7 @@ import torch
 
 from .._constants import LN2
 from ..lyapunov import entropy, kaplan_yorke_dimension, spectrum_features
+from ..lyapunov._features import _batch_mean, _batch_stderr, _largest, _mean_exponent, _variance
 from ._checks import _check_choice
 from ._deprecated import _FeaturesAccess, _renamed
 
@@ -79,34 +81,32 @@ class SpectrumResult:
         """The exponents as a float64 numpy array (B, k)."""
         return self.exponents.detach().to("cpu", torch.float64).numpy()
 
+    # each summary is defined once, in lyapunov/_features.py, shared with SpectrumEnsemble
+
     @property
     def mean(self) -> np.ndarray:
         """Batch mean of the spectra, shape (k,)."""
-        return self.numpy().mean(axis=0)
+        return _batch_mean(self.numpy())
 
     @property
     def stderr(self) -> np.ndarray:
         """Standard error of the batch mean, shape (k,) (NaN for one sequence)."""
-        lam = self.numpy()
-        if lam.shape[0] < 2:
-            return np.full(lam.shape[1], np.nan)
-        with np.errstate(invalid="ignore"):
-            return lam.std(axis=0, ddof=1) / math.sqrt(lam.shape[0])
+        return _batch_stderr(self.numpy())
 
     @property
     def largest(self) -> float:
-        """Largest exponent of the batch-mean spectrum."""
-        return float(self.mean.max())
+        """Largest exponent of the batch-mean spectrum (its maximum, sorted or not)."""
+        return _largest(self.mean)
 
     @property
     def mean_exponent(self) -> float:
         """Average of the batch-mean spectrum (volume contraction rate per dimension)."""
-        return float(self.mean.mean())
+        return _mean_exponent(self.mean)
 
     @property
     def variance(self) -> float:
         """Variance of the batch-mean spectrum over its indices."""
-        return float(self.mean.var())
+        return _variance(self.mean)
 
     @property
     def entropy(self) -> float:

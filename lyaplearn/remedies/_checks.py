@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from .._activations import supported
@@ -15,18 +13,6 @@ _ACTIVATIONS = supported("tanh", "linear")
 # ---------------------------------------------------------------------------
 # input checking
 # ---------------------------------------------------------------------------
-
-def _check_float(value, name: str, *, positive: bool = False, nonneg: bool = False) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a real number, got {value!r}") from None
-    if not math.isfinite(v) or (positive and v <= 0) or (nonneg and v < 0):
-        what = "a finite number > 0" if positive else ("a finite number >= 0" if nonneg
-                                                        else "a finite number")
-        raise ValueError(f"{name} must be {what}, got {value!r}")
-    return v
-
 
 def _check_activation(activation) -> str:
     if activation not in _ACTIVATIONS:

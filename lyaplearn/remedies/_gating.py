@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from .. import recurrent
-from ._checks import _check_float
+from .._checks import _check_float
 
 
 def gated_rnn(arch: str, input_size: int, hidden: int, p: float, *, gate_bias: float = 0.0,

@@ -11,8 +11,8 @@ import torch
 from torch import nn
 
 from .. import conditioning, lyapunov
-from .._checks import _check_int
-from ._checks import _biases, _check_float, _square_stack, _vector
+from .._checks import _check_float, _check_int
+from ._checks import _biases, _square_stack, _vector
 from ._residual import DepthProfile
 
 

@@ -7,7 +7,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from .. import recurrent, style
-from ._checks import _check_float
+from .._checks import _check_float
 from ._gating import slow_modes
 from ._residual import DepthProfile
 

@@ -10,8 +10,7 @@ import torch
 from torch import nn
 
 from .. import conditioning, recurrent
-from .._checks import _check_int
-from ._checks import _check_float
+from .._checks import _check_float, _check_int
 
 
 def skew_orthogonal(A: torch.Tensor) -> torch.Tensor:

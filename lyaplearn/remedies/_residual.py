@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import conditioning
-from .._checks import _check_int
-from ._checks import _biases, _check_activation, _check_float, _square_stack, _vector
+from .._checks import _check_float, _check_int
+from ._checks import _biases, _check_activation, _square_stack, _vector
 
 
 def residual_jacobians(weights, x, activation: str = "tanh", *, alpha: float = 1.0,

@@ -12,8 +12,7 @@ import torch
 from torch import nn
 
 from .. import recurrent
-from .._checks import _check_int
-from ._checks import _check_float
+from .._checks import _check_float, _check_int
 
 
 def rollout_divergence(true_map, model_map, x0, steps: int) -> np.ndarray:

@@ -12,6 +12,8 @@ explode.
 
 Contents
 
+* the activations the functions take (``activation=``, as everywhere in the
+  library): :data:`ACTIVATIONS`;
 * spectra and powers: :func:`spectral_radius`, :func:`power_norms`,
   :func:`gelfand_estimates`, :func:`init_recurrent`;
 * the vanilla RNN: :func:`hidden_trajectory`, :func:`hidden_jacobians`,
@@ -48,7 +50,7 @@ array([1.   , 0.5  , 0.25 , 0.125])
 from __future__ import annotations
 
 from ._bptt import (  # noqa: F401
-    NONLINEARITIES,
+    ACTIVATIONS,
     bptt_gradients,
     bptt_gradient_norms,
     hidden_jacobians,
@@ -79,14 +81,17 @@ from ._plots import (  # noqa: F401
     plot_gradient_vs_lag,
     plot_power_norms,
 )
-from .._deprecated import _deprecated_alias
+from .._deprecated import _deprecated_alias, _deprecated_constants
 
-# the old name, kept for one release (lyaplearn/_deprecated.py)
+# the old names, kept for one release (lyaplearn/_deprecated.py); the functions' old keyword
+# nonlinearity= (now activation=) is handled where they are defined
 gradient_norms_vs_lag = _deprecated_alias(bptt_gradient_norms, "gradient_norms_vs_lag",
                                           "lyaplearn.rnn")
+__getattr__ = _deprecated_constants("lyaplearn.rnn", {"NONLINEARITIES": ("ACTIVATIONS",
+                                                                         ACTIVATIONS)})
 
 __all__ = [
-    "NONLINEARITIES",
+    "ACTIVATIONS",
     "KINDS",
     "spectral_radius",
     "init_recurrent",

@@ -9,17 +9,21 @@ import numpy as np
 
 from .._activations import activate, activation_derivative, supported
 from .._checks import _check_int
+from .._deprecated import _renamed_keyword
 from ._matrices import _square
 
-#: Nonlinearities understood by the RNN functions.
-NONLINEARITIES = supported("tanh", "relu", "linear")
+#: Activations understood by the RNN functions.
+ACTIVATIONS = supported("tanh", "relu", "linear")
+
+# nonlinearity= is the old name of activation= (lyaplearn/_deprecated.py)
+_renamed_activation = _renamed_keyword("nonlinearity", "activation", "lyaplearn.rnn")
 
 
-def _nonlinearity(nonlinearity: str) -> str:
-    if nonlinearity not in NONLINEARITIES:
+def _activation(activation: str) -> str:
+    if activation not in ACTIVATIONS:
         raise ValueError(
-            f"nonlinearity must be one of {NONLINEARITIES}, got {nonlinearity!r}")
-    return nonlinearity
+            f"activation must be one of {ACTIVATIONS}, got {activation!r}")
+    return activation
 
 
 def _rnn_arrays(W, U, b, xs, h0):
@@ -46,31 +50,32 @@ def _rnn_arrays(W, U, b, xs, h0):
     return W, U, b, xs, h0
 
 
-def _phi(a: np.ndarray, nonlinearity: str) -> np.ndarray:
-    return activate(a, nonlinearity)
+def _phi(a: np.ndarray, activation: str) -> np.ndarray:
+    return activate(a, activation)
 
 
-def _dphi(a: np.ndarray, nonlinearity: str) -> np.ndarray:
+def _dphi(a: np.ndarray, activation: str) -> np.ndarray:
     # the derivative of relu at exactly 0 is taken as 0, as torch does
-    return activation_derivative(a, nonlinearity)
+    return activation_derivative(a, activation)
 
 
 # ---------------------------------------------------------------------------
 # the vanilla RNN and its Jacobians
 # ---------------------------------------------------------------------------
 
-def _forward(W, U, b, xs, h0, nonlinearity):
+def _forward(W, U, b, xs, h0, activation):
     T = xs.shape[0]
     hs = np.empty((T + 1, W.shape[0]))
     pre = np.empty((T, W.shape[0]))
     hs[0] = h0
     for t in range(T):
         pre[t] = W @ hs[t] + U @ xs[t] + b
-        hs[t + 1] = _phi(pre[t], nonlinearity)
+        hs[t + 1] = _phi(pre[t], activation)
     return hs, pre
 
 
-def hidden_trajectory(W, U, b, xs, h0, nonlinearity: str = "tanh") -> np.ndarray:
+@_renamed_activation
+def hidden_trajectory(W, U, b, xs, h0, activation: str = "tanh") -> np.ndarray:
     """Run ``h_t = phi(W h_{t-1} + U x_t + b)`` over the rows of ``xs``.
 
     Parameters
@@ -85,20 +90,22 @@ def hidden_trajectory(W, U, b, xs, h0, nonlinearity: str = "tanh") -> np.ndarray
         Inputs ``x_1, ..., x_T`` as rows, shape ``(T, n_in)``.
     h0
         Initial state, shape ``(n,)``.
-    nonlinearity
-        ``"tanh"``, ``"relu"`` or ``"linear"``.
+    activation
+        ``"tanh"``, ``"relu"`` or ``"linear"`` (:data:`ACTIVATIONS`); ``nonlinearity=`` is
+        its deprecated name.
 
     Returns
     -------
     numpy.ndarray
         States ``h_0, h_1, ..., h_T`` as rows, shape ``(T + 1, n)``.
     """
-    _nonlinearity(nonlinearity)
+    _activation(activation)
     W, U, b, xs, h0 = _rnn_arrays(W, U, b, xs, h0)
-    return _forward(W, U, b, xs, h0, nonlinearity)[0]
+    return _forward(W, U, b, xs, h0, activation)[0]
 
 
-def hidden_jacobians(W, U, b, xs, h0, nonlinearity: str = "tanh") -> list[np.ndarray]:
+@_renamed_activation
+def hidden_jacobians(W, U, b, xs, h0, activation: str = "tanh") -> list[np.ndarray]:
     """Step Jacobians ``J_t = dh_t/dh_{t-1} = diag(phi'(a_t)) W`` along a trajectory.
 
     Arguments as in :func:`hidden_trajectory`; ``a_t = W h_{t-1} + U x_t + b``.
@@ -108,10 +115,10 @@ def hidden_jacobians(W, U, b, xs, h0, nonlinearity: str = "tanh") -> list[np.nda
     list of numpy.ndarray
         ``[J_1, ..., J_T]``, one ``(n, n)`` matrix per row of ``xs``.
     """
-    _nonlinearity(nonlinearity)
+    _activation(activation)
     W, U, b, xs, h0 = _rnn_arrays(W, U, b, xs, h0)
-    _, pre = _forward(W, U, b, xs, h0, nonlinearity)
-    return [_dphi(a, nonlinearity)[:, None] * W for a in pre]
+    _, pre = _forward(W, U, b, xs, h0, activation)
+    return [_dphi(a, activation)[:, None] * W for a in pre]
 
 
 def _jacobian_list(jacobians) -> list[np.ndarray]:
@@ -194,21 +201,23 @@ def jacobian_product_norms(jacobians: Sequence[np.ndarray]) -> np.ndarray:
     return out
 
 
-def lag_profile(W, T: int, *, nonlinearity: str = "tanh", n_in: int = 4,
+@_renamed_activation
+def lag_profile(W, T: int, *, activation: str = "tanh", n_in: int = 4,
                 input_scale: float = 1.0, seed: int = 0) -> np.ndarray:
     """Gradient amplification against lag for an RNN driven by random inputs.
 
     Builds ``U`` (Gaussian, scaled by ``input_scale / sqrt(n_in)``), ``b = 0``,
     ``h0 = 0`` and ``T`` Gaussian inputs from ``seed``, and returns
     :func:`jacobian_product_norms` of the resulting Jacobians (length ``T + 1``).
+    ``activation`` is one of :data:`ACTIVATIONS` (``nonlinearity=`` is its deprecated name).
     """
     W = _square(W)
     T = _check_int(T, "T", 1)
     n_in = _check_int(n_in, "n_in", 1)
-    _nonlinearity(nonlinearity)
+    _activation(activation)
     rng = np.random.default_rng(seed)
     n = W.shape[0]
     U = rng.standard_normal((n, n_in)) * (input_scale / math.sqrt(n_in))
     xs = rng.standard_normal((T, n_in))
-    Js = hidden_jacobians(W, U, np.zeros(n), xs, np.zeros(n), nonlinearity)
+    Js = hidden_jacobians(W, U, np.zeros(n), xs, np.zeros(n), activation)
     return jacobian_product_norms(Js)

@@ -9,7 +9,7 @@ from typing import Iterable, Sequence
 import numpy as np
 import torch
 
-from .._checks import _check_int
+from .._checks import _check_float, _check_int
 from ._matrices import init_recurrent
 
 # ---------------------------------------------------------------------------
@@ -50,8 +50,7 @@ def clip_gradient_norm(grads: Sequence[torch.Tensor], max_norm: float | None):
         New tensors and the norm ``||g||`` before clipping.
     """
     grads = list(grads)
-    if max_norm is not None and (not np.isfinite(max_norm) or max_norm <= 0):
-        raise ValueError(f"max_norm must be a finite number > 0 or None, got {max_norm!r}")
+    max_norm = _check_float(max_norm, "max_norm", positive=True, none_ok=True)
     norm = float(torch.sqrt(sum((g.detach() ** 2).sum() for g in grads)))
     scale = 1.0
     if max_norm is not None and norm > max_norm:
@@ -71,8 +70,7 @@ def clipped_sgd_step(params: Iterable[torch.nn.Parameter], lr: float,
         ``||g||`` before clipping and the length of the step taken,
         ``lr * min(||g||, max_norm)``.
     """
-    if not np.isfinite(lr) or lr <= 0:
-        raise ValueError(f"lr must be a finite number > 0, got {lr!r}")
+    lr = _check_float(lr, "lr", positive=True)
     params = [p for p in params if p.grad is not None]
     clipped, norm = clip_gradient_norm([p.grad for p in params], max_norm)
     with torch.no_grad():
@@ -138,10 +136,8 @@ def train_recall(*, max_norm: float | None = None, hidden: int = 32, length: int
     length = _check_int(length, "length", 1)
     steps = _check_int(steps, "steps", 1)
     batch = _check_int(batch, "batch", 1)
-    if not np.isfinite(lr) or lr <= 0:
-        raise ValueError(f"lr must be a finite number > 0, got {lr!r}")
-    if max_norm is not None and (not np.isfinite(max_norm) or max_norm <= 0):
-        raise ValueError(f"max_norm must be a finite number > 0 or None, got {max_norm!r}")
+    lr = _check_float(lr, "lr", positive=True)
+    max_norm = _check_float(max_norm, "max_norm", positive=True, none_ok=True)
     rng = np.random.default_rng(seed)
     W = init_recurrent(hidden, rho, "gaussian", rng)
     dt = torch.float64
@@ -261,8 +257,7 @@ def clipping_ensemble(seeds: Iterable[int] = range(8), *, max_norm: float = 1.0,
         raise ValueError("seeds must name at least one seed")
     if "seed" in train_kw:
         raise ValueError("clipping_ensemble takes seeds=[...], not seed")
-    if max_norm is None or not np.isfinite(max_norm) or max_norm <= 0:
-        raise ValueError(f"max_norm must be a finite number > 0, got {max_norm!r}")
+    max_norm = _check_float(max_norm, "max_norm", positive=True)
     free = [train_recall(max_norm=None, seed=s, **train_kw) for s in seeds]
     clipped = [train_recall(max_norm=max_norm, seed=s, **train_kw) for s in seeds]
     steps = int(train_kw.get("steps", 400))

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from .._checks import _check_int
+from .._checks import _check_float, _check_int
 
 #: Kinds of recurrent matrix made by :func:`init_recurrent`.
 KINDS = ("normal", "nonnormal", "gaussian")
@@ -122,12 +122,10 @@ def init_recurrent(n: int, rho: float, kind: str = "normal",
         The matrix, shape ``(n, n)``.
     """
     n = _check_int(n, "n", 1)
-    if not np.isfinite(rho) or rho < 0:
-        raise ValueError(f"rho must be a finite number >= 0, got {rho!r}")
+    rho = _check_float(rho, "rho", nonneg=True)
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
-    if not np.isfinite(coupling) or coupling < 0:
-        raise ValueError(f"coupling must be a finite number >= 0, got {coupling!r}")
+    coupling = _check_float(coupling, "coupling", nonneg=True)
     rng = np.random.default_rng(rng)
     rho = float(rho)
     if kind == "gaussian":

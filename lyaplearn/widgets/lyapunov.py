@@ -16,6 +16,7 @@ import ipywidgets as W
 import numpy as np
 
 from .. import lyapunov, maps, style
+from .._checks import _check_float
 from . import FigureExplorer, sweep_animation
 
 __all__ = ["draw", "explorer", "animation"]
@@ -31,10 +32,8 @@ def draw(fig, gain: float = 1.8, input_std: float = 0.77, *, n: int = 32, steps:
         ``lambda_max``, ``regime``, ``spectrum`` (mean, nats per step),
         ``stderr`` and ``mean_exponent``.
     """
-    if not np.isfinite(gain) or gain < 0:
-        raise ValueError(f"gain must be a finite number >= 0, got {gain!r}")
-    if not np.isfinite(input_std) or input_std < 0:
-        raise ValueError(f"input_std must be a finite number >= 0, got {input_std!r}")
+    gain = _check_float(gain, "gain", nonneg=True)
+    input_std = _check_float(input_std, "input_std", nonneg=True)
     rng = np.random.default_rng(seed)
     Wrec = maps.random_orthogonal(n, rng=rng)
     rnn = maps.TanhRNN(Wrec, gain=gain, input_std=input_std)

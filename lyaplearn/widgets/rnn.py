@@ -2,7 +2,7 @@
 
 Controls: the spectral radius :math:`\\rho`, the kind of recurrent matrix
 (normal, non-normal, Gaussian; see :func:`lyaplearn.rnn.init_recurrent`) and
-the nonlinearity. Left panel: :math:`\\lVert W^t\\rVert_2` against
+the activation. Left panel: :math:`\\lVert W^t\\rVert_2` against
 :math:`\\rho^t`. Right panel: the largest factor by which a gradient can grow
 when it is sent :math:`k` steps back through an RNN with that :math:`W`,
 driven by random inputs (:func:`lyaplearn.rnn.lag_profile`).
@@ -19,6 +19,7 @@ from matplotlib.ticker import NullLocator
 
 from .. import rnn
 from .. import style
+from .._deprecated import _renamed_keyword
 from . import FigureExplorer, sweep_animation
 
 __all__ = ["draw", "explorer", "animation"]
@@ -26,15 +27,19 @@ __all__ = ["draw", "explorer", "animation"]
 HIDDEN = 32
 STEPS = 60
 
+# nonlinearity= is the old name of activation=, as in lyaplearn.rnn (lyaplearn/_deprecated.py)
+_renamed_activation = _renamed_keyword("nonlinearity", "activation", "lyaplearn.widgets.rnn")
 
-def draw(fig: Figure, rho: float = 0.9, kind: str = "nonnormal", nonlinearity: str = "tanh",
+
+@_renamed_activation
+def draw(fig: Figure, rho: float = 0.9, kind: str = "nonnormal", activation: str = "tanh",
          steps: int = STEPS, hidden: int = HIDDEN, seed: int = 0) -> dict[str, Any]:
     """Draw ``||W^t||`` and the gradient-through-time curve into ``fig``.
 
     Returns
     -------
     dict
-        ``rho``, ``kind``, ``nonlinearity``, ``spectral_radius`` (of the matrix
+        ``rho``, ``kind``, ``activation``, ``spectral_radius`` (of the matrix
         drawn), ``power_norms`` (``||W^t||_2``, ``t = 0..steps``),
         ``rho_powers`` (``rho^t``) and ``gradient`` (the worst-case gradient
         growth ``||dh_T/dh_{T-k}||_2``, ``k = 0..steps``).
@@ -43,7 +48,7 @@ def draw(fig: Figure, rho: float = 0.9, kind: str = "nonnormal", nonlinearity: s
     pn = rnn.power_norms(Wm, steps)
     t = np.arange(steps + 1)
     rho_powers = float(rho) ** t
-    grad = rnn.lag_profile(Wm, steps, nonlinearity=nonlinearity, seed=seed)
+    grad = rnn.lag_profile(Wm, steps, activation=activation, seed=seed)
     ax1, ax2 = fig.subplots(1, 2)
     ax1.semilogy(t, pn, color=style.PALETTE[0], label=r"$\|W^t\|_2$")
     ax1.semilogy(t, rho_powers, "--", color=style.PALETTE[1], label=r"$\rho^t$")
@@ -54,7 +59,7 @@ def draw(fig: Figure, rho: float = 0.9, kind: str = "nonnormal", nonlinearity: s
     ax1.legend(loc="best")
     tiny = np.finfo(float).tiny
     ax2.semilogy(t, np.maximum(grad, tiny), color=style.PALETTE[2],
-                 label=f"{nonlinearity} RNN, random inputs")
+                 label=f"{activation} RNN, random inputs")
     ax2.semilogy(t, pn, ":", color=style.PALETTE[0], lw=1.2, label=r"linear RNN: $\|W^k\|_2$")
     ax2.axhline(1.0, color="0.5", ls=":", lw=1.0)
     ax2.set_xlabel("time lag k (steps back from the loss)")
@@ -66,31 +71,33 @@ def draw(fig: Figure, rho: float = 0.9, kind: str = "nonnormal", nonlinearity: s
         ax.set_ylim(max(lo, 1e-12), min(hi, 1e12))
         # minor ticks on log axes spanning many decades triple the rendering time
         ax.yaxis.set_minor_locator(NullLocator())
-    return {"rho": float(rho), "kind": kind, "nonlinearity": nonlinearity,
+    return {"rho": float(rho), "kind": kind, "activation": activation,
             "spectral_radius": rnn.spectral_radius(Wm), "power_norms": pn,
             "rho_powers": rho_powers, "gradient": grad}
 
 
+@_renamed_activation
 def explorer(rho: float = 0.9, kind: str = "nonnormal",
-             nonlinearity: str = "tanh") -> FigureExplorer:
-    """A slider for the spectral radius and menus for the kind of matrix and nonlinearity."""
+             activation: str = "tanh") -> FigureExplorer:
+    """A slider for the spectral radius and menus for the kind of matrix and activation."""
     controls = {
         "rho": W.FloatSlider(value=rho, min=0.5, max=1.5, step=0.02, description="rho",
                              continuous_update=False),
         "kind": W.Dropdown(options=list(rnn.KINDS), value=kind, description="W"),
-        "nonlinearity": W.Dropdown(options=list(rnn.NONLINEARITIES), value=nonlinearity,
-                                   description="phi"),
+        "activation": W.Dropdown(options=list(rnn.ACTIVATIONS), value=activation,
+                                 description="phi"),
     }
     return FigureExplorer(draw, controls, figsize=(10.0, 4.0))
 
 
+@_renamed_activation
 def animation(rhos: Sequence[float] | None = None, kind: str = "nonnormal",
-              nonlinearity: str = "tanh") -> str:
+              activation: str = "tanh") -> str:
     """Static fallback: the explorer's figure swept over the spectral radius (HTML string)."""
     if rhos is None:
         rhos = [0.6, 0.8, 0.9, 0.95, 1.0, 1.1, 1.2]
     rhos = [float(r) for r in rhos]
     if not 1 <= len(rhos) <= 15:
         raise ValueError(f"rhos must hold between 1 and 15 values, got {len(rhos)}")
-    return sweep_animation(draw, "rho", rhos, fixed={"kind": kind, "nonlinearity": nonlinearity},
+    return sweep_animation(draw, "rho", rhos, fixed={"kind": kind, "activation": activation},
                            figsize=(10.0, 4.0))

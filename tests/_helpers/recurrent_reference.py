@@ -1,6 +1,6 @@
 """The float64 reference for the engine's tests: autograd Jacobians of a module's own step.
 
-Shared by tests/test_recurrent.py, tests/test_qr.py and tests/test_cuda.py. Every Jacobian is
+Shared by the engine's tests (tests/test_recurrent_*.py) and tests/test_cuda.py. Every Jacobian is
 ``torch.autograd.functional.jacobian`` of the *module's own* forward pass (one step, whole state),
 and :func:`reference_spectrum` is a plain QR loop in numpy over those Jacobians: nothing here
 calls lyaplearn, so the engine is checked against an independent computation.
