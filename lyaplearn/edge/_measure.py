@@ -152,7 +152,8 @@ def annealed_spectrum(g, sigma=0.0, n: int = 64, *, steps: int = 300, seed: int 
     largest exponent tends to :func:`~lyaplearn.meanfield.rnn_lambda_max` as ``n`` grows;
     its whole spectrum is what
     mean-field theory predicts when the network's memory of its own weights is
-    ignored. Computed with :func:`lyaplearn.lyapunov.spectrum_from_jacobians`.
+    ignored. Computed with :func:`lyaplearn.lyapunov.spectrum_from_jacobians`;
+    ``seed`` fixes the matrices and the starting frame, so a seed gives one spectrum.
     """
     g = _check_nonneg(g, "g")
     n = _check_int(n, "n", 1)
@@ -162,7 +163,7 @@ def annealed_spectrum(g, sigma=0.0, n: int = 64, *, steps: int = 300, seed: int 
     Js = rng.standard_normal((steps, n, n)) * (g / math.sqrt(n))
     a = math.sqrt(delta) * rng.standard_normal((steps, n))
     Js *= _dtanh(a)[:, :, None]
-    return lyapunov.spectrum_from_jacobians(Js)
+    return lyapunov.spectrum_from_jacobians(Js, rng=rng)   # the starting frame too
 
 
 def _set_gate_bias(rnn, arch: str, gate_bias: float) -> None:
