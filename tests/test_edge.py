@@ -145,25 +145,60 @@ def test_committed_results_follow_theory():
 
 
 
-def test_initial_lambda_max_rebuilds_chapter_7s_networks():
-    """The networks are rebuilt exactly as training started them: in the hidden-only
-    convention the exponent is the one chapter 7's training loop recorded before its first
-    step (computed then with every exponent, here with k = 1: a few thousandths apart)."""
+def _some_runs(res: dict, keys) -> dict:
+    return dict(res, runs={k: res["runs"][k] for k in keys})
+
+
+def test_initial_spectra_are_the_spectra_chapter_7_recorded():
+    """Rebuilt at initialisation, each network gives the epoch-0 spectrum its training loop
+    recorded, all 64 exponents: the file keeps five significant digits, so every exponent
+    agrees to a relative 5e-5 (1e-4 allowed). A wrong rebuild does not: the learned motion
+    runs read only the first 20 features, and given all of them they are far off."""
     from lyaplearn import experiments
 
     torch.set_num_threads(1)
-    res = experiments.load_results()
+    learned = experiments.load_results(size="learned")
+    paper = experiments.load_results()
+    cases = [(learned, "regression", [f"regression/{i}" for i in (0, 13, 27, 39)]),
+             (learned, "char", ["char/0", "char/31"]),          # through the embedding
+             (learned, "convergence", ["convergence/5"]),      # p = 0.5
+             (paper, "regression", ["regression/0"])]          # the paper's recipe
+    for res, family, keys in cases:
+        sub = _some_runs(res, keys)
+        rebuilt = edge.initial_spectra(sub, family)    # the data the file names
+        recorded = np.array([res["runs"][k]["records"][0]["spectrum"] for k in keys])
+        assert rebuilt.shape == recorded.shape == (len(keys), 64)
+        np.testing.assert_allclose(rebuilt, recorded, rtol=1e-4, atol=0, err_msg=family)
+    keys = ["regression/0"]
+    wrong = edge.initial_spectra(_some_runs(learned, keys), "regression",
+                                 experiments.default_data()["regression"])
+    recorded = learned["runs"]["regression/0"]["records"][0]["spectrum"]
+    assert np.abs(wrong[0] / recorded - 1).max() > 0.05     # 0.11 measured: 2000 times the rounding
+
+
+def test_initial_lambda_max_rebuilds_chapter_7s_networks():
+    """In the hidden-only convention the top exponent is the one chapter 7's training loop
+    recorded before its first step (computed then with every exponent, here with k = 1 from
+    another starting frame: within 0.012 over the 40 learned motion runs, 0.03 allowed)."""
+    from lyaplearn import experiments
+
+    torch.set_num_threads(1)
+    res = experiments.load_results(size="learned")
     keys = [f"regression/{i}" for i in range(3)]
-    sub = {"runs": {k: res["runs"][k] for k in keys}}
+    sub = _some_runs(res, keys)
     hidden = edge.initial_lambda_max(sub, state="hidden")
     recorded = [res["runs"][k]["records"][0]["features"]["max"] for k in keys]
     np.testing.assert_allclose(hidden["lambda_max"], recorded, atol=0.03)
     assert list(hidden["p"]) == [res["runs"][k]["config"]["p"] for k in keys]
-    full = edge.initial_lambda_max(sub, data=None)
+    full = edge.initial_lambda_max(sub)
     # the (h, c) map keeps the forget gate's path, which the hidden-only matrix drops
     assert np.all(full["lambda_max"] > hidden["lambda_max"])
     with pytest.raises(ValueError, match="state must be 'full' or 'hidden'"):
         edge.initial_lambda_max(sub, state="cell")
+    with pytest.raises(ValueError, match="k must be a positive integer"):
+        edge.initial_spectra(sub, k=0)
+    with pytest.raises(ValueError, match="data must be given"):
+        edge.initial_spectra(dict(sub, data={"regression": "elsewhere"}))
 
 
 def test_run_starts_and_marks_are_told_apart():

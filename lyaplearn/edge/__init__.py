@@ -10,7 +10,8 @@ Measurements
     :func:`gated_lambda_max` (chapter 6's engine on ``nn.RNN``, ``GRU`` and ``LSTM``),
     :func:`zero_crossing`.
 Chapter 7's runs at their start
-    :func:`initial_lambda_max` (chapter 7's own networks at initialisation).
+    :func:`initial_spectra` and :func:`initial_lambda_max` (chapter 7's own networks at
+    initialisation).
 Larger networks
     :func:`run_sizes` writes ``lyaplearn/results/ch09_full.json`` (``python -m
     lyaplearn.edge``; ``--quick`` for a check of a few seconds), read back by
@@ -47,7 +48,7 @@ from ._plots import (  # noqa: F401
     plot_run_starts,
     plot_spectrum_collapse,
 )
-from ._run_starts import initial_lambda_max  # noqa: F401
+from ._run_starts import initial_lambda_max, initial_spectra  # noqa: F401
 from ._sizes import RESULTS, SIZES, load_results, main, run_sizes  # noqa: F401
 
 __all__ = [
@@ -59,6 +60,7 @@ __all__ = [
     "gated_lambda_max",
     "zero_crossing",
     "initial_lambda_max",
+    "initial_spectra",
     "run_sizes",
     "load_results",
     "plot_phase_diagram",

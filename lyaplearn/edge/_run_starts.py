@@ -1,47 +1,91 @@
 """Where chapter 7's training runs started: their networks rebuilt at initialisation.
 
-Import :func:`initial_lambda_max` from :mod:`lyaplearn.edge`.
+A run of :mod:`lyaplearn.experiments` is a function of its configuration and its data, so
+its network before the first optimiser step can be rebuilt from the results file alone
+(:func:`lyaplearn.training.make_model`: the same ``p``, seed, inputs and, for the "learned"
+recipe, the residual head that starts at zero). :func:`initial_spectra` rebuilds them and
+computes their spectra on each run's own probe; with the run's own settings that is the
+epoch-0 spectrum the training loop recorded, which checks the rebuilding against the file.
+:func:`initial_lambda_max` asks what the recorded spectra cannot answer: the largest
+exponent of the LSTM's full ``(h, c)`` map at initialisation. Import both from
+:mod:`lyaplearn.edge`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+
+def _run_data(results: dict, task: str):
+    """The splits a results file's runs of ``task`` were trained on, read as they read them."""
+    from ..experiments import (DATA_NAMES, LEARNED_DATA_NAMES, STANDIN_DATA_NAMES,
+                               default_data, standin_data)
+
+    recipe = results.get("settings", {}).get("recipe", "paper")
+    name = results.get("data", {}).get(task)
+    if name is None:   # a file from before the data were recorded: the paper's data
+        name = (LEARNED_DATA_NAMES if recipe == "learned" else DATA_NAMES)[task]
+    if name == STANDIN_DATA_NAMES[task]:
+        return standin_data()[task]
+    for names, rec in ((LEARNED_DATA_NAMES, "learned"), (DATA_NAMES, "paper")):
+        if name == names[task]:
+            return default_data(recipe=rec)[task]
+    raise ValueError(f"data must be given for runs trained on {name!r} (the default data are "
+                     f"the paper's, the learned recipe's and the stand-ins)")
+
+
+def initial_spectra(results: dict, family: str = "regression", data=None, *,
+                    state: str | None = None, k: int | None = None) -> np.ndarray:
+    """Spectrum of each run of ``family`` at initialisation, on the run's own probe.
+
+    Each network is rebuilt from the run's configuration as :func:`lyaplearn.training.train_run`
+    built it, and its spectrum computed as the training loop recorded it before the first
+    step (:func:`lyaplearn.training.record_spectrum` on :func:`~lyaplearn.training.probe_inputs`
+    of the test split): the mean over the probe's sequences, descending, nats per step.
+    ``state`` (``"hidden"`` or ``"full"``) and ``k`` default to the run's own; ``data`` to
+    the splits the results file names (the paper's, the learned recipe's or the stand-ins,
+    read as that recipe reads them).
+
+    Returns ``(runs, k)``; with the defaults, row ``i`` is the epoch-0 ``spectrum`` of the
+    ``i``-th run of the family in the file (to the file's rounding and the arithmetic's).
+    """
+    from dataclasses import replace
+
+    from ..readout import _family
+    from ..training import RunConfig, make_model, probe_inputs, record_spectrum
+
+    if state not in (None, "full", "hidden"):
+        raise ValueError(f"state must be 'full' or 'hidden', got {state!r}")
+    if k is not None and (isinstance(k, bool) or not isinstance(k, int) or k < 1):
+        raise ValueError(f"k must be a positive integer or None, got {k!r}")
+    runs = _family(results, family)
+    if data is None:
+        data = _run_data(results, runs[0]["config"]["task"])
+    out = []
+    for r in runs:
+        cfg = RunConfig(**r["config"])
+        cfg = replace(cfg, k=cfg.k if k is None else k, state=state or cfg.state)
+        model = make_model(cfg, data)
+        spec, _, _ = record_spectrum(model, probe_inputs(model, data.test, cfg), cfg)
+        out.append(spec)
+    return np.array(out)
+
+
 def initial_lambda_max(results: dict, family: str = "regression", data=None, *,
                        state: str = "full") -> dict:
     """``lambda_max`` of each of chapter 7's networks at initialisation, on its own probe.
 
-    For every run of ``family`` in a results file of :mod:`lyaplearn.experiments`,
-    the network is rebuilt from the run's configuration exactly as training
-    started it (:func:`lyaplearn.training.make_model`: the same ``p`` and seed,
-    no biases) and its largest exponent is computed on the run's own spectrum
-    probe of test data (:func:`lyaplearn.training.probe_inputs`, the same warm-up),
-    in the ``state`` convention (``"full"``: the LSTM's ``(h, c)`` map, the
-    stability exponent; ``"hidden"``: the paper's reduction, which the results
-    file already records). ``data`` are the task's splits (default: the paper's,
-    :func:`lyaplearn.experiments.default_data`).
+    :func:`initial_spectra` with ``k = 1`` in the ``state`` convention (``"full"``: the
+    LSTM's ``(h, c)`` map, the stability exponent; ``"hidden"``: the paper's reduction,
+    which the results file already records).
 
     Returns ``{"p", "lambda_max", "loss"}``: arrays over the runs, with the best
     validation loss of each run.
     """
-    from dataclasses import replace
-
     from ..readout import _family, final_losses
-    from ..training import RunConfig, make_model, probe_inputs, record_spectrum
 
     if state not in ("full", "hidden"):
         raise ValueError(f"state must be 'full' or 'hidden', got {state!r}")
-    runs = _family(results, family)
-    if data is None:
-        from ..experiments import default_data
-        data = default_data()[runs[0]["config"]["task"]]
-    ps, lam = [], []
-    for r in runs:
-        cfg = replace(RunConfig(**r["config"]), k=1)
-        model = make_model(cfg, data)
-        _, feats, _ = record_spectrum(model, probe_inputs(model, data.test, cfg), cfg,
-                                      state=state)
-        ps.append(cfg.p)
-        lam.append(feats["max"])
-    return {"p": np.array(ps), "lambda_max": np.array(lam),
-            "loss": final_losses(results, family)}
+    lam = initial_spectra(results, family, data, state=state, k=1)[:, 0]
+    ps = np.array([r["config"]["p"] for r in _family(results, family)])
+    return {"p": ps, "lambda_max": lam, "loss": final_losses(results, family)}
