@@ -642,7 +642,7 @@ ENTRIES: dict[str, list] = {
            "tests/test_edge.py::test_annealed_model_top_exponent_is_mean_field"),
           "g = 2.5, N = 128, the upper 64 exponents; the top exponent at N = 96 in the test"),
         C(r"The rebuilding is checked against the results file",
-          ("cell: assert rebuilt.shape == (10, 64) and rebuild_err < 1e-4",
+          ("cell: assert rebuild_err < 1e-4",
            "tests/test_edge.py::test_initial_spectra_are_the_spectra_chapter_7_recorded"),
           "the ten marked motion runs, all 64 exponents (the glued value is the largest "
           "relative difference); in the test, motion and text runs of the learned recipe and a "

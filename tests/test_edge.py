@@ -145,10 +145,6 @@ def test_committed_results_follow_theory():
 
 
 
-def _some_runs(res: dict, keys) -> dict:
-    return dict(res, runs={k: res["runs"][k] for k in keys})
-
-
 def test_initial_spectra_are_the_spectra_chapter_7_recorded():
     """Rebuilt at initialisation, each network gives the epoch-0 spectrum its training loop
     recorded, all 64 exponents: the file keeps five significant digits, so every exponent
@@ -159,21 +155,22 @@ def test_initial_spectra_are_the_spectra_chapter_7_recorded():
     torch.set_num_threads(1)
     learned = experiments.load_results(size="learned")
     paper = experiments.load_results()
-    cases = [(learned, "regression", [f"regression/{i}" for i in (0, 13, 27, 39)]),
-             (learned, "char", ["char/0", "char/31"]),          # through the embedding
-             (learned, "convergence", ["convergence/5"]),      # p = 0.5
-             (paper, "regression", ["regression/0"])]          # the paper's recipe
-    for res, family, keys in cases:
-        sub = _some_runs(res, keys)
-        rebuilt = edge.initial_spectra(sub, family)    # the data the file names
-        recorded = np.array([res["runs"][k]["records"][0]["spectrum"] for k in keys])
-        assert rebuilt.shape == recorded.shape == (len(keys), 64)
+    cases = [(learned, "regression", [0, 13, 27, 39]),
+             (learned, "char", [0, 31]),              # through the embedding
+             (learned, "convergence", [5]),           # p = 0.5
+             (paper, "regression", [0])]              # the paper's recipe, all inputs
+    for res, family, runs in cases:
+        rebuilt = edge.initial_spectra(res, family, runs=runs)   # the data the file names
+        keys = [k for k in res["runs"] if k.split("/")[0] == family]
+        recorded = np.array([res["runs"][keys[i]]["records"][0]["spectrum"] for i in runs])
+        assert rebuilt.shape == recorded.shape == (len(runs), 64)
         np.testing.assert_allclose(rebuilt, recorded, rtol=1e-4, atol=0, err_msg=family)
-    keys = ["regression/0"]
-    wrong = edge.initial_spectra(_some_runs(learned, keys), "regression",
-                                 experiments.default_data()["regression"])
-    recorded = learned["runs"]["regression/0"]["records"][0]["spectrum"]
-    assert np.abs(wrong[0] / recorded - 1).max() > 0.05     # 0.11 measured: 2000 times the rounding
+        assert edge.rebuild_error(res, family, runs=runs) < 1e-4
+    wrong = edge.rebuild_error(learned, "regression", experiments.default_data()["regression"],
+                               runs=[0])
+    assert wrong > 0.05     # 0.11 measured: 2000 times the rounding
+    with pytest.raises(ValueError, match="runs must be indices into the 40 runs"):
+        edge.initial_spectra(learned, "regression", runs=[40])
 
 
 def test_initial_lambda_max_rebuilds_chapter_7s_networks():
@@ -185,7 +182,7 @@ def test_initial_lambda_max_rebuilds_chapter_7s_networks():
     torch.set_num_threads(1)
     res = experiments.load_results(size="learned")
     keys = [f"regression/{i}" for i in range(3)]
-    sub = _some_runs(res, keys)
+    sub = dict(res, runs={k: res["runs"][k] for k in keys})
     hidden = edge.initial_lambda_max(sub, state="hidden")
     recorded = [res["runs"][k]["records"][0]["features"]["max"] for k in keys]
     np.testing.assert_allclose(hidden["lambda_max"], recorded, atol=0.03)

@@ -10,8 +10,8 @@ Measurements
     :func:`gated_lambda_max` (chapter 6's engine on ``nn.RNN``, ``GRU`` and ``LSTM``),
     :func:`zero_crossing`.
 Chapter 7's runs at their start
-    :func:`initial_spectra` and :func:`initial_lambda_max` (chapter 7's own networks at
-    initialisation).
+    :func:`initial_spectra`, :func:`rebuild_error` and :func:`initial_lambda_max` (chapter 7's
+    own networks at initialisation, checked against what its training loop recorded).
 Larger networks
     :func:`run_sizes` writes ``lyaplearn/results/ch09_full.json`` (``python -m
     lyaplearn.edge``; ``--quick`` for a check of a few seconds), read back by
@@ -26,6 +26,12 @@ measurements; ``_run_starts.py`` chapter 7's networks rebuilt at initialisation;
 the figures.
 
 All exponents and growth rates are natural-log rates: nats per step (or per layer).
+
+Example: where a measured ``lambda_max`` crosses zero, by linear interpolation.
+
+>>> from lyaplearn.edge import zero_crossing
+>>> zero_crossing([1.0, 2.0, 3.0], [-1.0, -0.5, 0.5])
+2.5
 """
 
 from __future__ import annotations
@@ -48,7 +54,7 @@ from ._plots import (  # noqa: F401
     plot_run_starts,
     plot_spectrum_collapse,
 )
-from ._run_starts import initial_lambda_max, initial_spectra  # noqa: F401
+from ._run_starts import initial_lambda_max, initial_spectra, rebuild_error  # noqa: F401
 from ._sizes import RESULTS, SIZES, load_results, main, run_sizes  # noqa: F401
 
 __all__ = [
@@ -61,6 +67,7 @@ __all__ = [
     "zero_crossing",
     "initial_lambda_max",
     "initial_spectra",
+    "rebuild_error",
     "run_sizes",
     "load_results",
     "plot_phase_diagram",
