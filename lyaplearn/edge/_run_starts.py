@@ -1,0 +1,124 @@
+"""Where chapter 7's training runs started: their networks rebuilt at initialisation.
+
+A run of :mod:`lyaplearn.experiments` is a function of its configuration and its data, so
+its network before the first optimiser step can be rebuilt from the results file alone
+(:func:`lyaplearn.training.make_model`: the same ``p``, seed, inputs and, for the "learned"
+recipe, the residual head that starts at zero). :func:`initial_spectra` rebuilds them and
+computes their spectra on each run's own probe; with the run's own settings that is the
+epoch-0 spectrum the training loop recorded, and :func:`rebuild_error` checks the rebuilding
+against the file.
+:func:`initial_lambda_max` asks what the recorded spectra cannot answer: the largest
+exponent of the LSTM's full ``(h, c)`` map at initialisation. Import them from
+:mod:`lyaplearn.edge`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _run_data(results: dict, task: str):
+    """The splits a results file's runs of ``task`` were trained on, read as they read them."""
+    from ..experiments import (DATA_NAMES, LEARNED_DATA_NAMES, STANDIN_DATA_NAMES,
+                               default_data, standin_data)
+
+    recipe = results.get("settings", {}).get("recipe", "paper")
+    name = results.get("data", {}).get(task)
+    if name is None:   # a file from before the data were recorded: the paper's data
+        name = (LEARNED_DATA_NAMES if recipe == "learned" else DATA_NAMES)[task]
+    if name == STANDIN_DATA_NAMES[task]:
+        return standin_data()[task]
+    for names, rec in ((LEARNED_DATA_NAMES, "learned"), (DATA_NAMES, "paper")):
+        if name == names[task]:
+            return default_data(recipe=rec)[task]
+    raise ValueError(f"data must be given for runs trained on {name!r} (the default data are "
+                     f"the paper's, the learned recipe's and the stand-ins)")
+
+
+def _select(runs: list, which) -> list:
+    if which is None:
+        return runs
+    idx = np.asarray(which)
+    if idx.ndim != 1 or idx.dtype.kind not in "iu" or idx.size == 0 or \
+            idx.min() < -len(runs) or idx.max() >= len(runs):
+        raise ValueError(f"runs must be indices into the {len(runs)} runs of the family, "
+                         f"got {which!r}")
+    return [runs[i] for i in idx]
+
+
+def initial_spectra(results: dict, family: str = "regression", data=None, *, runs=None,
+                    state: str | None = None, k: int | None = None) -> np.ndarray:
+    """Spectrum of each run of ``family`` at initialisation, on the run's own probe.
+
+    Each network is rebuilt from the run's configuration as :func:`lyaplearn.training.train_run`
+    built it, and its spectrum computed as the training loop recorded it before the first
+    step (:func:`lyaplearn.training.record_spectrum` on :func:`~lyaplearn.training.probe_inputs`
+    of the test split): the mean over the probe's sequences, descending, nats per step.
+    ``state`` (``"hidden"`` or ``"full"``) and ``k`` default to the run's own; ``data`` to
+    the splits the results file names (the paper's, the learned recipe's or the stand-ins,
+    read as that recipe reads them). ``runs`` picks runs by their index in the family (in the
+    file's order); default: all.
+
+    Returns ``(runs, k)``; with the defaults, row ``i`` is the epoch-0 ``spectrum`` of the
+    ``i``-th run of the family in the file (to the file's rounding and the arithmetic's).
+    """
+    from dataclasses import replace
+
+    from ..readout import _family
+    from ..training import RunConfig, make_model, probe_inputs, record_spectrum
+
+    if state not in (None, "full", "hidden"):
+        raise ValueError(f"state must be 'full' or 'hidden', got {state!r}")
+    if k is not None and (isinstance(k, bool) or not isinstance(k, int) or k < 1):
+        raise ValueError(f"k must be a positive integer or None, got {k!r}")
+    chosen = _select(_family(results, family), runs)
+    if data is None:
+        data = _run_data(results, chosen[0]["config"]["task"])
+    out = []
+    for r in chosen:
+        cfg = RunConfig(**r["config"])
+        cfg = replace(cfg, k=cfg.k if k is None else k, state=state or cfg.state)
+        model = make_model(cfg, data)
+        spec, _, _ = record_spectrum(model, probe_inputs(model, data.test, cfg), cfg)
+        out.append(spec)
+    return np.array(out)
+
+
+def rebuild_error(results: dict, family: str = "regression", data=None, *, runs=None) -> float:
+    """How far the rebuilt networks' spectra are from those the training loop recorded.
+
+    The largest relative difference, over the chosen ``runs`` of ``family`` and all their
+    exponents, between :func:`initial_spectra` (the run's own convention and ``k``) and the
+    epoch-0 ``spectrum`` of the results file. A results file keeps five significant digits,
+    so an exact rebuild gives at most ``5e-5``; a wrong one (other inputs, another seed or
+    ``p``) gives far more.
+    """
+    from ..readout import _family
+
+    rebuilt = initial_spectra(results, family, data, runs=runs)
+    recorded = np.array([r["records"][0]["spectrum"]
+                         for r in _select(_family(results, family), runs)])
+    if rebuilt.shape != recorded.shape:
+        raise ValueError(f"results must record every exponent the runs' k asks for: rebuilt "
+                         f"{rebuilt.shape}, recorded {recorded.shape}")
+    return float(np.abs(rebuilt / recorded - 1).max())
+
+
+def initial_lambda_max(results: dict, family: str = "regression", data=None, *,
+                       state: str = "full") -> dict:
+    """``lambda_max`` of each of chapter 7's networks at initialisation, on its own probe.
+
+    :func:`initial_spectra` with ``k = 1`` in the ``state`` convention (``"full"``: the
+    LSTM's ``(h, c)`` map, the stability exponent; ``"hidden"``: the paper's reduction,
+    which the results file already records).
+
+    Returns ``{"p", "lambda_max", "loss"}``: arrays over the runs, with the best
+    validation loss of each run.
+    """
+    from ..readout import _family, final_losses
+
+    if state not in ("full", "hidden"):
+        raise ValueError(f"state must be 'full' or 'hidden', got {state!r}")
+    lam = initial_spectra(results, family, data, state=state, k=1)[:, 0]
+    ps = np.array([r["config"]["p"] for r in _family(results, family)])
+    return {"p": ps, "lambda_max": lam, "loss": final_losses(results, family)}
