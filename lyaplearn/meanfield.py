@@ -57,15 +57,6 @@ def _dtanh(a):
     return 1.0 - np.tanh(a) ** 2
 
 
-# lyaplearn.edge still imports these two names; once it calls _check_float itself, delete them
-def _check_nonneg(value, name: str) -> float:
-    return _check_float(value, name, nonneg=True)
-
-
-def _check_pos(value, name: str) -> float:
-    return _check_float(value, name, positive=True)
-
-
 # ----------------------------------------------------------------------------
 # Theory
 # ----------------------------------------------------------------------------

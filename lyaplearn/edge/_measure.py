@@ -17,7 +17,8 @@ import numpy as np
 
 from .. import conditioning, lyapunov, maps
 from .._checks import _check_int
-from ..meanfield import _check_nonneg, _check_pos, _dtanh, chi1, rnn_field_variance
+from .._checks import _check_float
+from ..meanfield import _dtanh, chi1, rnn_field_variance
 
 @dataclass
 class MLPGrowth:
@@ -63,8 +64,8 @@ def mlp_growth(sigma_w: Sequence[float], sigma_b: Sequence[float] = (0.0,), *, d
     (:func:`~lyaplearn.conditioning.product_log_singular_values`). The first
     ``skip`` layers, where the variance is still settling to ``q*``, are left out.
     """
-    sw = np.array([_check_pos(s, "sigma_w") for s in np.atleast_1d(sigma_w)])
-    sb = np.array([_check_nonneg(s, "sigma_b") for s in np.atleast_1d(sigma_b)])
+    sw = np.array([_check_float(s, "sigma_w", positive=True) for s in np.atleast_1d(sigma_w)])
+    sb = np.array([_check_float(s, "sigma_b", nonneg=True) for s in np.atleast_1d(sigma_b)])
     depth = _check_int(depth, "depth", 2)
     width = _check_int(width, "width", 1)
     skip = _check_int(skip, "skip", 0)
@@ -100,8 +101,8 @@ def rnn_lambda_measured(g, sigma=0.0, n: int = 64, *, seeds: int = 4, steps: int
     (:func:`lyaplearn.lyapunov.rnn_spectrum`, ``k = 1``) averaged over
     ``trajectories`` input realisations. Returns an array of length ``seeds``.
     """
-    g = _check_nonneg(g, "g")
-    sigma = _check_nonneg(sigma, "sigma")
+    g = _check_float(g, "g", nonneg=True)
+    sigma = _check_float(sigma, "sigma", nonneg=True)
     n = _check_int(n, "n", 1)
     seeds = _check_int(seeds, "seeds", 1)
     out = np.empty(seeds)
@@ -117,8 +118,8 @@ def rnn_lambda_measured(g, sigma=0.0, n: int = 64, *, seeds: int = 4, steps: int
 def rnn_spectra(g, sigma=0.0, sizes: Sequence[int] = (32, 64, 128), *, steps: int = 300,
                 warmup: int = 200, trajectories: int = 2, seed: int = 0) -> dict:
     """Full Lyapunov spectra of one random tanh RNN per size: ``{n: mean spectrum (n,)}``."""
-    g = _check_nonneg(g, "g")
-    sigma = _check_nonneg(sigma, "sigma")
+    g = _check_float(g, "g", nonneg=True)
+    sigma = _check_float(sigma, "sigma", nonneg=True)
     out = {}
     for n in sizes:
         n = _check_int(n, "sizes", 2)
@@ -155,7 +156,7 @@ def annealed_spectrum(g, sigma=0.0, n: int = 64, *, steps: int = 300, seed: int 
     ignored. Computed with :func:`lyaplearn.lyapunov.spectrum_from_jacobians`;
     ``seed`` fixes the matrices and the starting frame, so a seed gives one spectrum.
     """
-    g = _check_nonneg(g, "g")
+    g = _check_float(g, "g", nonneg=True)
     n = _check_int(n, "n", 1)
     steps = _check_int(steps, "steps", 1)
     delta = rnn_field_variance(g, sigma)
@@ -201,7 +202,7 @@ def gated_lambda_max(arch: str, ps: Sequence[float], *, gate_bias: float | None 
         raise ValueError(f"arch must be 'lstm', 'gru' or 'rnn_tanh', got {arch!r}")
     if gate_bias is not None and arch == "rnn_tanh":
         raise ValueError("gate_bias needs a gated arch ('lstm' or 'gru'), got arch='rnn_tanh'")
-    ps = [_check_pos(p, "ps") for p in np.atleast_1d(ps)]
+    ps = [_check_float(p, "ps", positive=True) for p in np.atleast_1d(ps)]
     seeds = _check_int(seeds, "seeds", 1)
     out = np.empty((len(ps), seeds))
     for s in range(seeds):
