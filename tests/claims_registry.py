@@ -58,7 +58,7 @@ ENTRIES: dict[str, list] = {
           "proved in the exercise 'Two curvatures'; iterated for three pairs (a1, a2) and eta "
           "on a grid from 0.01 to 2/a1 + 0.5"),
         C(r"which is never more than $\tfrac14$",
-          ("tests/test_jacobians.py::test_sigmoid_derivative_ceiling_is_a_quarter",
+          ("tests/test_jacobians_network.py::test_sigmoid_derivative_ceiling_is_a_quarter",
            "tests/test_scalar.py::test_activation_derivatives_against_closed_forms"),
           "proved in the exercise 'The sigmoid's ceiling'; z from -10 to 10 (2001 points)"),
         C(r"shrink the gradient by twelve orders of magnitude, whatever the weight",
@@ -89,7 +89,7 @@ ENTRIES: dict[str, list] = {
     "02": [
         C(r"The two computations agree to rounding error (a relative difference below",
           ("cell: assert np.allclose(from_product, measured, rtol=1e-10)",
-           "tests/test_jacobians.py::"
+           "tests/test_jacobians_torch.py::"
            "test_real_sequential_tanh_mlp_gradient_norms_equal_jacobian_product"),
           "the chapter's 12-layer network, every layer"),
         C(r"times smaller than the last one: with a single learning rate, gradient descent "
@@ -97,11 +97,11 @@ ENTRIES: dict[str, list] = {
           ("cell: assert measured_w[-1] > 20 * measured_w[0]",),
           "this one network ('in this network'), glued ratio"),
         C(r"and it vanishes exponentially with depth",
-          ("tests/test_jacobians.py::test_product_bound_holds",),
+          ("tests/test_jacobians_network.py::test_product_bound_holds",),
           "the theorem's bound; checked on random MLPs of every activation"),
         C(r"Norms larger than one *allow* explosion but do not force it",
           ("cell: assert actual[0] < actual[-1]",
-           "tests/test_jacobians.py::test_product_bound_can_be_loose"),
+           "tests/test_jacobians_network.py::test_product_bound_can_be_loose"),
           "an example suffices: one 20-layer tanh network (width 32, gain 1, named)"),
         C(r"times *smaller* than the one that left the output",
           ("cell: assert actual[0] < actual[-1]",),
@@ -115,26 +115,26 @@ ENTRIES: dict[str, list] = {
            'rates["sigmoid"].max() < -0.4',),
           "the figure's 15 gains from 0.5 to 4, three networks each (named in the text)"),
         C(r"by $\sigma'(z) \approx 0$, whatever the weights are",
-          ("tests/test_jacobians.py::test_mlp_jacobians_match_autograd",),
+          ("tests/test_jacobians_network.py::test_mlp_jacobians_match_autograd",),
           "the formula J = diag(sigma'(z)) W, checked against autograd for every activation"),
         C(r"so by the theorem the gradient shrinks at least as fast as $2^{-30}\approx 10^{-9}$, "
           r"whatever the input",
           ('cell: assert sat["sigmoid"]["delta_norms"][0] <= 0.5 ** 30',
-           "tests/test_jacobians.py::test_saturation_example_claims_hold_for_six_draws",
-           "tests/test_jacobians.py::"
+           "tests/test_jacobians_experiments.py::test_saturation_example_claims_hold_for_six_draws",
+           "tests/test_jacobians_network.py::"
            "test_sigmoid_networks_below_norm_four_shrink_whatever_the_input"),
           "proved; one draw in the cell, six in the test (named in the text), 40 networks "
           "with inputs of scale 1e-3 to 1e2 in the other test"),
         C(r"the gradient *falls*, by a factor of",
           ("cell: assert np.all(shifted[\"jacobian_norms\"] > 1) and "
            "shifted[\"delta_norms\"][0] < 1e-5",
-           "tests/test_jacobians.py::test_saturation_example_claims_hold_for_six_draws"),
+           "tests/test_jacobians_experiments.py::test_saturation_example_claims_hold_for_six_draws"),
           "one draw in the cell, six in the test (named in the text)"),
         C(r"grows with the gain over $0.5 \le g \le 1.5$",
           ("cell: assert np.all(np.diff(at_input) > 0) and at_input[0] < 1 < at_input[-1]",),
           "the animation's network, 21 gains from 0.5 to 1.5 (named in the text)"),
         C(r"has gradients that vanish at least like $(c/4)^L$, however the inputs look",
-          ("tests/test_jacobians.py::"
+          ("tests/test_jacobians_network.py::"
            "test_sigmoid_networks_below_norm_four_shrink_whatever_the_input",),
           "proved; 40 random 10-layer networks with c = 3.9, inputs and biases of scale 1e-3 "
           "to 1e2"),
