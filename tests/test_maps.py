@@ -1,12 +1,16 @@
 """Tests for lyaplearn.maps: every Jacobian against central finite differences,
-the maps against their defining formulas, and every bad input."""
+the maps against their defining formulas, and every bad input (a non-finite one named with its
+first bad index)."""
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 import pytest
 
 from lyaplearn import maps as M
+from _helpers.nonfinite import nan_at as _nan_at
 
 pytestmark = pytest.mark.fp_sensitive
 
@@ -171,3 +175,23 @@ def test_bad_inputs():
         M.random_orthogonal(3, seed=0, rng=np.random.default_rng(0))
     with pytest.raises(ValueError, match="rng must be a numpy.random.Generator"):
         M.random_gaussian(3, rng=0)
+
+
+def test_maps_refuse_non_finite_arguments():
+    with pytest.raises(ValueError, match=re.escape("x[1, 0] = nan")):
+        M.LogisticMap(3.0).step(_nan_at((2, 1), (1, 0)))
+    with pytest.raises(ValueError, match=re.escape("x[1] = inf")):
+        M.HenonMap().jacobian(_nan_at((2,), (1,), np.inf))
+    with pytest.raises(ValueError, match=re.escape("A[0, 1] = nan")):
+        M.LinearMap(_nan_at((2, 2), (0, 1)))
+    with pytest.raises(ValueError, match=re.escape("W[2, 0] = nan")):
+        M.TanhRNN(_nan_at((3, 3), (2, 0)))
+    with pytest.raises(ValueError, match=re.escape("U[1, 1] = inf")):
+        M.TanhRNN(np.eye(2), U=_nan_at((2, 2), (1, 1), np.inf))
+    with pytest.raises(ValueError, match=re.escape("b[0] = nan")):
+        M.TanhRNN(np.eye(2), b=_nan_at((2,), (0,)))
+    net = M.TanhRNN(np.eye(2))
+    with pytest.raises(ValueError, match=re.escape("h0[1] = nan")):
+        net.run(_nan_at((2,), (1,)), np.zeros((3, 2)))
+    with pytest.raises(ValueError, match=re.escape("inputs[2, 0] = nan")):
+        net.jacobians(np.zeros(2), _nan_at((3, 2), (2, 0)))
