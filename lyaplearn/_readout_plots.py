@@ -28,6 +28,32 @@ def _index(k: int) -> np.ndarray:
     return np.arange(1, k + 1)
 
 
+_BASELINE_STYLES = ("--", ":", "-.", (0, (5, 1, 1, 1)))
+
+
+def _check_baselines(baselines) -> dict:
+    """``{family: {label: loss}}`` (families ``char``, ``regression``), or a clear error."""
+    if baselines is None:
+        return {}
+    if not isinstance(baselines, dict) or not set(baselines) <= {"char", "regression"}:
+        raise ValueError("baselines must be a dict {'char' or 'regression': {label: loss}}, "
+                         f"got {baselines!r}")
+    for family, lines in baselines.items():
+        if not isinstance(lines, dict) or not all(
+                isinstance(v, (int, float)) and np.isfinite(v) for v in lines.values()):
+            raise ValueError(f"baselines[{family!r}] must map labels to finite losses, "
+                             f"got {lines!r}")
+    return baselines
+
+
+def _draw_baselines(ax, lines: dict) -> None:
+    """Horizontal reference lines at the losses of ``lines`` ({label: loss}), with a legend."""
+    for (label, value), ls in zip(lines.items(), _BASELINE_STYLES * 4):
+        ax.axhline(value, color="0.35", lw=1.0, ls=ls, label=f"{label} ({value:.4g})")
+    if lines:
+        ax.legend(fontsize=8, loc="best", handlelength=2.2, borderpad=0.3, labelspacing=0.2)
+
+
 # How the figures name the two task families and the unit of their loss.
 _TASK_NAMES = {"char": "text", "regression": "motion capture"}
 _LOSS_UNITS = {"char": "nats per character", "regression": "mean-squared error"}
@@ -35,8 +61,13 @@ _LAMBDA_I = rf"$\lambda_i$ ({style.NATS_PER_STEP})"
 
 
 @style.styled
-def plot_fig3(results: dict, *, figsize=(9.6, 6.6)):
-    """Fig. 3: spectra over training for several p, their change between epochs, the mean's drift."""
+def plot_fig3(results: dict, *, baselines: dict | None = None, figsize=(9.6, 6.6)):
+    """Fig. 3: spectra over training for several p, their change between epochs, the mean's drift.
+
+    ``baselines`` (``{"char": {label: loss}}``) draws reference losses in the validation
+    panel (f).
+    """
+    baselines = _check_baselines(baselines)
     runs = _family(results, "convergence")
     fig, axes = style.figure(2, 3, figsize=figsize)
     E = len(runs[0]["records"]) - 1
@@ -73,6 +104,7 @@ def plot_fig3(results: dict, *, figsize=(9.6, 6.6)):
     ax.set_xlabel("epoch $t$")
     ax.set_ylabel(f"validation loss ({_LOSS_UNITS['char']})")
     ax.set_title("(f) validation loss")
+    _draw_baselines(ax, baselines.get("char", {}))
     return fig
 
 
@@ -87,12 +119,15 @@ def _feature_label(feature: str) -> str:
 
 
 @style.styled
-def plot_fig4(results: dict, *, figsize=(10.0, 7.0)):
+def plot_fig4(results: dict, *, baselines: dict | None = None, figsize=(10.0, 7.0)):
     """Fig. 4: spectra coloured by validation loss; loss against λ_max (text) and mean λ (regression).
 
-    One colour bar per row, at its right, serves both panels of the row.
+    One colour bar per row, at its right, serves both panels of the row. ``baselines``
+    (``{family: {label: loss}}``) draws reference losses across the scatter panels.
     """
     import matplotlib as mpl
+
+    baselines = _check_baselines(baselines)
 
     fig, axes = style.figure(2, 2, figsize=figsize)
     for row, family in enumerate(("char", "regression")):
@@ -114,17 +149,21 @@ def plot_fig4(results: dict, *, figsize=(10.0, 7.0)):
         ax.set_xlabel(_feature_label(feat))
         ax.set_ylabel(f"best validation loss\n({_LOSS_UNITS[family]})")
         ax.set_title(f"({'bd'[row]}) {_corr_label(c)}", fontsize=10)
+        _draw_baselines(ax, baselines.get(family, {}))
         fig.colorbar(mpl.cm.ScalarMappable(norm=norm, cmap=cmap), ax=axes[row, :],
                      label="best validation loss", aspect=15)
     return fig
 
 
 @style.styled
-def plot_fig7(results: dict, *, figsize=(10.0, 6.4)):
+def plot_fig7(results: dict, *, baselines: dict | None = None, figsize=(10.0, 6.4)):
     """Fig. 7: every spectrum feature after training against the best validation loss.
 
-    Each panel's title gives Pearson's r with its bootstrap interval and Spearman's ρ.
+    Each panel's title gives Pearson's r with its bootstrap interval and Spearman's ρ;
+    ``baselines`` (``{family: {label: loss}}``) draws reference losses in every panel of the
+    family's row (the legend in its first panel).
     """
+    baselines = _check_baselines(baselines)
     fig, axes = style.figure(2, 3, figsize=figsize)
     for row, family in enumerate(("char", "regression")):
         loss = final_losses(results, family)
@@ -136,6 +175,9 @@ def plot_fig7(results: dict, *, figsize=(10.0, 6.4)):
             ax.set_xlabel(_feature_label(f), fontsize=10)
             ax.set_title(f"r = {c['r']:.2f} [{c['low']:.2f}, {c['high']:.2f}], "
                          f"ρ = {spearman(x, loss):.2f}", fontsize=10)
+            _draw_baselines(ax, baselines.get(family, {}))
+            if j and ax.get_legend() is not None:
+                ax.get_legend().remove()
         axes[row, 0].set_ylabel(f"{_TASK_NAMES[family]}: best validation\nloss "
                                 f"({_LOSS_UNITS[family]})")
     return fig

@@ -23,7 +23,9 @@ __all__ = [
     "final_losses",
     "feature_at",
     "correlation",
+    "partial_correlation",
     "spearman",
+    "best_epochs",
     "reduced_change",
     "settling",
     "final_full_feature",
@@ -106,6 +108,68 @@ def correlation(x, y, *, method: str = "pearson", n_boot: int = 2000, level: flo
             boots.append(f(x[i], y[i]))
     lo, hi = np.quantile(boots, [(1 - level) / 2, (1 + level) / 2])
     return {"r": r, "low": float(lo), "high": float(hi), "n": len(x)}
+
+
+def _partial(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> float:
+    """Pearson correlation of the residuals of x and y after least squares on (1, z)."""
+    A = np.column_stack([np.ones(len(z)), z])
+    rx = x - A @ np.linalg.lstsq(A, x, rcond=None)[0]
+    ry = y - A @ np.linalg.lstsq(A, y, rcond=None)[0]
+    return float(rx @ ry / math.sqrt((rx @ rx) * (ry @ ry)))
+
+
+def partial_correlation(x, y, z, *, n_boot: int = 2000, level: float = 0.95,
+                        seed: int = 0) -> dict:
+    """Pearson's correlation of ``x`` and ``y`` with ``z`` held fixed, with a bootstrap interval.
+
+    The correlation of what is left of ``x`` and of ``y`` after a least-squares line on ``z``
+    (equal to ``(r_xy - r_xz r_yz) / sqrt((1 - r_xz^2)(1 - r_yz^2))``). Chapter 7 uses it to
+    ask whether a spectrum feature says more about the loss than the learning rate
+    (``z = log lr``) that moves both. Returns ``{"r", "low", "high", "n"}`` like
+    :func:`correlation` (runs resampled with replacement).
+
+    Examples
+    --------
+    z, e1 and e2 orthogonal with equal norms; x = z + e1 and y = z + e1 + e2 leave the
+    residuals e1 and e1 + e2, whose correlation is 1/sqrt(2):
+
+    >>> z, e1, e2 = np.array([[1., 1, -1, -1], [1, -1, 1, -1], [1, -1, -1, 1]])
+    >>> round(partial_correlation(z + e1, z + e1 + e2, z, n_boot=0)["r"] ** 2, 12)
+    0.5
+    """
+    x, y, z = (np.asarray(v, float) for v in (x, y, z))
+    if not (x.ndim == y.ndim == z.ndim == 1 and len(x) == len(y) == len(z) >= 4):
+        raise ValueError("x, y and z must be 1-D arrays of the same length >= 4, got shapes "
+                         f"{x.shape}, {y.shape}, {z.shape}")
+    r = _partial(x, y, z)
+    out = {"r": r, "low": math.nan, "high": math.nan, "n": len(x)}
+    rng = np.random.default_rng(seed)
+    boots = []
+    for _ in range(n_boot):
+        i = rng.integers(0, len(x), len(x))
+        if min(np.ptp(x[i]), np.ptp(y[i]), np.ptp(z[i])) > 0 and len(np.unique(i)) > 3:
+            boots.append(_partial(x[i], y[i], z[i]))
+    if boots:
+        lo, hi = np.quantile(boots, [(1 - level) / 2, (1 + level) / 2])
+        out.update(low=float(lo), high=float(hi))
+    return out
+
+
+def best_epochs(results: dict, family: str) -> np.ndarray:
+    """The epoch of each run's best validation loss (0 = before training), and its last epoch.
+
+    Returns an integer array, one entry per run; a run that settled has its entry below
+    ``config["epochs"]``. Ties go to the earliest epoch.
+
+    Examples
+    --------
+    >>> runs = {"char/0": {"config": {"epochs": 2}, "records": [{"val_loss": v}
+    ...                                                       for v in (3.0, 2.0, 2.5)]}}
+    >>> best_epochs({"runs": runs}, "char").tolist()
+    [1]
+    """
+    return np.array([int(np.argmin([rec["val_loss"] for rec in r["records"]]))
+                     for r in _family(results, family)])
 
 
 def reduced_change(spectra: np.ndarray) -> np.ndarray:
