@@ -282,3 +282,17 @@ def test_figures_draw_the_baselines_they_are_given():
     with pytest.raises(ValueError, match="finite"):
         X.plot_fig4(res, baselines={"char": {"bigram": float("nan")}})
     plt.close("all")
+
+
+def test_headline_counts_match_a_direct_reading_of_the_results():
+    res = X.load_results(size="learned")
+    runs = {k: [rec["val_loss"] for rec in r["records"]] for k, r in res["runs"].items()}
+    text = [v for k, v in runs.items() if k.startswith("char/")]
+    motion = [min(v) for k, v in runs.items() if k.startswith("regression/")]
+    persistence = runs["regression/0"][0]           # an untrained motion run is persistence
+    h = RO.headline(res, persistence)
+    assert h["text median loss"] == pytest.approx(np.median([min(v) for v in text]))
+    assert h["text, settled"] == sum(int(np.argmin(v)) < len(v) - 1 for v in text)
+    assert h["motion, beat persistence"] == sum(m < persistence for m in motion)
+    s = RO.loss_summary(res, "regression")
+    assert np.array_equal(s["loss"], motion) and np.all(s["start"] == persistence)
