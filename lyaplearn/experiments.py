@@ -28,7 +28,8 @@ from the same runs plus a side-by-side timing of hidden-only and full-state
 spectra.
 
 The analysis of the file (correlations, settling, early readouts, replayed searches, Table 1)
-is :mod:`lyaplearn.readout`; the figures here draw from it. :func:`optuna_search` runs the
+is :mod:`lyaplearn.readout`; the figures (``plot_*``, defined in
+``lyaplearn/_readout_plots.py``) draw from it. :func:`optuna_search` runs the
 search live with Optuna's pruner (the ``tune`` extra).
 """
 
@@ -47,11 +48,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from . import style
 from ._paths import cache_dir, results_dir, results_file, results_out_dir
-from .readout import (SIGN_RULE, _family, correlation, cost_table, feature_at, final_losses,
-                      readout_prediction, reduced_change, search_replay, spearman)
-from .training import FEATURES, RunConfig, best_val_loss, record_spectrum, make_model, train_run
+from ._readout_plots import plot_fig3, plot_fig4, plot_fig7, plot_readout, plot_search
+from .readout import SIGN_RULE, cost_table
+from .training import RunConfig, best_val_loss, record_spectrum, make_model, train_run
 
 __all__ = [
     "SIZES",
@@ -445,179 +445,6 @@ def optuna_search(data, base: RunConfig, n_trials: int = 8, *, readout: str = "s
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study.optimize(objective, n_trials=n_trials)
     return study
-
-
-# ---------------------------------------------------------------------------
-# Figures
-# ---------------------------------------------------------------------------
-
-def _loss_colors(losses):
-    import matplotlib as mpl
-    norm = mpl.colors.Normalize(vmin=np.min(losses), vmax=np.max(losses))
-    cmap = mpl.colormaps["viridis"]
-    return cmap, norm
-
-
-def _index(k: int) -> np.ndarray:
-    return np.arange(1, k + 1)
-
-
-# How the figures name the two task families and the unit of their loss.
-_TASK_NAMES = {"char": "text", "regression": "motion capture"}
-_LOSS_UNITS = {"char": "nats per character", "regression": "mean-squared error"}
-_LAMBDA_I = rf"$\lambda_i$ ({style.NATS_PER_STEP})"
-
-
-@style.styled
-def plot_fig3(results: dict, *, figsize=(9.6, 6.6)):
-    """Fig. 3: spectra over training for several p, their change between epochs, the mean's drift."""
-    runs = _family(results, "convergence")
-    fig, axes = style.figure(2, 3, figsize=figsize)
-    E = len(runs[0]["records"]) - 1
-    shown = (0, min(E, max(1, E // 3)), E)
-    for j, e in enumerate(shown):
-        ax = axes[0, j]
-        for r in runs:
-            s = r["records"][e]["spectrum"]
-            ax.plot(_index(len(s)), s, label=f"p = {r['config']['p']:g}")
-        ax.set_title(f"({'abc'[j]}) after {e} epochs" if e else "(a) before training")
-        ax.set_xlabel("exponent index $i$")
-    axes[0, 0].set_ylabel(_LAMBDA_I)
-    axes[0, 0].legend(loc="lower left", handlelength=1.2, borderpad=0.3, labelspacing=0.2)
-    ax = axes[1, 0]
-    t = np.arange(1, E + 1)
-    for r in runs:
-        S = np.array([rec["spectrum"] for rec in r["records"]])
-        ax.loglog(t, reduced_change(S), marker="o", ms=3, label=f"p = {r['config']['p']:g}")
-    ax.loglog(t, 1.0 / t, "k--", label="1/t")
-    ax.set_xlabel("epoch $t$")
-    ax.set_ylabel("relative squared change")
-    ax.set_title("(d) change per epoch")
-    ax = axes[1, 1]
-    for r in runs:
-        m = np.array([rec["features"]["mean"] for rec in r["records"]])
-        ax.plot(np.arange(E + 1), m[-1] - m, marker="o", ms=3)
-    ax.axhline(0, color="k", lw=0.8)
-    ax.set_xlabel("epoch $t$")
-    ax.set_ylabel(rf"$\bar\lambda(\mathrm{{end}}) - \bar\lambda(t)$ ({style.NATS_PER_STEP})")
-    ax.set_title("(e) drift of the mean")
-    ax = axes[1, 2]
-    for r in runs:
-        ax.plot(np.arange(E + 1), [rec["val_loss"] for rec in r["records"]], marker="o", ms=3)
-    ax.set_xlabel("epoch $t$")
-    ax.set_ylabel(f"validation loss ({_LOSS_UNITS['char']})")
-    ax.set_title("(f) validation loss")
-    return fig
-
-
-def _corr_label(c: dict) -> str:
-    return f"r = {c['r']:.2f} [{c['low']:.2f}, {c['high']:.2f}], n = {c['n']}"
-
-
-def _feature_label(feature: str) -> str:
-    return {"max": rf"$\lambda_{{\max}}$ ({style.NATS_PER_STEP})",
-            "mean": rf"mean exponent $\bar\lambda$ ({style.NATS_PER_STEP})",
-            "variance": "variance (nats² per step²)"}[feature]
-
-
-@style.styled
-def plot_fig4(results: dict, *, figsize=(10.0, 7.0)):
-    """Fig. 4: spectra coloured by validation loss; loss against λ_max (text) and mean λ (regression).
-
-    One colour bar per row, at its right, serves both panels of the row.
-    """
-    import matplotlib as mpl
-
-    fig, axes = style.figure(2, 2, figsize=figsize)
-    for row, family in enumerate(("char", "regression")):
-        loss = final_losses(results, family)
-        cmap, norm = _loss_colors(loss)
-        ax = axes[row, 0]
-        for r, l in zip(_family(results, family), loss):
-            s = r["records"][-1]["spectrum"]
-            ax.plot(_index(len(s)), s, color=cmap(norm(l)), lw=1)
-        ax.set_xlabel("exponent index $i$")
-        ax.set_ylabel(_LAMBDA_I)
-        ax.set_title(f"({'ac'[row]}) {_TASK_NAMES[family]}: spectra after training")
-        task = _family(results, family)[0]["config"]["task"]
-        feat = SIGN_RULE[task][0]
-        x = feature_at(results, family, feat)
-        c = correlation(x, loss)
-        ax = axes[row, 1]
-        ax.scatter(x, loss, c=loss, cmap=cmap, norm=norm, s=18)
-        ax.set_xlabel(_feature_label(feat))
-        ax.set_ylabel(f"best validation loss\n({_LOSS_UNITS[family]})")
-        ax.set_title(f"({'bd'[row]}) {_corr_label(c)}", fontsize=10)
-        fig.colorbar(mpl.cm.ScalarMappable(norm=norm, cmap=cmap), ax=axes[row, :],
-                     label="best validation loss", aspect=15)
-    return fig
-
-
-@style.styled
-def plot_fig7(results: dict, *, figsize=(10.0, 6.4)):
-    """Fig. 7: every spectrum feature after training against the best validation loss.
-
-    Each panel's title gives Pearson's r with its bootstrap interval and Spearman's ρ.
-    """
-    fig, axes = style.figure(2, 3, figsize=figsize)
-    for row, family in enumerate(("char", "regression")):
-        loss = final_losses(results, family)
-        for j, f in enumerate(FEATURES):
-            x = feature_at(results, family, f)
-            c = correlation(x, loss)
-            ax = axes[row, j]
-            ax.scatter(x, loss, s=14)
-            ax.set_xlabel(_feature_label(f), fontsize=10)
-            ax.set_title(f"r = {c['r']:.2f} [{c['low']:.2f}, {c['high']:.2f}], "
-                         f"ρ = {spearman(x, loss):.2f}", fontsize=10)
-        axes[row, 0].set_ylabel(f"{_TASK_NAMES[family]}: best validation\nloss "
-                                f"({_LOSS_UNITS[family]})")
-    return fig
-
-
-@style.styled
-def plot_readout(results: dict, *, epochs=None, figsize=(11.0, 3.8)):
-    """Held-out rank correlation of predicted and final loss, by the epoch the readout is taken."""
-    fig, axes = style.figure(1, 2, figsize=figsize)
-    for ax, family in zip(axes, ("char", "regression")):
-        E = len(_family(results, family)[0]["records"]) - 1
-        ep = list(epochs or range(0, E))
-        for j, name in enumerate(("spectrum", "val_loss", "both")):
-            cs = [readout_prediction(results, family, e, n_splits=100)[name] for e in ep]
-            x = np.array(ep) + (j - 1) * 0.1
-            r = np.array([c["r"] for c in cs])
-            err = np.array([[c["r"] - c["low"], c["high"] - c["r"]] for c in cs]).T
-            ax.errorbar(x, r, yerr=err, marker="o", ms=4, capsize=2,
-                        label={"spectrum": "spectrum features", "val_loss": "validation loss",
-                               "both": "both"}[name])
-        ax.axhline(0, color="k", lw=0.8)
-        ax.set_ylim(-1.05, 1.05)
-        ax.set_xlabel("epoch of the readout")
-        ax.set_ylabel("Spearman ρ on held-out runs")
-        ax.set_title(_TASK_NAMES[family])
-    axes[0].legend(fontsize=8)
-    return fig
-
-
-@style.styled
-def plot_search(results: dict, *, rung: int = 1, keep: float = 0.25, figsize=(11.0, 3.8)):
-    """Successive halving with and without the spectrum readout: regret against epochs spent."""
-    fig, axes = style.figure(1, 2, figsize=figsize)
-    labels = {"none": "no early stopping", "spectrum": "spectrum, sign from the paper",
-              "spectrum_fit": "spectrum, calibrated readout",
-              "val_loss": "validation loss", "random": "random"}
-    for ax, family in zip(axes, ("char", "regression")):
-        s = search_replay(results, family, rung=rung, keep=keep)
-        for name, lab in labels.items():
-            v = s[name]
-            ax.errorbar(v["epochs"], v["regret"], yerr=2 * v["regret_se"], marker="o",
-                        capsize=3, ls="none", label=lab)
-        ax.set_xlabel("epochs trained per search")
-        ax.set_ylabel(f"regret ({_LOSS_UNITS[family]})")
-        ax.set_title(f"{_TASK_NAMES[family]}: pools of {s['settings']['pool']}, rung {rung}, "
-                     f"keep {keep:g}", fontsize=11)
-    axes[0].legend(fontsize=8)
-    return fig
 
 
 # ---------------------------------------------------------------------------

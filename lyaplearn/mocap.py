@@ -58,7 +58,7 @@ from .data import (INSTALL_HINT, MOCAP_TRIALS, DataMissingError, RegressionSplit
                    data_root, sha256_bytes)
 
 __all__ = ["Motion", "read_bvh", "TRIALS", "load_trials", "mirror", "mocap_splits",
-           "persistence_mse", "ridge_baseline", "ACKNOWLEDGEMENT"]
+           "persistence_mse", "ridge_baseline", "ridge_search", "ACKNOWLEDGEMENT"]
 
 #: The two trials of ``assimp-testmodels`` and the SHA-256 of their bytes (Debian 5.2.5~ds0-1),
 #: registered with the other data files in :mod:`lyaplearn.data`.
@@ -333,3 +333,18 @@ def ridge_baseline(splits, lam: float = 1000.0, *, on: str = "val") -> float:
     W = np.linalg.solve(X.T @ X + lam * np.eye(X.shape[1]), X.T @ Y)
     Xo, Yo = _pairs(getattr(splits, on), splits.n_out)
     return float(np.mean((Xo @ W - Yo) ** 2))
+
+
+def ridge_search(splits, lams=(1.0, 10.0, 100.0, 1000.0, 10000.0), *,
+                 on: str = "val") -> tuple[float, float]:
+    """The penalty among ``lams`` whose :func:`ridge_baseline` has the lowest MSE on ``on``.
+
+    Returns ``(lam, mse)``. Chosen on the validation split (the default), the penalty is
+    selected as the networks' best epoch is: the comparison is even.
+    """
+    lams = [float(v) for v in lams]
+    if not lams:
+        raise ValueError("lams must hold at least one penalty")
+    mse = [ridge_baseline(splits, lam, on=on) for lam in lams]
+    i = int(np.argmin(mse))
+    return lams[i], mse[i]

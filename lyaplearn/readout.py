@@ -23,7 +23,11 @@ __all__ = [
     "final_losses",
     "feature_at",
     "correlation",
+    "partial_correlation",
     "spearman",
+    "best_epochs",
+    "loss_summary",
+    "headline",
     "reduced_change",
     "settling",
     "final_full_feature",
@@ -106,6 +110,121 @@ def correlation(x, y, *, method: str = "pearson", n_boot: int = 2000, level: flo
             boots.append(f(x[i], y[i]))
     lo, hi = np.quantile(boots, [(1 - level) / 2, (1 + level) / 2])
     return {"r": r, "low": float(lo), "high": float(hi), "n": len(x)}
+
+
+def _partial(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> float:
+    """Pearson correlation of the residuals of x and y after least squares on (1, z)."""
+    A = np.column_stack([np.ones(len(z)), z])
+    rx = x - A @ np.linalg.lstsq(A, x, rcond=None)[0]
+    ry = y - A @ np.linalg.lstsq(A, y, rcond=None)[0]
+    return float(rx @ ry / math.sqrt((rx @ rx) * (ry @ ry)))
+
+
+def partial_correlation(x, y, z, *, n_boot: int = 2000, level: float = 0.95,
+                        seed: int = 0) -> dict:
+    """Pearson's correlation of ``x`` and ``y`` with ``z`` held fixed, with a bootstrap interval.
+
+    The correlation of what is left of ``x`` and of ``y`` after a least-squares line on ``z``
+    (equal to ``(r_xy - r_xz r_yz) / sqrt((1 - r_xz^2)(1 - r_yz^2))``). Chapter 7 uses it to
+    ask whether a spectrum feature says more about the loss than the learning rate
+    (``z = log lr``) that moves both. Returns ``{"r", "low", "high", "n"}`` like
+    :func:`correlation` (runs resampled with replacement).
+
+    Examples
+    --------
+    z, e1 and e2 orthogonal with equal norms; x = z + e1 and y = z + e1 + e2 leave the
+    residuals e1 and e1 + e2, whose correlation is 1/sqrt(2):
+
+    >>> z, e1, e2 = np.array([[1., 1, -1, -1], [1, -1, 1, -1], [1, -1, -1, 1]])
+    >>> round(partial_correlation(z + e1, z + e1 + e2, z, n_boot=0)["r"] ** 2, 12)
+    0.5
+    """
+    x, y, z = (np.asarray(v, float) for v in (x, y, z))
+    if not (x.ndim == y.ndim == z.ndim == 1 and len(x) == len(y) == len(z) >= 4):
+        raise ValueError("x, y and z must be 1-D arrays of the same length >= 4, got shapes "
+                         f"{x.shape}, {y.shape}, {z.shape}")
+    r = _partial(x, y, z)
+    out = {"r": r, "low": math.nan, "high": math.nan, "n": len(x)}
+    rng = np.random.default_rng(seed)
+    boots = []
+    for _ in range(n_boot):
+        i = rng.integers(0, len(x), len(x))
+        if min(np.ptp(x[i]), np.ptp(y[i]), np.ptp(z[i])) > 0 and len(np.unique(i)) > 3:
+            boots.append(_partial(x[i], y[i], z[i]))
+    if boots:
+        lo, hi = np.quantile(boots, [(1 - level) / 2, (1 + level) / 2])
+        out.update(low=float(lo), high=float(hi))
+    return out
+
+
+def best_epochs(results: dict, family: str) -> np.ndarray:
+    """The epoch of each run's best validation loss (0 = before training), and its last epoch.
+
+    Returns an integer array, one entry per run; a run that settled has its entry below
+    ``config["epochs"]``. Ties go to the earliest epoch.
+
+    Examples
+    --------
+    >>> runs = {"char/0": {"config": {"epochs": 2}, "records": [{"val_loss": v}
+    ...                                                       for v in (3.0, 2.0, 2.5)]}}
+    >>> best_epochs({"runs": runs}, "char").tolist()
+    [1]
+    """
+    return np.array([int(np.argmin([rec["val_loss"] for rec in r["records"]]))
+                     for r in _family(results, family)])
+
+
+def loss_summary(results: dict, family: str) -> dict:
+    """Did a family's runs learn, and did they settle? Arrays with one entry per run.
+
+    ``loss``: best validation loss; ``best_epoch``: its epoch (:func:`best_epochs`);
+    ``epochs``: the run's last epoch; ``start``: the validation loss before training;
+    ``last_gain``: how much the last epoch lowered the validation loss (positive: the run
+    was still improving when it stopped).
+
+    Examples
+    --------
+    >>> runs = {"char/0": {"config": {"epochs": 2}, "records": [{"val_loss": v}
+    ...                                                       for v in (3.0, 2.5, 2.25)]}}
+    >>> out = loss_summary({"runs": runs}, "char")
+    >>> out["loss"].tolist(), out["best_epoch"].tolist(), out["last_gain"].tolist()
+    ([2.25], [2], [0.25])
+    """
+    runs = _family(results, family)
+    val = [[rec["val_loss"] for rec in r["records"]] for r in runs]
+    return {"loss": np.array([min(v) for v in val]),
+            "best_epoch": best_epochs(results, family),
+            "epochs": np.array([len(v) - 1 for v in val]),
+            "start": np.array([v[0] for v in val]),
+            "last_gain": np.array([v[-2] - v[-1] for v in val])}
+
+
+def headline(results: dict, persistence: float) -> dict:
+    """Chapter 7's headline numbers of one results file, to set two recipes side by side.
+
+    ``persistence`` is the motion validation split's persistence loss for the inputs
+    those runs read. Correlations and readouts are dicts ``{"r", "low", "high", "n"}``;
+    regrets are percentages of the best motion loss.
+    """
+    loss = {f: final_losses(results, f) for f in ("char", "regression")}
+    text = loss_summary(results, "char")
+    srch = search_replay(results, "regression", rung=1, keep=0.25)
+    first = readout_prediction(results, "regression", 1)
+    best = loss["regression"].min()
+    return {
+        "text median loss": float(np.median(loss["char"])),
+        "text, settled": int(np.sum(text["best_epoch"] < text["epochs"])),
+        "motion, beat persistence": int(np.sum(loss["regression"] < persistence)),
+        "1/t fit exponent, min": min(row["power"] for row in settling(results)),
+        "text, λ_max r": correlation(feature_at(results, "char", "max"), loss["char"]),
+        "motion, mean λ r": correlation(feature_at(results, "regression", "mean"),
+                                        loss["regression"]),
+        "motion ρ, epoch 1, spectrum": first["spectrum"],
+        "motion ρ, epoch 1, val. loss": first["val_loss"],
+        "motion, sign rule regret %": float(100 * srch["spectrum"]["regret"] / best),
+        "motion, random regret %": float(100 * srch["random"]["regret"] / best),
+        "text, cost %": float(100 * cost_table(results)[0]["fraction"][0]),
+    }
 
 
 def reduced_change(spectra: np.ndarray) -> np.ndarray:
@@ -236,7 +355,8 @@ def readout_prediction(results: dict, family: str, epoch: int, *, features=FEATU
     true final loss is measured. Readouts: the spectrum ``features``, the
     validation loss at the same epoch (the obvious baseline), and both.
     Returns, per readout, the median correlation over the splits and the
-    2.5 and 97.5 percentiles (``r``, ``low``, ``high``) and ``n`` runs.
+    2.5 and 97.5 percentiles (``r``, ``low``, ``high``) and ``n`` runs; NaN where the
+    readout is the same in every run (no ranking to measure).
     """
     y = final_losses(results, family)
     n = len(y)
@@ -253,7 +373,8 @@ def readout_prediction(results: dict, family: str, epoch: int, *, features=FEATU
             pred = _fit_predict(X, y, fit, held)
             if np.ptp(pred) > 0:
                 rs.append(spearman(pred, y[held]))
-        lo, med, hi = np.quantile(rs, [0.025, 0.5, 0.975])
+        # a readout equal in every run (the motion runs' loss before training) ranks nothing
+        lo, med, hi = np.quantile(rs, [0.025, 0.5, 0.975]) if rs else (math.nan,) * 3
         out[name] = {"r": float(med), "low": float(lo), "high": float(hi), "n": n}
     return out
 

@@ -106,12 +106,22 @@ def test_run_experiments_writes_and_resumes(tmp_path, monkeypatch):
     assert again["runs"].keys() == res["runs"].keys()
 
 
-@pytest.mark.parametrize("size", ["quick", "medium", "full"])
+# A results file ships in the wheel and in every clone, so it must stay small. 1.5 MB admits
+# the learned recipe's files (1.3 MB: 94 runs of 64 units, 16-20 epochs, each record holding
+# a 64-exponent spectrum at 5 significant digits, plus the 128-exponent full-state spectrum
+# of each final network); rounding further would change glued numbers.
+MAX_RESULTS_BYTES = 1_500_000
+LEARNED_FILES = {"ch07_learned.json": X.LEARNED_DATA_NAMES,
+                 "ch07_learned_standins.json": X.STANDIN_DATA_NAMES}
+
+
+@pytest.mark.parametrize("size", ["quick", "medium", "full", "learned"])
 def test_committed_results_file_is_small_labelled_and_complete(size):
     path = X.RESULTS_DIR / f"ch07_{size}.json"
-    assert path.stat().st_size < 1_000_000
+    assert path.stat().st_size < MAX_RESULTS_BYTES
     res = X.load_results(path)
-    assert res["size"] == size and res["data"] == X.DATA_NAMES   # the paper's data
+    names = X.LEARNED_DATA_NAMES if size == "learned" else X.DATA_NAMES   # the paper's data
+    assert res["size"] == size and res["data"] == names
     assert res["settings"] == json.loads(json.dumps(X.SIZES[size]))
     assert set(res["runs"]) == set(X.plan(size))
     assert all(r["complete"] for r in res["runs"].values())
@@ -123,7 +133,7 @@ def test_committed_results_file_is_small_labelled_and_complete(size):
 
 def test_committed_stand_in_results_are_the_old_plan_on_austen_and_chicago():
     path = X.RESULTS_DIR / "ch07_austen_chicago.json"
-    assert path.stat().st_size < 1_000_000
+    assert path.stat().st_size < MAX_RESULTS_BYTES
     res = X.load_results(path)
     assert "data" not in res            # written before the paper's data were installed
     fam = {k.split("/")[0] for k in res["runs"]}
@@ -132,6 +142,17 @@ def test_committed_stand_in_results_are_the_old_plan_on_austen_and_chicago():
     # the Chicago runs read 38 dimensions (20 stations and 18 weather measurements)
     reg = next(r for k, r in res["runs"].items() if k.startswith("regression/"))
     assert reg["config"]["task"] == "regression" and len(reg["records"][0]["spectrum"]) == 64
+
+
+def test_committed_learned_stand_ins_are_the_learned_plan_on_austen_and_chicago():
+    path = X.RESULTS_DIR / "ch07_learned_standins.json"
+    if not path.is_file():
+        pytest.skip("the learned stand-in runs are not committed yet")
+    assert path.stat().st_size < MAX_RESULTS_BYTES
+    res = X.load_results(path)
+    assert res["size"] == "learned" and res["data"] == X.STANDIN_DATA_NAMES
+    assert set(res["runs"]) <= set(X.plan("learned"))
+    assert all(r["complete"] for r in res["runs"].values())
 
 
 def test_analysis_helpers_on_synthetic_records():
@@ -206,3 +227,72 @@ def test_standins_are_named_in_the_results(tmp_path):
                                       progress=False, standins=True, shard=(0, 6))
     assert res["data"] == {"char": "austen", "regression": "chicago"}
     assert all(r["config"]["residual"] for r in res["runs"].values())
+
+
+def test_partial_correlation_against_orthogonal_constructions():
+    # columns of an 8x8 Sylvester-Hadamard matrix (bar the constant): zero-mean, orthogonal,
+    # equal norms; x and y share z and e1, so their residuals on z are e1 and e1 + e2 (or e2)
+    H = np.array([[1.0]])
+    for _ in range(3):
+        H = np.block([[H, H], [H, -H]])
+    z, e1, e2 = H[:, 1], H[:, 2], H[:, 3]
+    r = RO.partial_correlation(z + e1, z + e1 + e2, z, n_boot=0)
+    assert r["r"] == pytest.approx(1 / math.sqrt(2)) and r["n"] == 8
+    # the raw correlation is 2/sqrt(6); holding z fixed lowers it to 1/sqrt(2)
+    assert np.corrcoef(z + e1, z + e1 + e2)[0, 1] == pytest.approx(2 / math.sqrt(6))
+    assert RO.partial_correlation(z + e1, z + e2, z, n_boot=0)["r"] == pytest.approx(0, abs=1e-12)
+    # the textbook formula from the three pairwise correlations, on noisy data
+    rng = np.random.default_rng(3)
+    x, y, w = rng.normal(size=(3, 50))
+    y = y + x; w = w + y
+    rxy, rxw, ryw = (np.corrcoef(a, b)[0, 1] for a, b in ((x, y), (x, w), (y, w)))
+    want = (rxy - rxw * ryw) / math.sqrt((1 - rxw ** 2) * (1 - ryw ** 2))
+    got = RO.partial_correlation(x, y, w, n_boot=200)
+    assert got["r"] == pytest.approx(want) and got["low"] < got["r"] < got["high"]
+    with pytest.raises(ValueError, match="same length"):
+        RO.partial_correlation(x, y[:10], w)
+
+
+def test_best_epochs_counts_from_before_training():
+    res = fake_results([1.0, 2.0], [-0.1, -0.2], E=3)   # losses fall to the last epoch
+    assert RO.best_epochs(res, "char").tolist() == [3, 3]
+    res["runs"]["char/1"]["records"][1]["val_loss"] = 0.0
+    assert RO.best_epochs(res, "char").tolist() == [3, 1]
+
+
+def test_figures_draw_the_baselines_they_are_given():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    res = X.load_results(size="learned")
+    lines = {"char": {"bigram": 2.45}, "regression": {"persistence": 0.058, "ridge": 0.052}}
+
+    def levels(ax):      # y of every horizontal line spanning the axes
+        return sorted(float(ln.get_ydata()[0]) for ln in ax.get_lines()
+                      if list(ln.get_xdata()) == [0, 1] and len(set(ln.get_ydata())) == 1)
+
+    fig = X.plot_fig4(res, baselines=lines)
+    assert levels(fig.axes[1]) == [2.45] and levels(fig.axes[3]) == [0.052, 0.058]
+    fig7 = X.plot_fig7(res, baselines=lines)
+    assert all(levels(ax) == [0.052, 0.058] for ax in fig7.axes[3:6])
+    assert levels(X.plot_fig3(res, baselines=lines).axes[5]) == [2.45]
+    with pytest.raises(ValueError, match="baselines"):
+        X.plot_fig4(res, baselines={"text": {"bigram": 2.45}})
+    with pytest.raises(ValueError, match="finite"):
+        X.plot_fig4(res, baselines={"char": {"bigram": float("nan")}})
+    plt.close("all")
+
+
+def test_headline_counts_match_a_direct_reading_of_the_results():
+    res = X.load_results(size="learned")
+    runs = {k: [rec["val_loss"] for rec in r["records"]] for k, r in res["runs"].items()}
+    text = [v for k, v in runs.items() if k.startswith("char/")]
+    motion = [min(v) for k, v in runs.items() if k.startswith("regression/")]
+    persistence = runs["regression/0"][0]           # an untrained motion run is persistence
+    h = RO.headline(res, persistence)
+    assert h["text median loss"] == pytest.approx(np.median([min(v) for v in text]))
+    assert h["text, settled"] == sum(int(np.argmin(v)) < len(v) - 1 for v in text)
+    assert h["motion, beat persistence"] == sum(m < persistence for m in motion)
+    s = RO.loss_summary(res, "regression")
+    assert np.array_equal(s["loss"], motion) and np.all(s["start"] == persistence)

@@ -54,6 +54,12 @@ def test_ridge_recovers_an_exact_linear_rule_and_tends_to_persistence():
         M.ridge_baseline(splits, -1.0)
     with pytest.raises(ValueError, match="on"):
         M.ridge_baseline(splits, 1.0, on="validation")
+    # the search keeps the exact fit (penalty 0) over penalties that bias it towards persistence
+    lam, mse = M.ridge_search(splits, (1e12, 0.0, 10.0))
+    assert lam == 0.0 and mse == M.ridge_baseline(splits, 0.0)
+    assert M.ridge_search(splits, (1e12,))[1] == pytest.approx(M.persistence_mse(v, 1), rel=1e-6)
+    with pytest.raises(ValueError, match="lams"):
+        M.ridge_search(splits, ())
 
 
 def test_residual_network_starts_as_persistence():
