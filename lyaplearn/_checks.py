@@ -28,14 +28,16 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
-def _check_int(value: Any, name: str, minimum: int) -> int:
+def _check_int(value: Any, name: str, minimum: int, *, none_ok: bool = False) -> int | None:
     """``value`` as an ``int`` if it is an integer (Python or numpy) ``>= minimum``.
+
+    ``none_ok=True`` lets ``None`` through unchanged (an optional argument).
 
     Raises
     ------
     ValueError
         Naming ``name`` and what was expected: "a positive integer" (``minimum == 1``) or
-        "an integer >= minimum".
+        "an integer >= minimum" (followed by "or None" when ``none_ok``).
 
     Examples
     --------
@@ -46,9 +48,11 @@ def _check_int(value: Any, name: str, minimum: int) -> int:
     ...
     ValueError: every must be a positive integer, got True
     """
+    if value is None and none_ok:
+        return None
     if not _is_int(value) or value < minimum:
         what = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
-        raise ValueError(f"{name} must be {what}, got {value!r}")
+        raise ValueError(f"{name} must be {what}{' or None' if none_ok else ''}, got {value!r}")
     return int(value)
 
 

@@ -31,6 +31,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ._checks import _check_int
 from .lyapunov import spectrum_features
 from .recurrent import init_uniform, lyapunov_spectrum
 
@@ -106,22 +107,17 @@ class RunConfig:
             raise ValueError(f"task must be one of {TASKS}, got {self.task!r}")
         if self.state not in ("hidden", "full"):
             raise ValueError(f"state must be 'hidden' or 'full', got {self.state!r}")
+        # frozen: the checked value (a numpy integer becomes an int) is stored directly
         for name in ("hidden", "batch", "seq_len", "steps_per_epoch", "eval_len", "probe_n",
                      "probe_steps", "eval_streams"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-                raise ValueError(f"{name} must be a positive integer, got {v!r}")
-        for name in ("epochs", "probe_warmup", "decay_after", "seed"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, int) or v < 0:
-                raise ValueError(f"{name} must be a non-negative integer, got {v!r}")
+            object.__setattr__(self, name, _check_int(getattr(self, name), name, 1))
+        for name in ("epochs", "probe_warmup", "decay_after", "seed", "embed"):
+            object.__setattr__(self, name, _check_int(getattr(self, name), name, 0))
         if not (self.p > 0 and self.lr > 0 and 0 < self.decay <= 1):
             raise ValueError(f"p and lr must be positive and decay in (0, 1], got "
                              f"p={self.p!r}, lr={self.lr!r}, decay={self.decay!r}")
         if not 0 <= self.dropout < 1:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout!r}")
-        if isinstance(self.embed, bool) or not isinstance(self.embed, int) or self.embed < 0:
-            raise ValueError(f"embed must be a non-negative integer, got {self.embed!r}")
         if not (self.clip >= 0 and self.weight_decay >= 0):
             raise ValueError(f"clip and weight_decay must be >= 0, got clip={self.clip!r}, "
                              f"weight_decay={self.weight_decay!r}")

@@ -14,6 +14,7 @@ import torch
 
 from lyaplearn import (_activations, _constants, conditioning, jacobians, lyapunov, maps, meanfield,
                        remedies, rnn, scalar)
+from lyaplearn import flossing, longdelay, training
 from lyaplearn._checks import _check_float, _check_int
 from lyaplearn.recurrent import SpectrumMonitor
 from lyaplearn.recurrent import _result as recurrent_result
@@ -29,6 +30,11 @@ CALLS = {
     "rnn.power_norms": (lambda n: rnn.power_norms(np.eye(2), n).shape, (4,)),
     "scalar.gd_trajectory": (lambda n: scalar.gd_trajectory(0.5, 1.0, 1.0, n).shape, (4,)),
     "maps.random_orthogonal": (lambda n: maps.random_orthogonal(n, seed=0).shape, (3, 3)),
+    "training.RunConfig": (lambda n: training.RunConfig(hidden=n).hidden, 3),
+    "longdelay.delayed_copy": (lambda n: tuple(longdelay.delayed_copy(n, 2).inputs.shape[1:2]),
+                               (3,)),
+    "longdelay.wilson_interval": (lambda n: round(longdelay.wilson_interval(n, n)[1], 6), 1.0),
+    "flossing.Flosser": (lambda n: flossing.Flosser(torch.nn.RNN(1, 4), None, every=n).every, 3),
 }
 
 

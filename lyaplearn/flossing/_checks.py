@@ -18,15 +18,6 @@ _DTYPES = (torch.float32, torch.float64)
 STATES = ("full", "hidden")
 
 
-def check_int(value: Any, name: str, minimum: int, allow_none: bool = False) -> int | None:
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        extra = " or None" if allow_none else ""
-        raise ValueError(f"{name} must be an integer >= {minimum}{extra}, got {value!r}")
-    return int(value)
-
-
 def check_choice(value: Any, choices, name: str) -> str:
     if value not in choices:
         raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}")

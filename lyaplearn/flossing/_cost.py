@@ -19,7 +19,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from ._checks import arch_of, check_int
+from .._checks import _check_int
+from ._checks import arch_of
 from ._floss import flossing_loss
 from ._spectrum import ExplodingGradientWarning
 
@@ -82,7 +83,7 @@ def step_costs(rnn: nn.Module, inputs: torch.Tensor, k: int | None = None, *,
     True
     """
     arch_of(rnn)
-    repeats = check_int(repeats, "repeats", 1)
+    repeats = _check_int(repeats, "repeats", 1)
     dtype = rnn.weight_hh_l0.dtype
     device = rnn.weight_hh_l0.device
     train_rnn, floss_rnn = copy.deepcopy(rnn), copy.deepcopy(rnn)

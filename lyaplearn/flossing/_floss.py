@@ -23,7 +23,8 @@ import torch
 from torch import nn
 
 from .._checks import _check_float
-from ._checks import check_int, find_rnn
+from .._checks import _check_int
+from ._checks import find_rnn
 from ._spectrum import differentiable_spectrum
 
 
@@ -223,7 +224,7 @@ def floss(model: nn.Module, inputs: Any, k: int | None = None, steps: int = 100,
     (True, True)
     """
     rnn = find_rnn(model, rnn)
-    steps = check_int(steps, "steps", 1)
+    steps = _check_int(steps, "steps", 1)
     opt = _optimizer(rnn, optimizer, lr)
     hist = FlossHistory()
     t0 = time.perf_counter()
@@ -290,10 +291,10 @@ class Flosser:
         self.rnn = find_rnn(model, rnn)
         self.inputs = inputs
         self.k = k
-        self.every = check_int(every, "every", 1)
-        self.steps = check_int(steps, "steps", 1)
-        self.start = check_int(start, "start", 0)
-        self.max_episodes = check_int(max_episodes, "max_episodes", 0, allow_none=True)
+        self.every = _check_int(every, "every", 1)
+        self.steps = _check_int(steps, "steps", 1)
+        self.start = _check_int(start, "start", 0)
+        self.max_episodes = _check_int(max_episodes, "max_episodes", 0, none_ok=True)
         self.target = float(target)
         self.kwargs = spectrum_kwargs
         self.optimizer = _optimizer(self.rnn, optimizer, lr)
@@ -303,7 +304,7 @@ class Flosser:
 
     def due(self, step_index: int) -> bool:
         """Whether training step ``step_index`` is a flossing step."""
-        step_index = check_int(step_index, "step_index", 0)
+        step_index = _check_int(step_index, "step_index", 0)
         done = self.max_episodes is not None and self.episodes >= self.max_episodes
         return not done and step_index >= self.start and \
             (step_index - self.start) % self.every == 0

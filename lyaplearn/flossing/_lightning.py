@@ -12,7 +12,8 @@ from typing import Any
 
 import torch
 
-from ._checks import check_int, find_rnn
+from .._checks import _check_int
+from ._checks import find_rnn
 from ._floss import Flosser, floss
 
 try:  # the unified package first, then the standalone one
@@ -76,9 +77,9 @@ class FlossingCallback(_Base or object):
         super().__init__()
         self.inputs = inputs
         self.k = k
-        self.pre_steps = check_int(pre_steps, "pre_steps", 0)
-        self.every_n_epochs = check_int(every_n_epochs, "every_n_epochs", 1, allow_none=True)
-        self.steps = check_int(steps, "steps", 1)
+        self.pre_steps = _check_int(pre_steps, "pre_steps", 0)
+        self.every_n_epochs = _check_int(every_n_epochs, "every_n_epochs", 1, none_ok=True)
+        self.steps = _check_int(steps, "steps", 1)
         self.lr = lr
         self.max_episodes = max_episodes
         self.rnn = rnn

@@ -25,11 +25,11 @@ import torch
 from torch import nn
 
 from ._cells import _make_layers
+from .._checks import _check_int
 from ._checks import (
     STATES,
     arch_of,
     check_choice,
-    check_int,
     compute_dtype,
     initial_frame,
     initial_states,
@@ -234,14 +234,14 @@ def differentiable_spectrum(rnn: nn.Module, inputs: Any, k: int | None = None,
     D = (2 if lstm and state == "full" else 1) * L * H
     X, unbatched = inputs_tbi(rnn, inputs, dtype)
     T, B = X.shape[0], X.shape[1]
-    k = D if k is None else check_int(k, "k", 1)
+    k = D if k is None else _check_int(k, "k", 1)
     if k > D:
         raise ValueError(f"k must be an integer in [1, D={D}] (number of exponents), got {k}")
-    warmup = check_int(warmup, "warmup", 0)
-    frame_warmup = check_int(frame_warmup, "frame_warmup", 0)
-    every = check_int(reortho_every, "reortho_every", 1)
-    window = check_int(window, "window", 1, allow_none=True)
-    truncate = check_int(truncate, "truncate", 1, allow_none=True)
+    warmup = _check_int(warmup, "warmup", 0)
+    frame_warmup = _check_int(frame_warmup, "frame_warmup", 0)
+    every = _check_int(reortho_every, "reortho_every", 1)
+    window = _check_int(window, "window", 1, none_ok=True)
+    truncate = _check_int(truncate, "truncate", 1, none_ok=True)
     if warmup + frame_warmup >= T:
         raise ValueError(f"warmup + frame_warmup must be smaller than the number of time "
                          f"steps T={T}, got warmup={warmup}, frame_warmup={frame_warmup}")

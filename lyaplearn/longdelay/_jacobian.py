@@ -16,6 +16,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from .._checks import _check_int
 from ..recurrent import jacobian
 
 
@@ -88,8 +89,9 @@ def summarise(P: torch.Tensor, k: int) -> JacobianSummary:
     """Singular-value rates and condition numbers of a batch of products ``P`` (B, H, H)."""
     if not isinstance(P, torch.Tensor) or P.ndim != 3 or P.shape[1] != P.shape[2]:
         raise ValueError(f"P must be a (B, H, H) tensor, got {getattr(P, 'shape', type(P))}")
-    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= P.shape[1]:
+    if _check_int(k, "k", 1) > P.shape[1]:
         raise ValueError(f"k must be an integer in [1, {P.shape[1]}], got {k!r}")
+    k = int(k)
     ls = torch.log(torch.linalg.svdvals(P.to(torch.float64))).numpy()   # (B, H), descending
     return JacobianSummary(horizon=0, rates=ls.mean(0), k=k,
                            log10_cond_k=float(((ls[:, 0] - ls[:, k - 1]) / np.log(10)).mean()),

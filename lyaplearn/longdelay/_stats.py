@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .._checks import _check_float
+from .._checks import _check_float, _check_int
 
 #: Two-sided 95 % normal quantile.
 Z95 = 1.959963984540054
@@ -50,9 +50,7 @@ def wilson_interval(successes: int, n: int, z: float = Z95) -> tuple[float, floa
     >>> [round(v, 4) for v in wilson_interval(81, 263)]
     [0.2553, 0.3662]
     """
-    for value, name, low in ((successes, "successes", 0), (n, "n", 1)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+    successes, n = _check_int(successes, "successes", 0), _check_int(n, "n", 1)
     if successes > n:
         raise ValueError(f"successes must be at most n={n}, got {successes}")
     z = _check_float(z, "z", positive=True)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import torch
 
-from .._checks import _check_float
+from .._checks import _check_float, _check_int
 
 TASKS = ("copy", "xor")
 
@@ -49,10 +49,8 @@ class TaskBatch:
 
 
 def _check(n, delay, distractor) -> tuple[int, int, float]:
-    for value, name, low in ((n, "n", 1), (delay, "delay", 1)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-    return n, delay, _check_float(distractor, "distractor", nonneg=True)
+    return (_check_int(n, "n", 1), _check_int(delay, "delay", 1),
+            _check_float(distractor, "distractor", nonneg=True))
 
 
 def _signs(gen: torch.Generator, shape, dtype) -> torch.Tensor:
