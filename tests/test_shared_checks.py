@@ -17,6 +17,7 @@ from lyaplearn import (_activations, _constants, conditioning, jacobians, lyapun
 from lyaplearn import flossing, longdelay, training
 from lyaplearn._checks import _check_float, _check_int
 from lyaplearn.recurrent import SpectrumMonitor
+from lyaplearn.teacher.sandbox import Limits
 from lyaplearn.recurrent import _result as recurrent_result
 
 pytestmark = pytest.mark.fp_insensitive
@@ -34,6 +35,7 @@ CALLS = {
     "longdelay.delayed_copy": (lambda n: tuple(longdelay.delayed_copy(n, 2).inputs.shape[1:2]),
                                (3,)),
     "longdelay.wilson_interval": (lambda n: round(longdelay.wilson_interval(n, n)[1], 6), 1.0),
+    "teacher.sandbox.Limits": (lambda n: Limits(processes=n).processes, 3),
     "flossing.Flosser": (lambda n: flossing.Flosser(torch.nn.RNN(1, 4), None, every=n).every, 3),
 }
 
@@ -82,6 +84,7 @@ FLOAT_CALLS = {
     "remedies.horizon": (lambda v: remedies.horizon(v, 1e-3, 1.0), math.log(1e3) / 0.5),
     # |lambda_max| <= tol
     "lyapunov.regime": (lambda v: lyapunov.regime(-0.4, tol=v), "marginal"),
+    "teacher.sandbox.Limits": (lambda v: Limits(call_seconds=v).call_seconds, 0.5),
 }
 
 

@@ -48,6 +48,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from lyaplearn._checks import _check_float, _check_int
 from lyaplearn.teacher import _sandbox_worker as wire
 from lyaplearn.teacher._cgroup import Cgroup
 from lyaplearn.teacher._seccomp import SeccompUnavailable, bpf_program
@@ -96,14 +97,12 @@ class Limits:
     disk_bytes: int = 256 * 2**20
 
     def __post_init__(self):
+        # the shared checks (numpy numbers accepted, bools and infinities refused); the
+        # checked value is stored, so a numpy number becomes a Python one
         for name in ("notebook_seconds", "call_seconds"):
-            v = getattr(self, name)
-            if not isinstance(v, (int, float)) or isinstance(v, bool) or not v > 0:
-                raise ValueError(f"{name} must be a positive number of seconds, got {v!r}")
+            object.__setattr__(self, name, _check_float(getattr(self, name), name, positive=True))
         for name in ("memory_bytes", "processes", "file_bytes", "disk_bytes"):
-            v = getattr(self, name)
-            if not isinstance(v, int) or isinstance(v, bool) or v <= 0:
-                raise ValueError(f"{name} must be a positive integer, got {v!r}")
+            object.__setattr__(self, name, _check_int(getattr(self, name), name, 1))
 
 
 class Budget:
