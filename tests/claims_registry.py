@@ -657,14 +657,14 @@ ENTRIES: dict[str, list] = {
            "tests/test_edge.py::test_annealed_model_top_exponent_is_mean_field"),
           "g = 2.5, N = 128, the upper 64 exponents; the top exponent at N = 96 in the test"),
         C(r"The rebuilt networks are checked against the results file",
-          ("cell: assert rebuild_err < 1e-4",
+          ('cell: assert st["rebuild_error"] < 1e-4',
            "tests/test_edge.py::test_initial_spectra_are_the_spectra_chapter_7_recorded"),
           "the ten marked motion runs, all 64 hidden-state exponents and the untrained "
           "validation loss (the glued value is the largest relative difference); in the test, "
           "motion and text runs of the learned recipe and a motion run of the paper's, and a "
           "run rebuilt without its zero read-out, which fails"),
         C(r"four other starting vectors move it by",
-          ("cell: assert lam7_seed < 0.04",),
+          ('cell: assert st["seed_spread"] < 0.04',),
           "the 40 motion runs, starting-vector seeds 1 to 4 against seed 0 (named; the glued "
           "value is the largest difference)"),
         C(r"Every one learned something",

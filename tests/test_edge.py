@@ -247,3 +247,26 @@ def test_the_committed_positive_band_grows_with_the_gain():
     assert sorted(band) == [1.1, 1.25, 1.5, 2.0, 2.5]
     means = [band[g].mean() for g in sorted(band)]
     assert means[0] <= 2 and means[-1] > 10 and means[2] < means[3] < means[4]
+
+
+def test_run_starts_reads_the_file_and_marks_the_extremes():
+    """The losses are the file's (best, last, epoch 0), the marks the n lowest and highest
+    best losses, and another starting vector moves lambda_max by its transient only."""
+    from lyaplearn import experiments
+
+    torch.set_num_threads(1)
+    res = experiments.load_results(size="learned")
+    keys = [f"regression/{i}" for i in range(6)]
+    sub = dict(res, runs={k: res["runs"][k] for k in keys})
+    st = edge.run_starts(sub, n=2, seeds=(1,))
+    recs = [res["runs"][k]["records"] for k in keys]
+    best = np.array([min(r["val_loss"] for r in rec) for rec in recs])
+    np.testing.assert_array_equal(st["loss"], best)
+    np.testing.assert_array_equal(st["last_loss"], [rec[-1]["val_loss"] for rec in recs])
+    np.testing.assert_array_equal(st["untrained"], [rec[0]["val_loss"] for rec in recs])
+    assert set(st["best"]) == set(np.argsort(best)[:2])
+    assert set(st["worst"]) == set(np.argsort(best)[-2:])
+    assert st["rebuild_error"] < 1e-4 and 0 < st["seed_spread"] < 0.05
+    assert len(st["rho_seeds"]) == 1 and -1 <= st["rho"]["r"] <= 1
+    with pytest.raises(ValueError, match="n must be at most half"):
+        edge.run_starts(sub, n=4)

@@ -142,3 +142,42 @@ def initial_lambda_max(results: dict, family: str = "regression", data=None, *,
     lam = initial_spectra(results, family, data, state=state, k=1, seed=seed)[:, 0]
     ps = np.array([r["config"]["p"] for r in _family(results, family)])
     return {"p": ps, "lambda_max": lam, "loss": final_losses(results, family)}
+
+
+def run_starts(results: dict, family: str = "regression", data=None, *, n: int = 5,
+               seeds=(1, 2, 3, 4)) -> dict:
+    """Where the runs of ``family`` started and how they ended, with the checks on both.
+
+    :func:`initial_lambda_max` (full state, starting vector seed 0) with, per run, the best,
+    last-epoch and untrained (epoch-0) validation loss from the file; ``best`` and
+    ``worst``, the indices of the ``n`` runs with the lowest and highest best loss;
+    ``rebuild_error`` (:func:`rebuild_error`) over those ``2 n`` runs; ``seed_spread``, the
+    largest change of any run's ``lambda_max`` when the starting vector is drawn with one of
+    ``seeds`` instead; ``rho``, the Spearman correlation of ``lambda_max`` and the best loss
+    with its bootstrap interval (:func:`lyaplearn.readout.correlation`), and ``rho_seeds``,
+    the same for each of ``seeds``.
+    """
+    from .._checks import _check_int
+    from ..readout import _family, correlation, feature_at
+
+    runs = _family(results, family)
+    n = _check_int(n, "n", 1)
+    if 2 * n > len(runs):
+        raise ValueError(f"n must be at most half the number of runs ({len(runs)}), got {n}")
+    if data is None:
+        data = _run_data(results, runs[0]["config"]["task"])
+    out = initial_lambda_max(results, family, data)
+    order = np.argsort(out["loss"], kind="stable")
+    best, worst = order[:n], order[-n:]
+    others = [initial_lambda_max(results, family, data, seed=s)["lambda_max"] for s in seeds]
+
+    def rho(lam):
+        return correlation(lam, out["loss"], method="spearman")
+
+    return dict(out, best=best, worst=worst,
+                last_loss=feature_at(results, family, "val_loss", -1),
+                untrained=feature_at(results, family, "val_loss", 0),
+                rebuild_error=rebuild_error(results, family, data, runs=np.r_[best, worst]),
+                seed_spread=max((float(np.abs(v - out["lambda_max"]).max()) for v in others),
+                                default=0.0),
+                rho=rho(out["lambda_max"]), rho_seeds=[rho(v) for v in others])
