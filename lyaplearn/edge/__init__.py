@@ -10,8 +10,9 @@ Measurements
     :func:`gated_lambda_max` (chapter 6's engine on ``nn.RNN``, ``GRU`` and ``LSTM``),
     :func:`zero_crossing`.
 Chapter 7's runs at their start
-    :func:`initial_spectra`, :func:`rebuild_error` and :func:`initial_lambda_max` (chapter 7's
-    own networks at initialisation, checked against what its training loop recorded).
+    :func:`initial_spectra`, :func:`rebuild_error`, :func:`initial_lambda_max` and
+    :func:`run_starts` (chapter 7's own networks at initialisation, checked against what its
+    training loop recorded).
 Larger networks
     :func:`run_sizes` writes ``lyaplearn/results/ch09_full.json`` (``python -m
     lyaplearn.edge``; ``--quick`` for a check of a few seconds), read back by
@@ -54,7 +55,12 @@ from ._plots import (  # noqa: F401
     plot_run_starts,
     plot_spectrum_collapse,
 )
-from ._run_starts import initial_lambda_max, initial_spectra, rebuild_error  # noqa: F401
+from ._run_starts import (  # noqa: F401
+    initial_lambda_max,
+    initial_spectra,
+    rebuild_error,
+    run_starts,
+)
 from ._sizes import RESULTS, SIZES, load_results, main, run_sizes  # noqa: F401
 
 __all__ = [
@@ -68,6 +74,7 @@ __all__ = [
     "initial_lambda_max",
     "initial_spectra",
     "rebuild_error",
+    "run_starts",
     "run_sizes",
     "load_results",
     "plot_phase_diagram",

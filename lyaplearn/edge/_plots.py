@@ -186,17 +186,22 @@ def plot_gated_edge(ps, lam: dict, *, marks: dict | None = None, curves: dict | 
 
 
 @style.styled
-def plot_run_starts(p, lambda_max, loss, *, n: int = 5, figsize=(6.4, 4.0)):
+def plot_run_starts(p, lambda_max, loss, *, n: int = 5, state: str = "full",
+                    loss_label: str = "best validation loss", figsize=(6.4, 4.0)):
     """Where training runs started: ``lambda_max`` at initialisation against ``p``.
 
     Every run is a grey dot; the ``n`` runs with the lowest ``loss`` are blue
     circles and the ``n`` with the highest vermillion triangles (e.g. from
-    :func:`initial_lambda_max`).
+    :func:`initial_lambda_max`). ``state`` (``"full"`` or ``"hidden"``) names the
+    exponent's convention on the y-axis, ``loss_label`` the loss in the legend. The
+    line at zero is the edge; ``p`` is on a linear axis (as chapter 7 samples it).
     """
     p, lam, loss = (np.asarray(v, dtype=float) for v in (p, lambda_max, loss))
     if not p.shape == lam.shape == loss.shape or p.ndim != 1:
         raise ValueError(f"p, lambda_max and loss must be 1-D of equal length, got shapes "
                          f"{p.shape}, {lam.shape} and {loss.shape}")
+    if state not in ("full", "hidden"):
+        raise ValueError(f"state must be 'full' or 'hidden', got {state!r}")
     n = _check_int(n, "n", 1)
     if 2 * n > p.size:
         raise ValueError(f"n must be at most half the number of runs ({p.size}), got {n}")
@@ -205,12 +210,12 @@ def plot_run_starts(p, lambda_max, loss, *, n: int = 5, figsize=(6.4, 4.0)):
     fig, ax = style.figure(figsize=figsize)
     ax.plot(p, lam, "o", color="0.6", ms=4, label=f"all {p.size} runs")
     ax.plot(p[best], lam[best], "o", color=style.PALETTE[0], ms=8, mfc="none", mew=2,
-            label=f"{n} lowest final loss")
+            label=f"{n} lowest {loss_label}")
     ax.plot(p[worst], lam[worst], "^", color=style.PALETTE[1], ms=8, mfc="none", mew=2,
-            label=f"{n} highest final loss")
-    ax.axhline(0.0, color="0.4", lw=0.8)
-    ax.set_xscale("log")
+            label=f"{n} highest {loss_label}")
+    ax.axhline(0.0, color="0.4", lw=0.8, label=r"edge, $\lambda_{\max} = 0$")
     ax.set_xlabel("initialisation scale $p$ (weights ~ U(−p, p))")
-    ax.set_ylabel(rf"$\lambda_{{\max}}$ at initialisation ({style.NATS_PER_STEP})")
+    ax.set_ylabel(rf"{state}-state $\lambda_{{\max}}$ at initialisation"
+                  f"\n({style.NATS_PER_STEP})")
     ax.legend()
     return fig
