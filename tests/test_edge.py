@@ -206,7 +206,7 @@ def test_initial_lambda_max_rebuilds_chapter_7s_networks():
         edge.initial_lambda_max(sub, state="cell")
     with pytest.raises(ValueError, match="k must be a positive integer"):
         edge.initial_spectra(sub, k=0)
-    with pytest.raises(ValueError, match="seed must be an integer"):
+    with pytest.raises(ValueError, match="seed must be an integer >= 0"):
         edge.initial_spectra(sub, seed=0.5)
     with pytest.raises(ValueError, match="data must be given"):
         edge.initial_spectra(dict(sub, data={"regression": "elsewhere"}))

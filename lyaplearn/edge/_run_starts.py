@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._checks import _check_int
+
 
 def _run_data(results: dict, task: str):
     """The splits a results file's runs of ``task`` were trained on, read as they read them."""
@@ -75,10 +77,8 @@ def initial_spectra(results: dict, family: str = "regression", data=None, *, run
 
     if state not in (None, "full", "hidden"):
         raise ValueError(f"state must be 'full' or 'hidden', got {state!r}")
-    if k is not None and (isinstance(k, bool) or not isinstance(k, int) or k < 1):
-        raise ValueError(f"k must be a positive integer or None, got {k!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise ValueError(f"seed must be an integer, got {seed!r}")
+    k = _check_int(k, "k", 1, none_ok=True)
+    seed = _check_int(seed, "seed", 0)
     chosen = _select(_family(results, family), runs)
     if data is None:
         data = _run_data(results, chosen[0]["config"]["task"])
