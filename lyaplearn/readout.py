@@ -238,7 +238,6 @@ def headline(results: dict, persistence: float) -> dict:
         "text median loss": float(np.median(loss["char"])),
         "text, settled": int(np.sum(text["best_epoch"] < text["epochs"])),
         "motion, beat persistence": int(np.sum(loss["regression"] < persistence)),
-        "1/t fit exponent, min": min(row["power"] for row in settling(results)),
         "text, λ_max r": correlation(feature_at(results, "char", "max"), loss["char"]),
         "motion, mean λ r": correlation(feature_at(results, "regression", "mean"),
                                         loss["regression"]),
