@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import style
-from .readout import (SIGN_RULE, _family, correlation, feature_at, final_losses,
-                      readout_prediction, reduced_change, search_replay, spearman)
+from .readout import (SIGN_RULE, _family, best_epochs, correlation, feature_at,
+                      final_losses, readout_prediction, reduced_change, search_replay, spearman)
 from .training import FEATURES
 
 __all__ = ["plot_fig3", "plot_fig4", "plot_fig7", "plot_readout", "plot_search"]
@@ -56,7 +56,8 @@ def _draw_baselines(ax, lines: dict) -> None:
 
 # How the figures name the two task families and the unit of their loss.
 _TASK_NAMES = {"char": "text", "regression": "motion capture"}
-_LOSS_UNITS = {"char": "nats per character", "regression": "mean-squared error"}
+_LOSS_UNITS = {"char": "nats per character",
+               "regression": "mean-squared error, normalised channels"}
 _LAMBDA_I = rf"$\lambda_i$ ({style.NATS_PER_STEP})"
 
 
@@ -68,7 +69,7 @@ def plot_fig3(results: dict, *, baselines: dict | None = None, figsize=(9.6, 6.6
     panel (f).
     """
     baselines = _check_baselines(baselines)
-    runs = _family(results, "convergence")
+    runs = sorted(_family(results, "convergence"), key=lambda r: r["config"]["p"])
     fig, axes = style.figure(2, 3, figsize=figsize)
     E = len(runs[0]["records"]) - 1
     shown = (0, min(E, max(1, E // 3)), E)
@@ -85,8 +86,13 @@ def plot_fig3(results: dict, *, baselines: dict | None = None, figsize=(9.6, 6.6
     t = np.arange(1, E + 1)
     for r in runs:
         S = np.array([rec["spectrum"] for rec in r["records"]])
-        ax.loglog(t, reduced_change(S), marker="o", ms=3, label=f"p = {r['config']['p']:g}")
-    ax.loglog(t, 1.0 / t, "k--", label="1/t")
+        ax.loglog(t, reduced_change(S), marker="o", ms=3)   # colours as in (a)
+    ax.loglog(t, 1.0 / t, "k--", label="1/t (the paper's reference)")
+    after = runs[0]["config"].get("decay_after")
+    if after and after < E:           # from here on the learning rate shrinks every epoch
+        ax.axvspan(after + 0.5, E + 0.5, color="0.9", zorder=0,
+                   label="learning rate decaying")
+    ax.legend(fontsize=7, loc="lower left", handlelength=1.6, labelspacing=0.2)
     ax.set_xlabel("epoch $t$")
     ax.set_ylabel("relative squared change")
     ax.set_title("(d) change per epoch")
@@ -151,7 +157,7 @@ def plot_fig4(results: dict, *, baselines: dict | None = None, figsize=(10.0, 7.
         ax.set_title(f"({'bd'[row]}) {_corr_label(c)}", fontsize=10)
         _draw_baselines(ax, baselines.get(family, {}))
         fig.colorbar(mpl.cm.ScalarMappable(norm=norm, cmap=cmap), ax=axes[row, :],
-                     label="best validation loss", aspect=15)
+                     label=f"best validation loss ({_LOSS_UNITS[family]})", aspect=15)
     return fig
 
 
@@ -198,12 +204,18 @@ def plot_readout(results: dict, *, epochs=None, figsize=(11.0, 3.8)):
             ax.errorbar(x, r, yerr=err, marker="o", ms=4, capsize=2,
                         label={"spectrum": "spectrum features", "val_loss": "validation loss",
                                "both": "both"}[name])
+        first = int(best_epochs(results, family).min())
+        if first <= max(ep):        # from here on, some runs' readout is their final loss
+            ax.axvspan(first - 0.5, max(ep) + 0.5, color="0.9", zorder=0,
+                       label="some runs at or past their best epoch")
         ax.axhline(0, color="k", lw=0.8)
         ax.set_ylim(-1.05, 1.05)
         ax.set_xlabel("epoch of the readout")
-        ax.set_ylabel("Spearman ρ on held-out runs")
+        ax.set_ylabel("Spearman ρ on held-out runs\n(median, middle 95% of splits)")
         ax.set_title(_TASK_NAMES[family])
     axes[0].legend(fontsize=8)
+    if axes[1].get_legend_handles_labels()[0]:
+        axes[1].legend(fontsize=8)
     return fig
 
 
@@ -211,17 +223,20 @@ def plot_readout(results: dict, *, epochs=None, figsize=(11.0, 3.8)):
 def plot_search(results: dict, *, rung: int = 1, keep: float = 0.25, figsize=(11.0, 3.8)):
     """Successive halving with and without the spectrum readout: regret against epochs spent."""
     fig, axes = style.figure(1, 2, figsize=figsize)
-    labels = {"none": "no early stopping", "spectrum": "spectrum, sign from the paper",
+    labels = {"none": "no early stopping",
+              "spectrum": "sign rule (from the paper's correlation sign)",
               "spectrum_fit": "spectrum, calibrated readout",
               "val_loss": "validation loss", "random": "random"}
     for ax, family in zip(axes, ("char", "regression")):
         s = search_replay(results, family, rung=rung, keep=keep)
-        for name, lab in labels.items():
-            v = s[name]
-            ax.errorbar(v["epochs"], v["regret"], yerr=2 * v["regret_se"], marker="o",
+        width = s["settings"]["pool"] * s["settings"]["epochs"] * 0.012
+        for j, ((name, lab), mk) in enumerate(zip(labels.items(), "osD^v")):
+            v = s[name]    # rules that spend the same epochs drawn side by side
+            x = v["epochs"] + (0 if name == "none" else (j - 2.5) * width)
+            ax.errorbar(x, v["regret"], yerr=2 * v["regret_se"], marker=mk,
                         capsize=3, ls="none", label=lab)
-        ax.set_xlabel("epochs trained per search")
-        ax.set_ylabel(f"regret ({_LOSS_UNITS[family]})")
+        ax.set_xlabel("epochs trained per search (pruned rules side by side)")
+        ax.set_ylabel(f"regret ± 2 s.e. over pools\n({_LOSS_UNITS[family]})")
         ax.set_title(f"{_TASK_NAMES[family]}: pools of {s['settings']['pool']}, rung {rung}, "
                      f"keep {keep:g}", fontsize=11)
     axes[0].legend(fontsize=8)

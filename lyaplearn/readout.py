@@ -29,6 +29,7 @@ __all__ = [
     "loss_summary",
     "headline",
     "reduced_change",
+    "power_law_fit",
     "settling",
     "final_full_feature",
     "correlation_table",
@@ -36,6 +37,7 @@ __all__ = [
     "pass_fraction",
     "readout_prediction",
     "search_replay",
+    "search_bootstrap",
     "cost_table",
 ]
 
@@ -56,11 +58,18 @@ def final_losses(results: dict, family: str) -> np.ndarray:
     return np.array([best_val_loss(r) for r in _family(results, family)])
 
 
-def feature_at(results: dict, family: str, feature: str, epoch: int = -1) -> np.ndarray:
-    """A spectrum feature (``max``, ``mean``, ``variance``) or ``val_loss`` at an epoch, per run."""
+def feature_at(results: dict, family: str, feature: str, epoch: int | str = -1) -> np.ndarray:
+    """A spectrum feature (``max``, ``mean``, ``variance``) or ``val_loss`` at an epoch, per run.
+
+    ``epoch="best"`` takes each run at its own best validation epoch (:func:`best_epochs`),
+    the network that early stopping keeps; the default, ``-1``, is the final network.
+    """
+    if isinstance(epoch, str) and epoch != "best":
+        raise ValueError(f"epoch must be an integer or 'best', got {epoch!r}")
+    best = best_epochs(results, family) if epoch == "best" else None
     out = []
-    for r in _family(results, family):
-        rec = r["records"][epoch]
+    for j, r in enumerate(_family(results, family)):
+        rec = r["records"][best[j] if best is not None else epoch]
         out.append(rec["val_loss"] if feature == "val_loss" else rec["features"][feature])
     return np.array(out, dtype=float)
 
@@ -112,23 +121,34 @@ def correlation(x, y, *, method: str = "pearson", n_boot: int = 2000, level: flo
     return {"r": r, "low": float(lo), "high": float(hi), "n": len(x)}
 
 
-def _partial(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> float:
-    """Pearson correlation of the residuals of x and y after least squares on (1, z)."""
-    A = np.column_stack([np.ones(len(z)), z])
+def _partial(x: np.ndarray, y: np.ndarray, z: np.ndarray, degree: int = 1,
+             ranks: bool = False) -> float:
+    """Pearson correlation of the residuals of x and y after least squares on 1, z, ..., z^degree.
+
+    With ``ranks`` the three are first replaced by their ranks (a rank-based partial
+    correlation). z is centred and scaled first, which changes the fit's conditioning only.
+    """
+    if ranks:
+        x, y, z = _ranks(x), _ranks(y), _ranks(z)
+    u = (z - z.mean()) / z.std()
+    A = np.column_stack([u ** k for k in range(degree + 1)])
     rx = x - A @ np.linalg.lstsq(A, x, rcond=None)[0]
     ry = y - A @ np.linalg.lstsq(A, y, rcond=None)[0]
     return float(rx @ ry / math.sqrt((rx @ rx) * (ry @ ry)))
 
 
-def partial_correlation(x, y, z, *, n_boot: int = 2000, level: float = 0.95,
-                        seed: int = 0) -> dict:
+def partial_correlation(x, y, z, *, degree: int = 1, ranks: bool = False, n_boot: int = 2000,
+                        level: float = 0.95, seed: int = 0) -> dict:
     """Pearson's correlation of ``x`` and ``y`` with ``z`` held fixed, with a bootstrap interval.
 
-    The correlation of what is left of ``x`` and of ``y`` after a least-squares line on ``z``
-    (equal to ``(r_xy - r_xz r_yz) / sqrt((1 - r_xz^2)(1 - r_yz^2))``). Chapter 7 uses it to
-    ask whether a spectrum feature says more about the loss than the learning rate
-    (``z = log lr``) that moves both. Returns ``{"r", "low", "high", "n"}`` like
-    :func:`correlation` (runs resampled with replacement).
+    The correlation of what is left of ``x`` and of ``y`` after a least-squares polynomial of
+    degree ``degree`` in ``z`` (for ``degree=1``, a line: equal to
+    ``(r_xy - r_xz r_yz) / sqrt((1 - r_xz^2)(1 - r_yz^2))``). With ``ranks=True`` all three
+    are replaced by their ranks first (recomputed in every bootstrap sample). Chapter 7 uses
+    it to ask whether a spectrum feature says more about the loss than the learning rate
+    (``z = log lr``) that moves both, and how the answer depends on how ``z`` is removed.
+    Returns ``{"r", "low", "high", "n"}`` like :func:`correlation` (runs resampled with
+    replacement).
 
     Examples
     --------
@@ -140,17 +160,20 @@ def partial_correlation(x, y, z, *, n_boot: int = 2000, level: float = 0.95,
     0.5
     """
     x, y, z = (np.asarray(v, float) for v in (x, y, z))
-    if not (x.ndim == y.ndim == z.ndim == 1 and len(x) == len(y) == len(z) >= 4):
-        raise ValueError("x, y and z must be 1-D arrays of the same length >= 4, got shapes "
-                         f"{x.shape}, {y.shape}, {z.shape}")
-    r = _partial(x, y, z)
+    if not isinstance(degree, (int, np.integer)) or isinstance(degree, bool) or degree < 1:
+        raise ValueError(f"degree must be an integer >= 1, got {degree!r}")
+    if not (x.ndim == y.ndim == z.ndim == 1 and len(x) == len(y) == len(z) >= degree + 3):
+        raise ValueError(f"x, y and z must be 1-D arrays of the same length >= {degree + 3} "
+                         f"(degree + 3), got shapes {x.shape}, {y.shape}, {z.shape}")
+    r = _partial(x, y, z, degree, ranks)
     out = {"r": r, "low": math.nan, "high": math.nan, "n": len(x)}
     rng = np.random.default_rng(seed)
     boots = []
     for _ in range(n_boot):
         i = rng.integers(0, len(x), len(x))
-        if min(np.ptp(x[i]), np.ptp(y[i]), np.ptp(z[i])) > 0 and len(np.unique(i)) > 3:
-            boots.append(_partial(x[i], y[i], z[i]))
+        if (min(np.ptp(x[i]), np.ptp(y[i])) > 0
+                and len(np.unique(z[i])) > degree + 1 and len(np.unique(i)) > degree + 2):
+            boots.append(_partial(x[i], y[i], z[i], degree, ranks))
     if boots:
         lo, hi = np.quantile(boots, [(1 - level) / 2, (1 + level) / 2])
         out.update(low=float(lo), high=float(hi))
@@ -215,7 +238,6 @@ def headline(results: dict, persistence: float) -> dict:
         "text median loss": float(np.median(loss["char"])),
         "text, settled": int(np.sum(text["best_epoch"] < text["epochs"])),
         "motion, beat persistence": int(np.sum(loss["regression"] < persistence)),
-        "1/t fit exponent, min": min(row["power"] for row in settling(results)),
         "text, λ_max r": correlation(feature_at(results, "char", "max"), loss["char"]),
         "motion, mean λ r": correlation(feature_at(results, "regression", "mean"),
                                         loss["regression"]),
@@ -235,6 +257,58 @@ def reduced_change(spectra: np.ndarray) -> np.ndarray:
     """
     s = np.asarray(spectra, float)
     return ((s[1:] - s[:-1]) ** 2).sum(1) / (s[1:] ** 2).sum(1)
+
+
+def _t_quantile(q: float, df: int) -> float:
+    """The q-quantile (q > 0.5) of Student's t with ``df`` degrees of freedom, numerically.
+
+    Bisection on the distribution function, integrated by Simpson's rule from the density.
+    """
+    c = math.exp(math.lgamma((df + 1) / 2) - math.lgamma(df / 2)) / math.sqrt(df * math.pi)
+
+    def cdf(x: float) -> float:
+        u = np.linspace(0.0, x, 4001)
+        f = c * (1 + u ** 2 / df) ** (-(df + 1) / 2)
+        return 0.5 + (u[1] - u[0]) / 3 * (f[0] + f[-1] + 4 * f[1:-1:2].sum()
+                                          + 2 * f[2:-1:2].sum())
+
+    lo, hi = 0.0, 1.0
+    while cdf(hi) < q:
+        hi *= 2
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if cdf(mid) < q else (lo, mid)
+    return (lo + hi) / 2
+
+
+def power_law_fit(t, y, *, level: float = 0.95) -> dict:
+    """Exponent ``a`` of a least-squares fit y ~ C t^(-a) on log-log axes, with its interval.
+
+    The interval is the ordinary least-squares one, ``a`` ± t_(n-2) times its standard
+    error: it treats the points' scatter about the line as independent noise. Returns
+    ``{"a", "se", "low", "high", "n"}``.
+
+    Examples
+    --------
+    >>> out = power_law_fit([1, 2, 4, 8], [1.0, 0.5, 0.25, 0.125])   # exactly 1/t
+    >>> round(out["a"], 12), round(out["se"], 12)
+    (1.0, 0.0)
+    """
+    t, y = np.asarray(t, float), np.asarray(y, float)
+    if t.shape != y.shape or t.ndim != 1 or len(t) < 3 or (t <= 0).any() or (y <= 0).any():
+        raise ValueError("t and y must be positive 1-D arrays of the same length >= 3, got "
+                         f"shapes {t.shape} and {y.shape}")
+    if not 0 < level < 1:
+        raise ValueError(f"level must be in (0, 1), got {level!r}")
+    u, v = np.log(t), np.log(y)
+    A = np.column_stack([np.ones(len(u)), u])
+    coef, *_ = np.linalg.lstsq(A, v, rcond=None)
+    resid = v - A @ coef
+    n = len(u)
+    se = math.sqrt(float(resid @ resid) / (n - 2) / float(((u - u.mean()) ** 2).sum()))
+    half = _t_quantile((1 + level) / 2, n - 2) * se
+    a = -float(coef[1])
+    return {"a": a, "se": se, "low": a - half, "high": a + half, "n": n}
 
 
 def settling(results: dict, family: str = "convergence") -> list[dict]:
@@ -446,6 +520,37 @@ def search_replay(results: dict, family: str, *, rung: int = 1, keep: float = 0.
                       "found_best": float(np.mean(reg == 0)), "epochs": float(np.mean(v["epochs"]))}
     summary["settings"] = {"pool": pool, "rung": rung, "keep": keep, "epochs": E, "n_pools": n_pools}
     return summary
+
+
+def search_bootstrap(results: dict, family: str, rules=("spectrum", "val_loss"), *,
+                     n_boot: int = 100, n_pools: int = 100, rung: int = 1,
+                     keep: float = 0.25, level: float = 0.95, seed: int = 0) -> dict:
+    """How much the difference in regret between two pruning rules owes to the runs drawn.
+
+    :func:`search_replay`'s standard errors only measure which pools were drawn from the same
+    runs. Here the runs themselves are resampled with replacement (a run-level bootstrap),
+    the search is replayed on each resample (``n_pools`` pools) and the mean regret of
+    ``rules[0]`` minus that of ``rules[1]`` is recorded. Returns ``{"diff"`` (on the runs
+    themselves), ``"low", "high"`` (the bootstrap percentile interval), ``"frac_not_below"``
+    (the share of resamples where ``rules[0]`` is not better), ``"n_boot"}``.
+    """
+    a, b = rules
+    names = ("none", "spectrum", "spectrum_fit", "val_loss", "random")
+    if a not in names or b not in names:
+        raise ValueError(f"rules must be two of {names}, got {rules!r}")
+    runs = _family(results, family)
+
+    def diff(sample, s):
+        res = {"runs": {f"{family}/{j}": r for j, r in enumerate(sample)}}
+        out = search_replay(res, family, rung=rung, keep=keep, n_pools=n_pools, seed=s)
+        return out[a]["regret"] - out[b]["regret"]
+
+    rng = np.random.default_rng(seed)
+    d = np.array([diff([runs[i] for i in rng.integers(0, len(runs), len(runs))], k)
+                  for k in range(n_boot)])
+    lo, hi = np.quantile(d, [(1 - level) / 2, (1 + level) / 2])
+    return {"diff": diff(runs, seed), "low": float(lo), "high": float(hi),
+            "frac_not_below": float(np.mean(d >= 0)), "n_boot": n_boot}
 
 
 def cost_table(results: dict) -> list[dict]:

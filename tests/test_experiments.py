@@ -296,3 +296,72 @@ def test_headline_counts_match_a_direct_reading_of_the_results():
     assert h["motion, beat persistence"] == sum(m < persistence for m in motion)
     s = RO.loss_summary(res, "regression")
     assert np.array_equal(s["loss"], motion) and np.all(s["start"] == persistence)
+
+
+def test_partial_correlation_degree_and_ranks_against_hand_computed_cases():
+    # z = -3.5..3.5; P2 = z^2 - mean is orthogonal to 1 and z; e1, e2 are the discrete
+    # orthogonal polynomials of degree 3 and 4, normalised: orthogonal to 1, z, z^2 and each
+    # other. x = z^2 + e1, y = z^2 + e1 + e2:
+    z = np.arange(8.0) - 3.5
+    P = np.vander(z, 5, increasing=True)
+    Q, _ = np.linalg.qr(P)                     # Gram-Schmidt of 1, z, ..., z^4
+    e1, e2 = Q[:, 3], Q[:, 4]
+    x, y = z ** 2 + e1, z ** 2 + e1 + e2
+    # a quadratic in z leaves e1 and e1 + e2: r = 1/sqrt(2)
+    assert RO.partial_correlation(x, y, z, degree=2, n_boot=0)["r"] == pytest.approx(
+        1 / math.sqrt(2), abs=1e-12)
+    # a line leaves P2 + e1 and P2 + e1 + e2: r = (q + 1) / sqrt((q + 1)(q + 2)), q = |P2|^2
+    q = float(((z ** 2 - np.mean(z ** 2)) ** 2).sum())     # 168 for this z
+    assert q == pytest.approx(168.0)
+    assert RO.partial_correlation(x, y, z, n_boot=0)["r"] == pytest.approx(
+        (q + 1) / math.sqrt((q + 1) * (q + 2)), abs=1e-12)
+    # ranks: unchanged by monotone maps of x, y and z; on data that are already ranks,
+    # the same as the linear partial correlation
+    rng = np.random.default_rng(4)
+    a, b, c = (rng.permutation(12).astype(float) for _ in range(3))
+    lin = RO.partial_correlation(a, b, c, n_boot=0)["r"]
+    assert RO.partial_correlation(a, b, c, ranks=True, n_boot=0)["r"] == pytest.approx(lin)
+    assert RO.partial_correlation(np.exp(a), b ** 3, c ** 3, ranks=True, n_boot=0)[
+        "r"] == pytest.approx(lin)
+    with pytest.raises(ValueError, match="degree must be an integer"):
+        RO.partial_correlation(x, y, z, degree=0)
+    with pytest.raises(ValueError, match="degree \\+ 3"):
+        RO.partial_correlation(x, y, z, degree=6)
+
+
+def test_power_law_fit_interval_against_published_t_quantiles():
+    # two-sided 95% quantiles of Student's t (any statistics table)
+    for df, want in ((1, 12.706), (2, 4.303), (6, 2.447), (30, 2.042)):
+        assert RO._t_quantile(0.975, df) == pytest.approx(want, abs=1e-3)
+    t = np.arange(1.0, 9.0)
+    exact = RO.power_law_fit(t, 3.0 / t ** 2)
+    assert exact["a"] == pytest.approx(2.0) and exact["se"] == pytest.approx(0, abs=1e-12)
+    # log y = -a log t + noise: the OLS standard error by hand
+    noise = np.array([0.1, -0.1, 0.1, -0.1, 0.1, -0.1, 0.1, -0.1])
+    out = RO.power_law_fit(t, t ** -1.5 * np.exp(noise))
+    u = np.log(t)
+    A = np.column_stack([np.ones(8), u])
+    coef = np.linalg.solve(A.T @ A, A.T @ (-1.5 * u + noise))
+    res = -1.5 * u + noise - A @ coef
+    se = math.sqrt(res @ res / 6 / ((u - u.mean()) ** 2).sum())
+    assert out["a"] == pytest.approx(-coef[1]) and out["se"] == pytest.approx(se)
+    assert out["high"] - out["a"] == pytest.approx(2.447 * se, rel=1e-3)
+    with pytest.raises(ValueError, match="positive 1-D arrays"):
+        RO.power_law_fit(t, -t)
+
+
+def test_search_bootstrap_and_best_epoch_features():
+    final = np.linspace(1, 2, 12)
+    res = fake_results(final, -final)     # the sign rule orders the runs exactly
+    out = RO.search_bootstrap(res, "char", ("spectrum", "random"), n_boot=20, n_pools=20)
+    # the sign rule never loses to chance: its regret is 0 on every resample
+    assert out["diff"] < 0 and out["high"] <= 0 and out["frac_not_below"] < 0.5
+    with pytest.raises(ValueError, match="rules must be two of"):
+        RO.search_bootstrap(res, "char", ("spectrum", "loss"))
+    # best epochs: the last, except run 1 whose loss is lowest after epoch 1
+    res["runs"]["char/1"]["records"][1]["val_loss"] = 0.0
+    res["runs"]["char/1"]["records"][1]["features"] = {"max": 9.0, "mean": 0, "variance": 0}
+    got = RO.feature_at(res, "char", "max", "best")
+    assert got[1] == 9.0 and got[0] == -final[0]
+    with pytest.raises(ValueError, match="epoch must be an integer or 'best'"):
+        RO.feature_at(res, "char", "max", "last")
