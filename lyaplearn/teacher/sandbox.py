@@ -32,7 +32,7 @@ Examples
 >>> Limits(notebook_seconds=0)
 Traceback (most recent call last):
 ...
-ValueError: notebook_seconds must be a positive number of seconds, got 0
+ValueError: notebook_seconds must be a finite real number > 0, got 0
 """
 
 from __future__ import annotations
