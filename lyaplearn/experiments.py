@@ -58,6 +58,7 @@ __all__ = [
     "REG_P_RANGE",
     "plan",
     "run_experiments",
+    "standin_data",
     "load_results",
     "optuna_search",
     "plot_fig3",

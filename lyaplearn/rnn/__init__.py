@@ -13,7 +13,7 @@ explode.
 Contents
 
 * the activations the functions take (``activation=``, as everywhere in the
-  library): :data:`ACTIVATIONS`;
+  library): ``ACTIVATIONS``;
 * spectra and powers: :func:`spectral_radius`, :func:`power_norms`,
   :func:`gelfand_estimates`, :func:`init_recurrent`;
 * the vanilla RNN: :func:`hidden_trajectory`, :func:`hidden_jacobians`,

@@ -91,7 +91,7 @@ def hidden_trajectory(W, U, b, xs, h0, activation: str = "tanh") -> np.ndarray:
     h0
         Initial state, shape ``(n,)``.
     activation
-        ``"tanh"``, ``"relu"`` or ``"linear"`` (:data:`ACTIVATIONS`); ``nonlinearity=`` is
+        ``"tanh"``, ``"relu"`` or ``"linear"`` (``ACTIVATIONS``); ``nonlinearity=`` is
         its deprecated name.
 
     Returns
@@ -209,7 +209,7 @@ def lag_profile(W, T: int, *, activation: str = "tanh", n_in: int = 4,
     Builds ``U`` (Gaussian, scaled by ``input_scale / sqrt(n_in)``), ``b = 0``,
     ``h0 = 0`` and ``T`` Gaussian inputs from ``seed``, and returns
     :func:`jacobian_product_norms` of the resulting Jacobians (length ``T + 1``).
-    ``activation`` is one of :data:`ACTIVATIONS` (``nonlinearity=`` is its deprecated name).
+    ``activation`` is one of ``ACTIVATIONS`` (``nonlinearity=`` is its deprecated name).
     """
     W = _square(W)
     T = _check_int(T, "T", 1)
