@@ -20,6 +20,10 @@ LOGS=_build/test-logs
 mkdir -p "$LOGS"
 # keep idle OpenMP threads from spinning while other processes need the cores
 export OMP_WAIT_POLICY=PASSIVE
+# The four jobs below share the machine's cores. OpenBLAS's worker threads busy-wait, so with
+# more threads than cores a numpy product waits on spinning threads (a test of 0.5 s alone took
+# 20-40 s beside the other jobs): one OpenBLAS thread per job. torch keeps its own threads.
+export OPENBLAS_NUM_THREADS=1
 
 $PY -m ruff check . || { echo "make test: FAILED: ruff check (the linter)"; exit 1; }
 $PY scripts/fp_fingerprint.py || exit 1
