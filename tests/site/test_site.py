@@ -210,6 +210,14 @@ def test_page_renders(site_url, visit, doc):
                               .slice(0, 60))""")
         assert cut == [], f"{doc}: code or output wider than the column: {cut[:5]}"
 
+    # Inline code (long test names, paths) wraps inside the article's column.
+    past = page.evaluate(
+        """() => { const right = document.querySelector('article').getBoundingClientRect().right;
+                   return Array.from(document.querySelectorAll('article p code, article li code'))
+                       .filter(e => e.getBoundingClientRect().right > right + 1)
+                       .map(e => e.innerText.slice(0, 60)); }""")
+    assert past == [], f"{doc}: inline code running past the column: {past[:5]}"
+
     # Solutions are folded and open on click.
     if doc in CHAPTERS:
         solutions = page.locator(".solution.dropdown")
@@ -222,6 +230,16 @@ def test_page_renders(site_url, visit, doc):
         first.locator("button.toggle-button").first.click()
         body.wait_for(state="visible", timeout=5_000)
         assert body.is_visible(), f"{doc}: solution did not open on click"
+
+    # Opened, the solutions' code fits their (indented) boxes too.
+    if doc in CHAPTERS:
+        for button in page.locator(".solution.dropdown button.toggle-button").all()[1:]:
+            button.click()
+        cut = page.evaluate(
+            """() => Array.from(document.querySelectorAll('article .solution pre'))
+                   .filter(e => e.clientWidth > 0 && e.scrollWidth > e.clientWidth + 1)
+                   .map(e => e.innerText.split('\\n')[0].slice(0, 60))""")
+        assert cut == [], f"{doc}: solution code wider than its box: {cut[:5]}"
 
     assert v.offsite == [], f"{doc}: requests to other hosts: {v.offsite[:5]}"
     assert v.console_errors == [], f"{doc}: console errors: {v.console_errors[:5]}"
@@ -248,3 +266,16 @@ def test_label_check_flags_empty_boxes_and_empty_buttons(browser):
     assert "empty: no visible label" in problems
     assert "hidden: no visible label" in problems
     assert not any(p.startswith("text") for p in problems), problems
+
+
+@pytest.mark.parametrize("doc", [d for d in PAGES if d in CHAPTERS or d == "book/teaching"])
+def test_no_page_is_wider_than_a_phone(site_url, browser, doc):
+    """At a phone's 390 px the page scrolls down, never sideways (long inline code wraps)."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    try:
+        page = context.new_page()
+        page.goto(f"{site_url}/{doc}.html", wait_until="load")
+        wide = page.evaluate("() => document.documentElement.scrollWidth")
+        assert wide <= 391, f"{doc}: {wide} px wide at a 390 px window"
+    finally:
+        context.close()
