@@ -105,6 +105,15 @@ def test_code_in_the_text_fits_the_column(chapter):
     assert not bad, f"chapter {chapter}: code lines over {WIDTH} characters:\n" + "\n".join(bad)
 
 
+PAGES = sorted(p for p in (ROOT / "book").rglob("*.md") if "_build" not in p.parts)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(ROOT / "book")))
+def test_code_in_the_markdown_pages_fits_the_column(page):
+    bad = too_wide(markdown_code_lines(page.read_text(encoding="utf-8")))
+    assert not bad, f"{page.name}: code lines over {WIDTH} characters:\n" + "\n".join(bad)
+
+
 def test_the_width_check_can_fail():
     long = "x = " + "1 + " * 30 + "1"
     assert too_wide([long]) and not too_wide(["x = 1"]) and not too_wide(["a" * 88])
