@@ -21,7 +21,8 @@ PIP=(.venv/bin/python -m pip install --quiet --disable-pip-version-check)
 if ! .venv/bin/python -c "import torch" 2>/dev/null; then
     echo "setup: installing ${LYAPLEARN_TORCH:-torch==2.13.0}"
     # shellcheck disable=SC2086
-    "${PIP[@]}" ${LYAPLEARN_TORCH:-torch==2.13.0}
+    "${PIP[@]}" ${LYAPLEARN_TORCH:-torch==2.13.0} 2>&1 \
+        | { grep -v "is ignored: it is neither a file nor a directory" || true; }
 fi
 
 extras=$(IFS=,; echo "$*")

@@ -31,7 +31,8 @@ $PY scripts/fp_fingerprint.py || exit 1
 declare -A jobs
 run() {  # run NAME COMMAND...: in the background, output to $LOGS/NAME.log
     local name=$1; shift
-    ( "$@" ) > "$LOGS/$name.log" 2>&1 &
+    ( start=$SECONDS; "$@"; rc=$?; echo; echo "[$name: $((SECONDS - start)) s wall]"; exit $rc ) \
+        > "$LOGS/$name.log" 2>&1 &
     jobs[$name]=$!
 }
 run library        $PY -m pytest tests --ignore=tests/site -p no:cacheprovider --durations=10
@@ -45,7 +46,7 @@ for name in library vectorised-off mkl-compatible site; do
     echo
     echo "======== $name: $status ========"
     if [ "$name" = site ] && [ "$status" = ok ]; then
-        grep -E "Executing notebook|build succeeded|WARNING" "$LOGS/$name.log" || true
+        grep -E "Executing notebook|build succeeded|WARNING|^\[site: " "$LOGS/$name.log" || true
     else
         cat "$LOGS/$name.log"
     fi
