@@ -37,8 +37,8 @@ test:
 check:
 	bash scripts/setup_env.sh book test
 	$(VENV)/python -m ruff check .
-	OMP_WAIT_POLICY=PASSIVE $(VENV)/python -m pytest tests --ignore=tests/site -m "not slow" -q \
-		-p no:cacheprovider
+	OMP_WAIT_POLICY=PASSIVE OPENBLAS_NUM_THREADS=1 $(VENV)/python -m pytest tests \
+		--ignore=tests/site -m "not slow" -q -p no:cacheprovider -n auto
 
 # Coursework (book/teaching.md): student notebooks and the grader's files from
 # book/assignments/masters/, then local marking of a folder of submitted notebooks.
