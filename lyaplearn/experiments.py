@@ -135,53 +135,49 @@ def plan(size: str, seed: int = 0) -> dict:
     common = dict(hidden=s["hidden"], batch=s["batch"], steps_per_epoch=s["steps_per_epoch"],
                   eval_len=s["eval_len"], probe_steps=s["probe_steps"],
                   probe_warmup=s["probe_warmup"])
-    rng = np.random.default_rng(seed)
-    runs = {}
-    for i, p in enumerate(s["conv_ps"]):
-        runs[f"convergence/{i}"] = RunConfig(task="char", p=float(p), lr=3e-3,
-                                             epochs=s["conv_epochs"], seed=seed + i, **common)
-    for i in range(s["n_char"]):   # the paper samples learning rate and log-dropout, p = 0.08
-        lr = float(10 ** rng.uniform(-3.5, -1.7))
-        dropout = float(10 ** rng.uniform(-3, -0.7))
-        runs[f"char/{i}"] = RunConfig(task="char", p=0.08, lr=round(lr, 6),
-                                      dropout=round(dropout, 4), epochs=s["epochs"],
-                                      seed=seed + 100 + i, **common)
     reg = dict(common, eval_len=min(common["eval_len"], 700), probe_warmup=25,
-               probe_steps=min(common["probe_steps"], 100))
-    for i in range(s["n_reg"]):    # the paper varies p in [0.05, 0.5], learning rate fixed
-        p = float(rng.uniform(*REG_P_RANGE))
-        runs[f"regression/{i}"] = RunConfig(task="regression", p=round(p, 4), lr=5e-3,
-                                            seq_len=25, epochs=s["epochs"],
-                                            seed=seed + 200 + i, **reg)
-    return runs
+               probe_steps=min(common["probe_steps"], 100), lr=5e-3, seq_len=25,
+               epochs=s["epochs"])
+    return _families(s, seed, text=common, char_epochs=s["epochs"], reg=reg)
 
 
 def _plan_learned(s: dict, seed: int) -> dict:
-    """The runs of the "learned" recipe: the same three families, each drawn as in :func:`plan`."""
+    """The runs of the "learned" recipe: the same three families, drawn as in :func:`plan`."""
     probe = dict(probe_steps=s["probe_steps"], probe_warmup=s["probe_warmup"])
     text = dict(hidden=s["hidden"], embed=s["embed"], batch=s["batch"], clip=s["clip"],
                 steps_per_epoch=s["char_steps"], decay_after=s["char_decay_after"],
                 decay=s["char_decay"], eval_len=s["eval_len"], eval_streams=s["eval_streams"],
                 **probe)
+    reg = dict(hidden=s["hidden"], batch=s["batch"], seq_len=25, lr=s["reg_lr"],
+               weight_decay=s["reg_weight_decay"], residual=True, clip=s["clip"],
+               epochs=s["reg_epochs"], steps_per_epoch=s["reg_steps"],
+               decay_after=s["reg_decay_after"], decay=s["reg_decay"], eval_len=100_000,
+               probe_warmup=25, probe_steps=min(s["probe_steps"], 100))
+    return _families(s, seed, text=text, char_epochs=s["char_epochs"], reg=reg)
+
+
+def _families(s: dict, seed: int, *, text: dict, char_epochs: int, reg: dict) -> dict:
+    """The three families of a size ``s``, each recipe giving its settings (``text``, ``reg``).
+
+    The draws are the same for every recipe: convergence runs at ``s["conv_ps"]``; the text
+    runs sample learning rate and log-dropout with ``p = 0.08`` (as the paper does); the motion
+    runs sample ``p`` from :data:`REG_P_RANGE` with the learning rate fixed (as the paper does).
+    """
     rng = np.random.default_rng(seed)
     runs = {}
     for i, p in enumerate(s["conv_ps"]):
         runs[f"convergence/{i}"] = RunConfig(task="char", p=float(p), lr=3e-3,
                                              epochs=s["conv_epochs"], seed=seed + i, **text)
-    for i in range(s["n_char"]):   # the paper samples learning rate and log-dropout, p = 0.08
+    for i in range(s["n_char"]):
         lr = float(10 ** rng.uniform(-3.5, -1.7))
         dropout = float(10 ** rng.uniform(-3, -0.7))
         runs[f"char/{i}"] = RunConfig(task="char", p=0.08, lr=round(lr, 6),
-                                      dropout=round(dropout, 4), epochs=s["char_epochs"],
+                                      dropout=round(dropout, 4), epochs=char_epochs,
                                       seed=seed + 100 + i, **text)
-    for i in range(s["n_reg"]):    # the paper varies p in [0.05, 0.5], learning rate fixed
+    for i in range(s["n_reg"]):
         p = float(rng.uniform(*REG_P_RANGE))
-        runs[f"regression/{i}"] = RunConfig(
-            task="regression", hidden=s["hidden"], batch=s["batch"], seq_len=25, p=round(p, 4),
-            lr=s["reg_lr"], weight_decay=s["reg_weight_decay"], residual=True, clip=s["clip"],
-            epochs=s["reg_epochs"], steps_per_epoch=s["reg_steps"],
-            decay_after=s["reg_decay_after"], decay=s["reg_decay"], eval_len=100_000,
-            probe_warmup=25, probe_steps=min(s["probe_steps"], 100), seed=seed + 200 + i)
+        runs[f"regression/{i}"] = RunConfig(task="regression", p=round(p, 4),
+                                            seed=seed + 200 + i, **reg)
     return runs
 
 
