@@ -180,14 +180,22 @@ def test_learned_plan_keeps_the_paper_families():
     assert X.plan("learned") == X.plan("learned")
 
 
-def test_learned_runner_resumes_and_refuses_another_plan(tmp_path, monkeypatch):
+def _tiny_learned(monkeypatch, epochs: int):
+    """Random text and a random walk, and a "tiny-learned" size of the recipe (5 runs of
+    ``epochs`` epochs each), registered for the test."""
     text = "".join(np.random.default_rng(0).choice(list("ab c"), 3000))
     series = np.cumsum(np.random.default_rng(1).normal(size=(600, 12)), 0)
     data = {"char": D.text_splits(text), "regression": D.regression_splits(series, n_out=4)}
     tiny = dict(X.SIZES["learned-quick"], hidden=4, embed=3, batch=2, char_steps=2,
-                char_epochs=2, conv_epochs=2, conv_ps=(0.1,), n_char=2, n_reg=2, reg_epochs=2,
-                reg_steps=2, eval_len=100, eval_streams=2, probe_steps=10, probe_warmup=5)
+                char_epochs=epochs, conv_epochs=epochs, conv_ps=(0.1,), n_char=2, n_reg=2,
+                reg_epochs=epochs, reg_steps=2, eval_len=100, eval_streams=2, probe_steps=10,
+                probe_warmup=5)
     monkeypatch.setitem(X.SIZES, "tiny-learned", tiny)
+    return data, tiny
+
+
+def test_learned_runner_resumes_and_refuses_another_plan(tmp_path, monkeypatch):
+    data, tiny = _tiny_learned(monkeypatch, epochs=2)
     out = tmp_path / "r.json"
     res = X.run_experiments("tiny-learned", out, data=data, progress=False)
     assert len(res["runs"]) == 5 and all(r["complete"] for r in res["runs"].values())
@@ -225,13 +233,7 @@ def test_learned_motion_runs_beat_persistence_on_the_validation_split():
 
 
 def test_shards_fill_one_file_and_keep_each_others_runs(tmp_path, monkeypatch):
-    text = "".join(np.random.default_rng(0).choice(list("ab c"), 3000))
-    series = np.cumsum(np.random.default_rng(1).normal(size=(600, 12)), 0)
-    data = {"char": D.text_splits(text), "regression": D.regression_splits(series, n_out=4)}
-    tiny = dict(X.SIZES["learned-quick"], hidden=4, embed=3, batch=2, char_steps=2,
-                char_epochs=1, conv_epochs=1, conv_ps=(0.1,), n_char=2, n_reg=2, reg_epochs=1,
-                reg_steps=2, eval_len=100, eval_streams=2, probe_steps=10, probe_warmup=5)
-    monkeypatch.setitem(X.SIZES, "tiny-learned", tiny)
+    data, _ = _tiny_learned(monkeypatch, epochs=1)
     out = tmp_path / "r.json"
     first = X.run_experiments("tiny-learned", out, data=data, progress=False, shard=(0, 2))
     assert sorted(first["runs"]) == ["char/1", "convergence/0", "regression/1"]  # plan positions 0, 2, 4
