@@ -70,6 +70,18 @@ def test_bad_task_arguments_are_named(kwargs, match):
 
 # --- Wilson intervals against published values ---------------------------------------------
 
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(hidden=0), "hidden must be a positive integer"),
+    (dict(floss_every=2.0), "floss_every must be a positive integer"),
+    (dict(lr=-1e-3), "lr must be a finite real number > 0"),
+    (dict(floss_lr=float("nan")), "floss_lr must be a finite real number > 0"),
+    (dict(threshold=1.5), "threshold must be an accuracy in"),
+])
+def test_bad_training_settings_are_named(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        ld.TrainConfig(**kwargs)
+
+
 @pytest.mark.parametrize("k,n,lo,hi", [
     (81, 263, 0.2553, 0.3662), (15, 148, 0.0624, 0.1605), (0, 20, 0.0, 0.1611),
     (1, 29, 0.0061, 0.1718), (29, 29, 0.8830, 1.0),

@@ -36,6 +36,7 @@ CALLS = {
                                (3,)),
     "longdelay.wilson_interval": (lambda n: round(longdelay.wilson_interval(n, n)[1], 6), 1.0),
     "teacher.sandbox.Limits": (lambda n: Limits(processes=n).processes, 3),
+    "longdelay.TrainConfig": (lambda n: longdelay.TrainConfig(hidden=n).hidden, 3),
     "flossing.Flosser": (lambda n: flossing.Flosser(torch.nn.RNN(1, 4), None, every=n).every, 3),
 }
 
@@ -85,6 +86,7 @@ FLOAT_CALLS = {
     # |lambda_max| <= tol
     "lyapunov.regime": (lambda v: lyapunov.regime(-0.4, tol=v), "marginal"),
     "teacher.sandbox.Limits": (lambda v: Limits(call_seconds=v).call_seconds, 0.5),
+    "longdelay.TrainConfig": (lambda v: longdelay.TrainConfig(lr=v).lr, 0.5),
 }
 
 

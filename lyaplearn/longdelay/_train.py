@@ -28,6 +28,7 @@ from dataclasses import asdict, dataclass
 import torch
 from torch import nn
 
+from .._checks import _check_float, _check_int
 from ..flossing import ExplodingGradientWarning, Flosser, floss
 from ..remedies import orthogonal_matrix
 from ._tasks import TASKS, make_batch
@@ -74,6 +75,16 @@ class TrainConfig:
     truncate: int = 4
     test_n: int = 512
     threshold: float = 0.9
+
+    def __post_init__(self):
+        for name in ("hidden", "steps", "batch", "k", "floss_steps", "floss_every",
+                     "floss_steps_each", "floss_batch", "truncate", "test_n"):
+            setattr(self, name, _check_int(getattr(self, name), name, 1))
+        for name in ("lr", "floss_lr"):
+            setattr(self, name, _check_float(getattr(self, name), name, positive=True))
+        self.threshold = _check_float(self.threshold, "threshold", positive=True)
+        if self.threshold > 1:
+            raise ValueError(f"threshold must be an accuracy in (0, 1], got {self.threshold!r}")
 
 
 class DelayNet(nn.Module):
