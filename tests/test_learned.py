@@ -174,10 +174,33 @@ def test_learned_plan_keeps_the_paper_families():
     assert all(c.p == 0.08 and c.embed == s["embed"] and c.clip == s["clip"] for c in char)
     assert all(10 ** -3.5 <= c.lr <= 10 ** -1.7 + 1e-9 for c in char)
     assert len({c.lr for c in char}) == len(char)        # a random family, not one setting
+    # the paper samples the learning rate uniformly (not its log): a log-uniform draw would put
+    # half the runs below 10^-2.6, a uniform one about a tenth
+    assert sum(c.lr < 10 ** -2.6 for c in char) < len(char) / 4
+    assert all(c.train_len == s["char_train_len"] and c.hidden == s["hidden"] for c in char)
     reg = [c for k, c in runs.items() if k.startswith("regression/")]
     assert all(c.residual and c.seq_len == 25 and c.lr == s["reg_lr"] for c in reg)
     assert all(X.REG_P_RANGE[0] <= c.p <= X.REG_P_RANGE[1] for c in reg)
+    assert all(c.hidden == s["reg_hidden"] and c.train_len == 0 for c in reg)
     assert X.plan("learned") == X.plan("learned")
+
+
+def test_train_len_reads_only_the_start_of_the_training_split():
+    """Rows past ``train_len`` are NaN: a run that read them would have a NaN loss."""
+    x = np.cumsum(np.random.default_rng(2).normal(size=(400, 3)), 0)
+    splits = D.regression_splits(x, n_out=3)
+    poisoned = type(splits)(**{**splits.__dict__,
+                               "train": np.vstack([splits.train[:100],
+                                                   np.full_like(splits.train[100:], np.nan)])})
+    cfg = T.RunConfig(task="regression", hidden=4, batch=2, seq_len=10, epochs=2,
+                      steps_per_epoch=6, eval_len=20, probe_n=2, probe_warmup=2, probe_steps=5,
+                      train_len=100)
+    run = T.train_run(cfg, poisoned)
+    assert all(np.isfinite(r["train_loss"]) for r in run["records"][1:])
+    with pytest.raises(ValueError, match="finite"):    # the whole split reaches the NaN rows
+        T.train_run(T.RunConfig(**dict(cfg.to_dict(), train_len=0)), poisoned)
+    with pytest.raises(ValueError, match="train_len"):
+        T.RunConfig(train_len=-1)
 
 
 def _tiny_learned(monkeypatch, epochs: int):
@@ -213,6 +236,25 @@ def test_learned_runner_resumes_and_refuses_another_plan(tmp_path, monkeypatch):
     monkeypatch.setitem(X.SIZES, "tiny-other", dict(tiny, n_char=1))
     with pytest.raises(AssertionError, match="trained again"):
         X.run_experiments("tiny-other", out, data=data, progress=False)
+
+
+def test_a_changed_recipe_retrains_only_the_runs_it_changes(tmp_path, monkeypatch):
+    data, tiny = _tiny_learned(monkeypatch, epochs=1)
+    out = tmp_path / "r.json"
+    X.run_experiments("tiny-learned", out, data=data, progress=False)
+    trained, real = [], X.train_run
+
+    def counting(cfg, *a, **k):
+        trained.append(cfg.task)
+        return real(cfg, *a, **k)
+
+    monkeypatch.setattr(X, "train_run", counting)
+    monkeypatch.setitem(X.SIZES, "tiny-learned", dict(tiny, char_train_len=1001))
+    res = X.run_experiments("tiny-learned", out, data=data, progress=False)
+    assert sorted(trained) == ["char"] * 3               # two text runs and one convergence run
+    assert res["settings"]["char_train_len"] == 1001
+    saved = json.loads(out.read_text())["runs"]
+    assert {saved[k]["config"]["train_len"] for k in saved if k.startswith("char")} == {1001}
 
 
 # --- the claim chapter 7 rests on: motion runs of the recipe beat persistence -----------------
