@@ -124,12 +124,21 @@ def _feature_label(feature: str) -> str:
             "variance": "variance (nats² per step²)"}[feature]
 
 
+def _epoch_words(epoch) -> str:
+    if epoch == "best":
+        return "at the best epoch"
+    return "after training" if epoch == -1 else f"after epoch {epoch}"
+
+
 @style.styled
-def plot_fig4(results: dict, *, baselines: dict | None = None, figsize=(10.0, 7.0)):
+def plot_fig4(results: dict, *, baselines: dict | None = None, epoch: int | str = "best",
+              figsize=(10.0, 7.0)):
     """Fig. 4: spectra coloured by validation loss; loss against λ_max (text) and mean λ (regression).
 
     One colour bar per row, at its right, serves both panels of the row. ``baselines``
-    (``{family: {label: loss}}``) draws reference losses across the scatter panels.
+    (``{family: {label: loss}}``) draws reference losses across the scatter panels. The
+    spectra are those at ``epoch``: by default each run's best validation epoch, the network
+    the paper selects (an integer: that epoch of every run, -1 the final network).
     """
     import matplotlib as mpl
 
@@ -140,15 +149,16 @@ def plot_fig4(results: dict, *, baselines: dict | None = None, figsize=(10.0, 7.
         loss = final_losses(results, family)
         cmap, norm = _loss_colors(loss)
         ax = axes[row, 0]
-        for r, l in zip(_family(results, family), loss):
-            s = r["records"][-1]["spectrum"]
+        at = best_epochs(results, family) if epoch == "best" else None
+        for j, (r, l) in enumerate(zip(_family(results, family), loss)):
+            s = r["records"][at[j] if at is not None else epoch]["spectrum"]
             ax.plot(_index(len(s)), s, color=cmap(norm(l)), lw=1)
         ax.set_xlabel("exponent index $i$")
         ax.set_ylabel(_LAMBDA_I)
-        ax.set_title(f"({'ac'[row]}) {_TASK_NAMES[family]}: spectra after training")
+        ax.set_title(f"({'ac'[row]}) {_TASK_NAMES[family]}: spectra {_epoch_words(epoch)}")
         task = _family(results, family)[0]["config"]["task"]
         feat = SIGN_RULE[task][0]
-        x = feature_at(results, family, feat)
+        x = feature_at(results, family, feat, epoch)
         c = correlation(x, loss)
         ax = axes[row, 1]
         ax.scatter(x, loss, c=loss, cmap=cmap, norm=norm, s=18)
@@ -162,8 +172,10 @@ def plot_fig4(results: dict, *, baselines: dict | None = None, figsize=(10.0, 7.
 
 
 @style.styled
-def plot_fig7(results: dict, *, baselines: dict | None = None, figsize=(10.0, 6.4)):
-    """Fig. 7: every spectrum feature after training against the best validation loss.
+def plot_fig7(results: dict, *, baselines: dict | None = None, epoch: int | str = "best",
+              figsize=(10.0, 6.4)):
+    """Fig. 7: every spectrum feature (at ``epoch``, default each run's best) against the best
+    validation loss.
 
     Each panel's title gives Pearson's r with its bootstrap interval and Spearman's ρ;
     ``baselines`` (``{family: {label: loss}}``) draws reference losses in every panel of the
@@ -174,7 +186,7 @@ def plot_fig7(results: dict, *, baselines: dict | None = None, figsize=(10.0, 6.
     for row, family in enumerate(("char", "regression")):
         loss = final_losses(results, family)
         for j, f in enumerate(FEATURES):
-            x = feature_at(results, family, f)
+            x = feature_at(results, family, f, epoch)
             c = correlation(x, loss)
             ax = axes[row, j]
             ax.scatter(x, loss, s=14)

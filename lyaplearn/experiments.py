@@ -161,7 +161,9 @@ def _plan_learned(s: dict, seed: int) -> dict:
 
 
 LR_RANGE = (10 ** -3.5, 10 ** -1.7)
-"""The interval of the text runs' learning rates (log-dropout is drawn from ``(-3, -0.7)``)."""
+"""The interval of the text runs' learning rates."""
+LOG10_DROPOUT_RANGE = (-3.0, -0.7)
+"""The interval of the text runs' log10 dropout rates (drawn uniformly, as the paper does)."""
 
 
 def _families(s: dict, seed: int, *, text: dict, char_epochs: int, reg: dict) -> dict:
@@ -184,7 +186,7 @@ def _families(s: dict, seed: int, *, text: dict, char_epochs: int, reg: dict) ->
     for i in range(s["n_char"]):
         lr = float(rng.uniform(*LR_RANGE) if uniform_lr
                    else 10 ** rng.uniform(*np.log10(LR_RANGE)))
-        dropout = float(10 ** rng.uniform(-3, -0.7))
+        dropout = float(10 ** rng.uniform(*LOG10_DROPOUT_RANGE))
         runs[f"char/{i}"] = RunConfig(task="char", p=0.08, lr=round(lr, 6),
                                       dropout=round(dropout, 4), epochs=char_epochs,
                                       seed=seed + 100 + i, **text)

@@ -357,23 +357,25 @@ def pass_fraction(results: dict, family: str, steps_per_pass: float) -> float:
 
 
 def correlation_table(results: dict, families=("char", "regression"), features=FEATURES,
-                      **kw) -> dict:
-    """Correlation with the best validation loss of every spectrum feature, three ways.
+                      *, epoch: int | str = "best", **kw) -> dict:
+    """Correlation with the best validation loss of every spectrum feature, four ways.
 
     Returns ``{(family, feature, kind): correlation(...)}`` for ``kind``
-    ``"hidden"`` (the recorded spectrum after training), ``"full"`` (the
-    full-state spectrum of the final network, ``final_full``) and ``"init"``
-    (the recorded spectrum before training). ``kw`` goes to :func:`correlation`.
+    ``"hidden"`` (the recorded spectrum at ``epoch``: by default each run's best
+    validation epoch, the network the paper selects), ``"final"`` (the recorded
+    spectrum of the final network), ``"full"`` (the full-state spectrum of the final
+    network, ``final_full``, recorded for the final network only) and ``"init"`` (the
+    recorded spectrum before training). ``kw`` goes to :func:`correlation`.
     """
     out = {}
     for family in families:
         loss = final_losses(results, family)
         for feat in features:
-            out[family, feat, "hidden"] = correlation(feature_at(results, family, feat), loss, **kw)
-            out[family, feat, "full"] = correlation(final_full_feature(results, family, feat),
-                                                    loss, **kw)
-            out[family, feat, "init"] = correlation(feature_at(results, family, feat, 0), loss,
-                                                    **kw)
+            for kind, x in (("hidden", feature_at(results, family, feat, epoch)),
+                            ("final", feature_at(results, family, feat, -1)),
+                            ("full", final_full_feature(results, family, feat)),
+                            ("init", feature_at(results, family, feat, 0))):
+                out[family, feat, kind] = correlation(x, loss, **kw)
     return out
 
 
