@@ -123,15 +123,23 @@ def correlation(x, y, *, method: str = "pearson", n_boot: int = 2000, level: flo
 
 def _partial(x: np.ndarray, y: np.ndarray, z: np.ndarray, degree: int = 1,
              ranks: bool = False) -> float:
-    """Pearson correlation of the residuals of x and y after least squares on 1, z, ..., z^degree.
+    """Pearson correlation of the residuals of x and y after least squares on a polynomial in z.
 
-    With ``ranks`` the three are first replaced by their ranks (a rank-based partial
-    correlation). z is centred and scaled first, which changes the fit's conditioning only.
+    ``z`` is (n, k): the polynomial has a constant, every column's powers 1 to ``degree`` and,
+    for ``degree >= 2`` and ``k > 1``, the products of pairs of columns (a full quadratic).
+    With ``ranks`` x, y and every column of z are first replaced by their ranks (a rank-based
+    partial correlation). Each column is centred and scaled first, which changes only the fit's
+    conditioning.
     """
     if ranks:
-        x, y, z = _ranks(x), _ranks(y), _ranks(z)
-    u = (z - z.mean()) / z.std()
-    A = np.column_stack([u ** k for k in range(degree + 1)])
+        x, y = _ranks(x), _ranks(y)
+        z = np.column_stack([_ranks(c) for c in z.T])
+    u = (z - z.mean(axis=0)) / z.std(axis=0)
+    cols = [np.ones(len(x))] + [u[:, j] ** d for j in range(u.shape[1])
+                                for d in range(1, degree + 1)]
+    if degree >= 2:
+        cols += [u[:, a] * u[:, b] for a in range(u.shape[1]) for b in range(a + 1, u.shape[1])]
+    A = np.column_stack(cols)
     rx = x - A @ np.linalg.lstsq(A, x, rcond=None)[0]
     ry = y - A @ np.linalg.lstsq(A, y, rcond=None)[0]
     return float(rx @ ry / math.sqrt((rx @ rx) * (ry @ ry)))
@@ -142,13 +150,15 @@ def partial_correlation(x, y, z, *, degree: int = 1, ranks: bool = False, n_boot
     """Pearson's correlation of ``x`` and ``y`` with ``z`` held fixed, with a bootstrap interval.
 
     The correlation of what is left of ``x`` and of ``y`` after a least-squares polynomial of
-    degree ``degree`` in ``z`` (for ``degree=1``, a line: equal to
-    ``(r_xy - r_xz r_yz) / sqrt((1 - r_xz^2)(1 - r_yz^2))``). With ``ranks=True`` all three
-    are replaced by their ranks first (recomputed in every bootstrap sample). Chapter 7 uses
-    it to ask whether a spectrum feature says more about the loss than the learning rate
-    (``z = log lr``) that moves both, and how the answer depends on how ``z`` is removed.
-    Returns ``{"r", "low", "high", "n"}`` like :func:`correlation` (runs resampled with
-    replacement).
+    degree ``degree`` in ``z`` (for ``degree=1`` and one variable, a line: equal to
+    ``(r_xy - r_xz r_yz) / sqrt((1 - r_xz^2)(1 - r_yz^2))``). ``z`` is one variable (1-D) or
+    several, as the columns of an (n, k) array: then the polynomial holds each column's
+    powers and, from degree 2, the products of pairs of columns. With ``ranks=True`` all are
+    replaced by their ranks first (recomputed in every bootstrap sample). Chapter 7 uses it to
+    ask whether a spectrum feature says more about the loss than the hyperparameters
+    (``z`` = log learning rate and log dropout rate) that move both, and how the answer
+    depends on how ``z`` is removed. Returns ``{"r", "low", "high", "n"}`` like
+    :func:`correlation` (runs resampled with replacement).
 
     Examples
     --------
@@ -162,18 +172,23 @@ def partial_correlation(x, y, z, *, degree: int = 1, ranks: bool = False, n_boot
     x, y, z = (np.asarray(v, float) for v in (x, y, z))
     if not isinstance(degree, (int, np.integer)) or isinstance(degree, bool) or degree < 1:
         raise ValueError(f"degree must be an integer >= 1, got {degree!r}")
-    if not (x.ndim == y.ndim == z.ndim == 1 and len(x) == len(y) == len(z) >= degree + 3):
-        raise ValueError(f"x, y and z must be 1-D arrays of the same length >= {degree + 3} "
-                         f"(degree + 3), got shapes {x.shape}, {y.shape}, {z.shape}")
-    r = _partial(x, y, z, degree, ranks)
+    z2 = z[:, None] if z.ndim == 1 else z
+    k = z2.shape[1] if z2.ndim == 2 else 0
+    n_terms = 1 + k * degree + (k * (k - 1) // 2 if degree >= 2 else 0)
+    if not (x.ndim == y.ndim == 1 and z2.ndim == 2 and k >= 1
+            and len(x) == len(y) == len(z2) >= n_terms + 2):
+        raise ValueError(f"x and y must be 1-D and z 1-D or (n, k), all of the same length n "
+                         f">= {n_terms + 2} (the polynomial's {n_terms} terms + 2), got shapes "
+                         f"{x.shape}, {y.shape}, {z.shape}")
+    r = _partial(x, y, z2, degree, ranks)
     out = {"r": r, "low": math.nan, "high": math.nan, "n": len(x)}
     rng = np.random.default_rng(seed)
     boots = []
     for _ in range(n_boot):
         i = rng.integers(0, len(x), len(x))
-        if (min(np.ptp(x[i]), np.ptp(y[i])) > 0
-                and len(np.unique(z[i])) > degree + 1 and len(np.unique(i)) > degree + 2):
-            boots.append(_partial(x[i], y[i], z[i], degree, ranks))
+        if (min(np.ptp(x[i]), np.ptp(y[i])) > 0 and len(np.unique(i)) >= n_terms + 2
+                and all(len(np.unique(c)) > degree + 1 for c in z2[i].T)):
+            boots.append(_partial(x[i], y[i], z2[i], degree, ranks))
     if boots:
         lo, hi = np.quantile(boots, [(1 - level) / 2, (1 + level) / 2])
         out.update(low=float(lo), high=float(hi))
@@ -226,7 +241,8 @@ def headline(results: dict, persistence: float) -> dict:
     """Chapter 7's headline numbers of one results file, to set two recipes side by side.
 
     ``persistence`` is the motion validation split's persistence loss for the inputs
-    those runs read. Correlations and readouts are dicts ``{"r", "low", "high", "n"}``;
+    those runs read. Correlations and readouts are dicts ``{"r", "low", "high", "n"}``
+    (spectrum features at each run's best validation epoch, as the paper selects);
     regrets are percentages of the best motion loss.
     """
     loss = {f: final_losses(results, f) for f in ("char", "regression")}
@@ -238,8 +254,8 @@ def headline(results: dict, persistence: float) -> dict:
         "text median loss": float(np.median(loss["char"])),
         "text, settled": int(np.sum(text["best_epoch"] < text["epochs"])),
         "motion, beat persistence": int(np.sum(loss["regression"] < persistence)),
-        "text, λ_max r": correlation(feature_at(results, "char", "max"), loss["char"]),
-        "motion, mean λ r": correlation(feature_at(results, "regression", "mean"),
+        "text, λ_max r": correlation(feature_at(results, "char", "max", "best"), loss["char"]),
+        "motion, mean λ r": correlation(feature_at(results, "regression", "mean", "best"),
                                         loss["regression"]),
         "motion ρ, epoch 1, spectrum": first["spectrum"],
         "motion ρ, epoch 1, val. loss": first["val_loss"],

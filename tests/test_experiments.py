@@ -339,8 +339,31 @@ def test_partial_correlation_degree_and_ranks_against_hand_computed_cases():
         "r"] == pytest.approx(lin)
     with pytest.raises(ValueError, match="degree must be an integer"):
         RO.partial_correlation(x, y, z, degree=0)
-    with pytest.raises(ValueError, match="degree \\+ 3"):
+    with pytest.raises(ValueError, match="terms \\+ 2"):
         RO.partial_correlation(x, y, z, degree=6)
+
+
+def test_partial_correlation_holds_several_variables_fixed():
+    # Sylvester-Hadamard columns: orthogonal, equal norms; column i times column j is column
+    # i XOR j, so z1 z2 (columns 1 and 2) is column 3. x and y share z1, z2, their product and
+    # e1 (column 4); y also has e2 (column 5).
+    H = np.array([[1.0]])
+    for _ in range(3):
+        H = np.block([[H, H], [H, -H]])
+    z1, z2, prod, e1, e2 = H[:, 1], H[:, 2], H[:, 3], H[:, 4], H[:, 5]
+    z = np.column_stack([z1, z2])
+    x, y = z1 + z2 + prod + e1, z1 - z2 - prod + e1 + e2
+    # a full quadratic removes z1, z2 and z1 z2: residuals e1 and e1 + e2, r = 1/sqrt(2)
+    assert RO.partial_correlation(x, y, z, degree=2, n_boot=0)["r"] == pytest.approx(
+        1 / math.sqrt(2), abs=1e-12)
+    # planes leave the product: residuals prod + e1 and -prod + e1 + e2, r = (-8 + 8) / ... = 0
+    assert RO.partial_correlation(x, y, z, n_boot=0)["r"] == pytest.approx(0, abs=1e-12)
+    # one variable held fixed is the same as a one-column array
+    w = np.random.default_rng(5).normal(size=(3, 30))
+    assert RO.partial_correlation(w[0], w[1], w[2], n_boot=0)["r"] == pytest.approx(
+        RO.partial_correlation(w[0], w[1], w[2][:, None], n_boot=0)["r"], abs=1e-12)
+    with pytest.raises(ValueError, match="same length"):
+        RO.partial_correlation(x, y, z[:5])
 
 
 def test_power_law_fit_interval_against_published_t_quantiles():
