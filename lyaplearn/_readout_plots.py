@@ -58,6 +58,8 @@ def _draw_baselines(ax, lines: dict) -> None:
 _TASK_NAMES = {"char": "text", "regression": "motion capture"}
 _LOSS_UNITS = {"char": "nats per character",
                "regression": "mean-squared error, normalised channels"}
+# the same, short enough for a colour bar or a stacked axis label
+_LOSS_SHORT = {"char": "nats per character", "regression": "MSE, normalised channels"}
 _LAMBDA_I = rf"$\lambda_i$ ({style.NATS_PER_STEP})"
 
 
@@ -105,11 +107,14 @@ def plot_fig3(results: dict, *, baselines: dict | None = None, figsize=(9.6, 6.6
     ax.set_ylabel(rf"$\bar\lambda(\mathrm{{end}}) - \bar\lambda(t)$ ({style.NATS_PER_STEP})")
     ax.set_title("(e) drift of the mean")
     ax = axes[1, 2]
-    for r in runs:
-        ax.plot(np.arange(E + 1), [rec["val_loss"] for rec in r["records"]], marker="o", ms=3)
+    for r in runs:     # from epoch 1 (the untrained loss would flatten the rest); best: ringed
+        v = np.array([rec["val_loss"] for rec in r["records"]])
+        (line,) = ax.plot(np.arange(1, E + 1), v[1:], marker="o", ms=3)
+        b = int(np.argmin(v))
+        ax.plot([b], [v[b]], marker="o", ms=9, mfc="none", mec=line.get_color(), mew=1.5)
     ax.set_xlabel("epoch $t$")
     ax.set_ylabel(f"validation loss ({_LOSS_UNITS['char']})")
-    ax.set_title("(f) validation loss")
+    ax.set_title("(f) validation loss (best ringed)")
     _draw_baselines(ax, baselines.get("char", {}))
     return fig
 
@@ -167,7 +172,7 @@ def plot_fig4(results: dict, *, baselines: dict | None = None, epoch: int | str 
         ax.set_title(f"({'bd'[row]}) {_corr_label(c)}", fontsize=10)
         _draw_baselines(ax, baselines.get(family, {}))
         fig.colorbar(mpl.cm.ScalarMappable(norm=norm, cmap=cmap), ax=axes[row, :],
-                     label=f"best validation loss ({_LOSS_UNITS[family]})", aspect=15)
+                     label=f"best validation loss\n({_LOSS_SHORT[family]})", aspect=15)
     return fig
 
 
@@ -196,8 +201,8 @@ def plot_fig7(results: dict, *, baselines: dict | None = None, epoch: int | str 
             _draw_baselines(ax, baselines.get(family, {}))
             if j and ax.get_legend() is not None:
                 ax.get_legend().remove()
-        axes[row, 0].set_ylabel(f"{_TASK_NAMES[family]}: best validation\nloss "
-                                f"({_LOSS_UNITS[family]})")
+        axes[row, 0].set_ylabel(f"{_TASK_NAMES[family]}:\nbest validation loss\n"
+                                f"({_LOSS_SHORT[family]})")
     return fig
 
 
