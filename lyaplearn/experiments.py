@@ -20,8 +20,9 @@ data folder when the library is installed: ``lyaplearn._paths.results_out_dir()`
 The data are the paper's (:func:`default_data`): *War and Peace* for the
 character task and two CMU motion capture trials for the regression task.
 
-The file is rewritten after every run and runs already in it are skipped, so an
-interrupted command picks up where it stopped (the run in progress resumes from
+The file is rewritten after every run and runs already in it (trained with the plan's
+current settings) are skipped, so an interrupted command picks up where it stopped, and a
+changed recipe retrains exactly the runs it changes (the run in progress resumes from
 its checkpoint in ``ch07-checkpoints/`` of the user's cache folder, ``~/.cache/lyaplearn`` on
 Linux). Table 1 (:func:`lyaplearn.readout.cost_table`) comes
 from the same runs plus a side-by-side timing of hidden-only and full-state
