@@ -64,6 +64,9 @@ ALLOWED: dict[str, dict[str, str]] = {
     },
     "07": {
         "1.04": "the paper's cost of one spectrum in epochs, cited (Vogt et al. 2022, Table 1)",
+        "0.00055": "the smallest learning rate of the paper's Table 2 (Vogt et al. 2022), cited",
+        "0.00574": "the largest learning rate of the paper's Table 2 (Vogt et al. 2022), cited",
+        "0.106": "the largest dropout rate of the paper's Table 2 (Vogt et al. 2022), cited",
     },
     "08": {
         "0.95": "closed form sigma(3), evaluated in the sentence",
