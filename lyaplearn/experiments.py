@@ -178,7 +178,10 @@ def _families(s: dict, seed: int, *, text: dict, char_epochs: int, reg: dict) ->
     logarithm uniformly. Either way each run takes one draw from the same generator, so the
     motion runs' ``p`` are the same for every recipe.
     """
-    uniform_lr = s.get("lr_draw", "log") == "uniform"
+    lr_draw = s.get("lr_draw", "log")
+    if lr_draw not in ("log", "uniform"):       # a misspelt draw must not become the log draw
+        raise ValueError(f"lr_draw must be 'log' or 'uniform', got {lr_draw!r}")
+    uniform_lr = lr_draw == "uniform"
     rng = np.random.default_rng(seed)
     runs = {}
     for i, p in enumerate(s["conv_ps"]):

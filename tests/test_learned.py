@@ -165,7 +165,7 @@ def test_new_options_refuse_bad_values():
 
 # --- the runner -------------------------------------------------------------------------------
 
-def test_learned_plan_keeps_the_paper_families():
+def test_learned_plan_keeps_the_paper_families(monkeypatch):
     runs = X.plan("learned")
     s = X.SIZES["learned"]
     fam = [k.split("/")[0] for k in runs]
@@ -183,6 +183,9 @@ def test_learned_plan_keeps_the_paper_families():
     assert all(X.REG_P_RANGE[0] <= c.p <= X.REG_P_RANGE[1] for c in reg)
     assert all(c.hidden == s["reg_hidden"] and c.train_len == 0 for c in reg)
     assert X.plan("learned") == X.plan("learned")
+    monkeypatch.setitem(X.SIZES, "tiny-draw", dict(s, lr_draw="unifrom"))
+    with pytest.raises(ValueError, match="lr_draw must be 'log' or 'uniform'"):
+        X.plan("tiny-draw")
 
 
 def test_train_len_reads_only_the_start_of_the_training_split():
