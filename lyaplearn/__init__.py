@@ -11,7 +11,7 @@ chapter                                   module
 4  Time is depth: recurrent networks      :mod:`lyaplearn.rnn`
 5  Lyapunov exponents                     :mod:`lyaplearn.lyapunov`, :mod:`lyaplearn.maps`
 6  The Lyapunov spectrum of an LSTM       :mod:`lyaplearn.recurrent` (a package; its docstring is the map)
-7  The spectrum as a readout of training  :mod:`lyaplearn.training`, :mod:`lyaplearn.experiments`, :mod:`lyaplearn.readout`, :mod:`lyaplearn.data`, :mod:`lyaplearn.mocap`
+7  The spectrum as a readout of training  :mod:`lyaplearn.training`, :mod:`lyaplearn.experiments`, :mod:`lyaplearn.readout`, :mod:`lyaplearn.stats`, :mod:`lyaplearn.data`, :mod:`lyaplearn.mocap`
 8  Keeping the product near one           :mod:`lyaplearn.remedies`
 9  The edge of chaos                      :mod:`lyaplearn.meanfield`, :mod:`lyaplearn.edge`
 10 Training the spectrum                  :mod:`lyaplearn.flossing`, :mod:`lyaplearn.longdelay`

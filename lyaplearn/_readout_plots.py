@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import style
-from .readout import (SIGN_RULE, _family, best_epochs, correlation, feature_at,
-                      final_losses, readout_prediction, reduced_change, search_replay, spearman)
+from .readout import (SIGN_RULE, best_epochs, correlation, feature_at, final_losses,
+                      readout_prediction, reduced_change, runs, search_replay, spearman)
 from .training import FEATURES
 
 __all__ = ["plot_fig3", "plot_fig4", "plot_fig7", "plot_readout", "plot_search"]
@@ -71,13 +71,13 @@ def plot_fig3(results: dict, *, baselines: dict | None = None, figsize=(9.6, 6.6
     panel (f).
     """
     baselines = _check_baselines(baselines)
-    runs = sorted(_family(results, "convergence"), key=lambda r: r["config"]["p"])
+    conv = sorted(runs(results, "convergence"), key=lambda r: r["config"]["p"])
     fig, axes = style.figure(2, 3, figsize=figsize)
-    E = len(runs[0]["records"]) - 1
+    E = len(conv[0]["records"]) - 1
     shown = (0, min(E, max(1, E // 3)), E)
     for j, e in enumerate(shown):
         ax = axes[0, j]
-        for r in runs:
+        for r in conv:
             s = r["records"][e]["spectrum"]
             ax.plot(_index(len(s)), s, label=f"p = {r['config']['p']:g}")
         ax.set_title(f"({'abc'[j]}) after {e} epochs" if e else "(a) before training")
@@ -86,11 +86,11 @@ def plot_fig3(results: dict, *, baselines: dict | None = None, figsize=(9.6, 6.6
     axes[0, 0].legend(loc="lower left", handlelength=1.2, borderpad=0.3, labelspacing=0.2)
     ax = axes[1, 0]
     t = np.arange(1, E + 1)
-    for r in runs:
+    for r in conv:
         S = np.array([rec["spectrum"] for rec in r["records"]])
         ax.loglog(t, reduced_change(S), marker="o", ms=3)   # colours as in (a)
     ax.loglog(t, 1.0 / t, "k--", label="1/t (the paper's reference)")
-    after = runs[0]["config"].get("decay_after")
+    after = conv[0]["config"].get("decay_after")
     if after and after < E:           # from here on the learning rate shrinks every epoch
         ax.axvspan(after + 0.5, E + 0.5, color="0.9", zorder=0,
                    label="learning rate decaying")
@@ -99,7 +99,7 @@ def plot_fig3(results: dict, *, baselines: dict | None = None, figsize=(9.6, 6.6
     ax.set_ylabel("relative squared change")
     ax.set_title("(d) change per epoch")
     ax = axes[1, 1]
-    for r in runs:
+    for r in conv:
         m = np.array([rec["features"]["mean"] for rec in r["records"]])
         ax.plot(np.arange(E + 1), m[-1] - m, marker="o", ms=3)
     ax.axhline(0, color="k", lw=0.8)
@@ -107,7 +107,7 @@ def plot_fig3(results: dict, *, baselines: dict | None = None, figsize=(9.6, 6.6
     ax.set_ylabel(rf"$\bar\lambda(\mathrm{{end}}) - \bar\lambda(t)$ ({style.NATS_PER_STEP})")
     ax.set_title("(e) drift of the mean")
     ax = axes[1, 2]
-    for r in runs:     # from epoch 1 (the untrained loss would flatten the rest); best: ringed
+    for r in conv:     # from epoch 1 (the untrained loss would flatten the rest); best: ringed
         v = np.array([rec["val_loss"] for rec in r["records"]])
         (line,) = ax.plot(np.arange(1, E + 1), v[1:], marker="o", ms=3)
         b = int(np.argmin(v))
@@ -155,13 +155,13 @@ def plot_fig4(results: dict, *, baselines: dict | None = None, epoch: int | str 
         cmap, norm = _loss_colors(loss)
         ax = axes[row, 0]
         at = best_epochs(results, family) if epoch == "best" else None
-        for j, (r, l) in enumerate(zip(_family(results, family), loss)):
+        for j, (r, l) in enumerate(zip(runs(results, family), loss)):
             s = r["records"][at[j] if at is not None else epoch]["spectrum"]
             ax.plot(_index(len(s)), s, color=cmap(norm(l)), lw=1)
         ax.set_xlabel("exponent index $i$")
         ax.set_ylabel(_LAMBDA_I)
         ax.set_title(f"({'ac'[row]}) {_TASK_NAMES[family]}: spectra {_epoch_words(epoch)}")
-        task = _family(results, family)[0]["config"]["task"]
+        task = runs(results, family)[0]["config"]["task"]
         feat = SIGN_RULE[task][0]
         x = feature_at(results, family, feat, epoch)
         c = correlation(x, loss)
@@ -211,7 +211,7 @@ def plot_readout(results: dict, *, epochs=None, figsize=(11.0, 3.8)):
     """Held-out rank correlation of predicted and final loss, by the epoch the readout is taken."""
     fig, axes = style.figure(1, 2, figsize=figsize)
     for ax, family in zip(axes, ("char", "regression")):
-        E = len(_family(results, family)[0]["records"]) - 1
+        E = len(runs(results, family)[0]["records"]) - 1
         ep = list(epochs or range(0, E))
         for j, name in enumerate(("spectrum", "val_loss", "both")):
             cs = [readout_prediction(results, family, e, n_splits=100)[name] for e in ep]

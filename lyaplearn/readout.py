@@ -2,7 +2,9 @@
 
 Everything here is analysis of a results file written by :mod:`lyaplearn.experiments`
 (load it with :func:`lyaplearn.experiments.load_results`): cheap and deterministic.
-Correlations come with bootstrap confidence intervals (:func:`correlation`), the
+:func:`runs` and :func:`hyperparameters` pick a family's runs and their settings out of it.
+Correlations come with bootstrap confidence intervals (:func:`~lyaplearn.stats.correlation`, from
+:mod:`lyaplearn.stats`; its functions can be called from here too), the
 prediction of each run's final loss from its spectrum after one or two epochs is made on
 held-out runs (:func:`readout_prediction`), and hyperparameter searches by successive
 halving are replayed on the recorded curves (:func:`search_replay`), with early stopping
@@ -16,20 +18,20 @@ import math
 
 import numpy as np
 
+# the statistics chapter 7 calls through this module (readout.correlation ...): lyaplearn.stats
+from .stats import correlation, partial_correlation, power_law_fit, spearman  # noqa: F401
 from .training import FEATURES, best_val_loss
 
 __all__ = [
     "SIGN_RULE",
+    "runs",
+    "hyperparameters",
     "final_losses",
     "feature_at",
-    "correlation",
-    "partial_correlation",
-    "spearman",
     "best_epochs",
     "loss_summary",
     "headline",
     "reduced_change",
-    "power_law_fit",
     "settling",
     "final_full_feature",
     "correlation_table",
@@ -46,16 +48,53 @@ SIGN_RULE = {"char": ("max", -1.0), "regression": ("mean", -1.0)}
 relates to the loss, and the sign that turns its 'larger is better' into a low score."""
 
 
-def _family(results: dict, family: str) -> list[dict]:
-    runs = [v for k, v in results["runs"].items() if k.split("/")[0] == family]
-    if not runs:
-        raise ValueError(f"results have no runs of family {family!r}")
-    return runs
+def runs(results: dict, family: str) -> list[dict]:
+    """The runs of one family (``"char"``, ``"convergence"``, ``"regression"``...), in file order.
+
+    Every per-run array of this module (:func:`final_losses`, :func:`feature_at`,
+    :func:`hyperparameters`...) follows this order.
+    """
+    chosen = [v for k, v in results["runs"].items() if k.split("/")[0] == family]
+    if not chosen:
+        known = sorted({k.split("/")[0] for k in results["runs"]})
+        raise ValueError(f"family must be one of the results' families {known}, got {family!r}")
+    return chosen
+
+
+def hyperparameters(results: dict, family: str, keys=("lr", "dropout"), *,
+                    log: bool = False) -> np.ndarray:
+    """The runs' settings ``config[key]``, one column per key: an (n_runs, len(keys)) array.
+
+    A single key (a string) gives a 1-D array. With ``log=True`` their natural logarithms:
+    chapter 7 holds (log learning rate, log dropout rate) fixed in its partial correlations.
+
+    Examples
+    --------
+    >>> res = {"runs": {"char/0": {"config": {"lr": 1e-3, "dropout": 0.1}},
+    ...                 "char/1": {"config": {"lr": 1e-2, "dropout": 0.01}}}}
+    >>> hyperparameters(res, "char").tolist()
+    [[0.001, 0.1], [0.01, 0.01]]
+    >>> np.round(hyperparameters(res, "char", "lr", log=True) / np.log(10), 6).tolist()
+    [-3.0, -2.0]
+    """
+    one = isinstance(keys, str)
+    keys = [keys] if one else list(keys)
+    chosen = runs(results, family)
+    missing = [k for k in keys if any(k not in r["config"] for r in chosen)]
+    if not keys or missing:
+        raise ValueError(f"keys must name settings every {family!r} run has in its config "
+                         f"(such as {sorted(chosen[0]['config'])}), got {keys!r}")
+    x = np.array([[float(r["config"][k]) for k in keys] for r in chosen])
+    if log:
+        if np.any(x <= 0):
+            raise ValueError(f"log=True needs positive settings, got a minimum of {x.min()!r}")
+        x = np.log(x)
+    return x[:, 0] if one else x
 
 
 def final_losses(results: dict, family: str) -> np.ndarray:
     """Best validation loss of every run of a family."""
-    return np.array([best_val_loss(r) for r in _family(results, family)])
+    return np.array([best_val_loss(r) for r in runs(results, family)])
 
 
 def feature_at(results: dict, family: str, feature: str, epoch: int | str = -1) -> np.ndarray:
@@ -68,131 +107,10 @@ def feature_at(results: dict, family: str, feature: str, epoch: int | str = -1) 
         raise ValueError(f"epoch must be an integer or 'best', got {epoch!r}")
     best = best_epochs(results, family) if epoch == "best" else None
     out = []
-    for j, r in enumerate(_family(results, family)):
+    for j, r in enumerate(runs(results, family)):
         rec = r["records"][best[j] if best is not None else epoch]
         out.append(rec["val_loss"] if feature == "val_loss" else rec["features"][feature])
     return np.array(out, dtype=float)
-
-
-def _ranks(x: np.ndarray) -> np.ndarray:
-    order = np.argsort(x, kind="stable")
-    r = np.empty(len(x))
-    r[order] = np.arange(len(x))
-    # average ranks of ties
-    for v in np.unique(x):
-        m = x == v
-        if m.sum() > 1:
-            r[m] = r[m].mean()
-    return r
-
-
-def spearman(x, y) -> float:
-    """Spearman's rank correlation (Pearson correlation of the ranks, ties averaged).
-
-    Examples
-    --------
-    >>> round(spearman([1, 2, 3, 4], [10, 20, 40, 30]), 6)
-    0.8
-    """
-    x, y = np.asarray(x, float), np.asarray(y, float)
-    if x.shape != y.shape or x.ndim != 1 or len(x) < 3:
-        raise ValueError("x and y must be 1-D arrays of the same length >= 3")
-    return float(np.corrcoef(_ranks(x), _ranks(y))[0, 1])
-
-
-def correlation(x, y, *, method: str = "pearson", n_boot: int = 2000, level: float = 0.95,
-                seed: int = 0) -> dict:
-    """A correlation coefficient with a bootstrap (percentile) confidence interval over runs.
-
-    Returns ``{"r", "low", "high", "n"}``.
-    """
-    x, y = np.asarray(x, float), np.asarray(y, float)
-    if method not in ("pearson", "spearman"):
-        raise ValueError(f"method must be 'pearson' or 'spearman', got {method!r}")
-    f = spearman if method == "spearman" else (lambda a, b: float(np.corrcoef(a, b)[0, 1]))
-    r = f(x, y)
-    rng = np.random.default_rng(seed)
-    boots = []
-    for _ in range(n_boot):
-        i = rng.integers(0, len(x), len(x))
-        if np.ptp(x[i]) > 0 and np.ptp(y[i]) > 0:
-            boots.append(f(x[i], y[i]))
-    lo, hi = np.quantile(boots, [(1 - level) / 2, (1 + level) / 2])
-    return {"r": r, "low": float(lo), "high": float(hi), "n": len(x)}
-
-
-def _partial(x: np.ndarray, y: np.ndarray, z: np.ndarray, degree: int = 1,
-             ranks: bool = False) -> float:
-    """Pearson correlation of the residuals of x and y after least squares on a polynomial in z.
-
-    ``z`` is (n, k): the polynomial has a constant, every column's powers 1 to ``degree`` and,
-    for ``degree >= 2`` and ``k > 1``, the products of pairs of columns (a full quadratic).
-    With ``ranks`` x, y and every column of z are first replaced by their ranks (a rank-based
-    partial correlation). Each column is centred and scaled first, which changes only the fit's
-    conditioning.
-    """
-    if ranks:
-        x, y = _ranks(x), _ranks(y)
-        z = np.column_stack([_ranks(c) for c in z.T])
-    u = (z - z.mean(axis=0)) / z.std(axis=0)
-    cols = [np.ones(len(x))] + [u[:, j] ** d for j in range(u.shape[1])
-                                for d in range(1, degree + 1)]
-    if degree >= 2:
-        cols += [u[:, a] * u[:, b] for a in range(u.shape[1]) for b in range(a + 1, u.shape[1])]
-    A = np.column_stack(cols)
-    rx = x - A @ np.linalg.lstsq(A, x, rcond=None)[0]
-    ry = y - A @ np.linalg.lstsq(A, y, rcond=None)[0]
-    return float(rx @ ry / math.sqrt((rx @ rx) * (ry @ ry)))
-
-
-def partial_correlation(x, y, z, *, degree: int = 1, ranks: bool = False, n_boot: int = 2000,
-                        level: float = 0.95, seed: int = 0) -> dict:
-    """Pearson's correlation of ``x`` and ``y`` with ``z`` held fixed, with a bootstrap interval.
-
-    The correlation of what is left of ``x`` and of ``y`` after a least-squares polynomial of
-    degree ``degree`` in ``z`` (for ``degree=1`` and one variable, a line: equal to
-    ``(r_xy - r_xz r_yz) / sqrt((1 - r_xz^2)(1 - r_yz^2))``). ``z`` is one variable (1-D) or
-    several, as the columns of an (n, k) array: then the polynomial holds each column's
-    powers and, from degree 2, the products of pairs of columns. With ``ranks=True`` all are
-    replaced by their ranks first (recomputed in every bootstrap sample). Chapter 7 uses it to
-    ask whether a spectrum feature says more about the loss than the hyperparameters
-    (``z`` = log learning rate and log dropout rate) that move both, and how the answer
-    depends on how ``z`` is removed. Returns ``{"r", "low", "high", "n"}`` like
-    :func:`correlation` (runs resampled with replacement).
-
-    Examples
-    --------
-    z, e1 and e2 orthogonal with equal norms; x = z + e1 and y = z + e1 + e2 leave the
-    residuals e1 and e1 + e2, whose correlation is 1/sqrt(2):
-
-    >>> z, e1, e2 = np.array([[1., 1, -1, -1], [1, -1, 1, -1], [1, -1, -1, 1]])
-    >>> round(partial_correlation(z + e1, z + e1 + e2, z, n_boot=0)["r"] ** 2, 12)
-    0.5
-    """
-    x, y, z = (np.asarray(v, float) for v in (x, y, z))
-    if not isinstance(degree, (int, np.integer)) or isinstance(degree, bool) or degree < 1:
-        raise ValueError(f"degree must be an integer >= 1, got {degree!r}")
-    z2 = z[:, None] if z.ndim == 1 else z
-    k = z2.shape[1] if z2.ndim == 2 else 0
-    n_terms = 1 + k * degree + (k * (k - 1) // 2 if degree >= 2 else 0)
-    if not (x.ndim == y.ndim == 1 and z2.ndim == 2 and k >= 1
-            and len(x) == len(y) == len(z2) >= n_terms + 2):
-        raise ValueError(f"x and y must be 1-D and z 1-D or (n, k), all of the same length n "
-                         f">= {n_terms + 2} (the polynomial's {n_terms} terms + 2), got shapes "
-                         f"{x.shape}, {y.shape}, {z.shape}")
-    r = _partial(x, y, z2, degree, ranks)
-    out = {"r": r, "low": math.nan, "high": math.nan, "n": len(x)}
-    rng = np.random.default_rng(seed)
-    boots = []
-    for _ in range(n_boot):
-        i = rng.integers(0, len(x), len(x))
-        if (min(np.ptp(x[i]), np.ptp(y[i])) > 0 and len(np.unique(i)) >= n_terms + 2
-                and all(len(np.unique(c)) > degree + 1 for c in z2[i].T)):
-            boots.append(_partial(x[i], y[i], z2[i], degree, ranks))
-    if boots:
-        lo, hi = np.quantile(boots, [(1 - level) / 2, (1 + level) / 2])
-        out.update(low=float(lo), high=float(hi))
-    return out
 
 
 def best_epochs(results: dict, family: str) -> np.ndarray:
@@ -209,7 +127,7 @@ def best_epochs(results: dict, family: str) -> np.ndarray:
     [1]
     """
     return np.array([int(np.argmin([rec["val_loss"] for rec in r["records"]]))
-                     for r in _family(results, family)])
+                     for r in runs(results, family)])
 
 
 def loss_summary(results: dict, family: str) -> dict:
@@ -222,14 +140,14 @@ def loss_summary(results: dict, family: str) -> dict:
 
     Examples
     --------
-    >>> runs = {"char/0": {"config": {"epochs": 2}, "records": [{"val_loss": v}
+    >>> rs = {"char/0": {"config": {"epochs": 2}, "records": [{"val_loss": v}
     ...                                                       for v in (3.0, 2.5, 2.25)]}}
-    >>> out = loss_summary({"runs": runs}, "char")
+    >>> out = loss_summary({"runs": rs}, "char")
     >>> out["loss"].tolist(), out["best_epoch"].tolist(), out["last_gain"].tolist()
     ([2.25], [2], [0.25])
     """
-    runs = _family(results, family)
-    val = [[rec["val_loss"] for rec in r["records"]] for r in runs]
+    chosen = runs(results, family)
+    val = [[rec["val_loss"] for rec in r["records"]] for r in chosen]
     return {"loss": np.array([min(v) for v in val]),
             "best_epoch": best_epochs(results, family),
             "epochs": np.array([len(v) - 1 for v in val]),
@@ -275,58 +193,6 @@ def reduced_change(spectra: np.ndarray) -> np.ndarray:
     return ((s[1:] - s[:-1]) ** 2).sum(1) / (s[1:] ** 2).sum(1)
 
 
-def _t_quantile(q: float, df: int) -> float:
-    """The q-quantile (q > 0.5) of Student's t with ``df`` degrees of freedom, numerically.
-
-    Bisection on the distribution function, integrated by Simpson's rule from the density.
-    """
-    c = math.exp(math.lgamma((df + 1) / 2) - math.lgamma(df / 2)) / math.sqrt(df * math.pi)
-
-    def cdf(x: float) -> float:
-        u = np.linspace(0.0, x, 4001)
-        f = c * (1 + u ** 2 / df) ** (-(df + 1) / 2)
-        return 0.5 + (u[1] - u[0]) / 3 * (f[0] + f[-1] + 4 * f[1:-1:2].sum()
-                                          + 2 * f[2:-1:2].sum())
-
-    lo, hi = 0.0, 1.0
-    while cdf(hi) < q:
-        hi *= 2
-    for _ in range(60):
-        mid = (lo + hi) / 2
-        lo, hi = (mid, hi) if cdf(mid) < q else (lo, mid)
-    return (lo + hi) / 2
-
-
-def power_law_fit(t, y, *, level: float = 0.95) -> dict:
-    """Exponent ``a`` of a least-squares fit y ~ C t^(-a) on log-log axes, with its interval.
-
-    The interval is the ordinary least-squares one, ``a`` ± t_(n-2) times its standard
-    error: it treats the points' scatter about the line as independent noise. Returns
-    ``{"a", "se", "low", "high", "n"}``.
-
-    Examples
-    --------
-    >>> out = power_law_fit([1, 2, 4, 8], [1.0, 0.5, 0.25, 0.125])   # exactly 1/t
-    >>> round(out["a"], 12), round(out["se"], 12)
-    (1.0, 0.0)
-    """
-    t, y = np.asarray(t, float), np.asarray(y, float)
-    if t.shape != y.shape or t.ndim != 1 or len(t) < 3 or (t <= 0).any() or (y <= 0).any():
-        raise ValueError("t and y must be positive 1-D arrays of the same length >= 3, got "
-                         f"shapes {t.shape} and {y.shape}")
-    if not 0 < level < 1:
-        raise ValueError(f"level must be in (0, 1), got {level!r}")
-    u, v = np.log(t), np.log(y)
-    A = np.column_stack([np.ones(len(u)), u])
-    coef, *_ = np.linalg.lstsq(A, v, rcond=None)
-    resid = v - A @ coef
-    n = len(u)
-    se = math.sqrt(float(resid @ resid) / (n - 2) / float(((u - u.mean()) ** 2).sum()))
-    half = _t_quantile((1 + level) / 2, n - 2) * se
-    a = -float(coef[1])
-    return {"a": a, "se": se, "low": a - half, "high": a + half, "n": n}
-
-
 def settling(results: dict, family: str = "convergence") -> list[dict]:
     """How fast each run's spectrum settles (Fig. 3d): one dict per run.
 
@@ -339,7 +205,7 @@ def settling(results: dict, family: str = "convergence") -> list[dict]:
     and the best validation loss.
     """
     out = []
-    for r in _family(results, family):
+    for r in runs(results, family):
         S = np.array([rec["spectrum"] for rec in r["records"]])
         ch = reduced_change(S)
         t = np.arange(1, len(ch) + 1)
@@ -353,7 +219,7 @@ def settling(results: dict, family: str = "convergence") -> list[dict]:
 
 def final_full_feature(results: dict, family: str, feature: str) -> np.ndarray:
     """A feature of the full-state (h, c) spectrum of each run's final network (``final_full``)."""
-    return np.array([r["final_full"]["features"][feature] for r in _family(results, family)])
+    return np.array([r["final_full"]["features"][feature] for r in runs(results, family)])
 
 
 def pass_fraction(results: dict, family: str, steps_per_pass: float) -> float:
@@ -362,9 +228,9 @@ def pass_fraction(results: dict, family: str, steps_per_pass: float) -> float:
     ``steps_per_pass`` optimizer steps make a pass; the time per step is taken
     from the runs' recorded training time. The median over runs.
     """
-    runs = _family(results, family)
+    chosen = runs(results, family)
     fr = []
-    for r in runs:
+    for r in chosen:
         steps = r["config"]["steps_per_epoch"] * (len(r["records"]) - 1)
         per_step = r["records"][-1]["train_seconds"] / steps
         le = np.mean([rec["spectrum_seconds"] for rec in r["records"]])
@@ -381,7 +247,7 @@ def correlation_table(results: dict, families=("char", "regression"), features=F
     validation epoch, the network the paper selects), ``"final"`` (the recorded
     spectrum of the final network), ``"full"`` (the full-state spectrum of the final
     network, ``final_full``, recorded for the final network only) and ``"init"`` (the
-    recorded spectrum before training). ``kw`` goes to :func:`correlation`.
+    recorded spectrum before training). ``kw`` goes to :func:`lyaplearn.stats.correlation`.
     """
     out = {}
     for family in families:
@@ -401,7 +267,7 @@ def hyperparameter_correlation(results: dict, family: str, key: str, *, log: boo
 
     With ``log=True`` the hyperparameter's logarithm is used (a learning rate sampled on a
     log scale); rank correlations (the default, Spearman's) do not change under it. ``kw``
-    goes to :func:`correlation`.
+    goes to :func:`lyaplearn.stats.correlation`.
 
     Examples
     --------
@@ -410,16 +276,7 @@ def hyperparameter_correlation(results: dict, family: str, key: str, *, log: boo
     >>> round(hyperparameter_correlation({"runs": runs}, "char", "lr", n_boot=10)["r"], 6)
     -0.5
     """
-    runs = _family(results, family)
-    try:
-        x = np.array([float(r["config"][key]) for r in runs])
-    except KeyError:
-        raise ValueError(f"key must be a hyperparameter in the runs' config, got {key!r}"
-                         ) from None
-    if log:
-        if np.any(x <= 0):
-            raise ValueError(f"log=True needs positive values of {key!r}, got {x.min()!r}")
-        x = np.log(x)
+    x = hyperparameters(results, family, key, log=log)
     return correlation(x, final_losses(results, family), method=method, **kw)
 
 
@@ -490,14 +347,14 @@ def search_replay(results: dict, family: str, *, rung: int = 1, keep: float = 0.
     its standard error, how often the pool's best was found, and the epochs
     spent, averaged over ``n_pools`` pools.
     """
-    runs = _family(results, family)
-    task = runs[0]["config"]["task"]
-    E = runs[0]["config"]["epochs"]
+    chosen = runs(results, family)
+    task = chosen[0]["config"]["task"]
+    E = chosen[0]["config"]["epochs"]
     if not 1 <= rung < E:
         raise ValueError(f"rung must be in [1, {E - 1}], got {rung!r}")
     if not 0 < keep <= 1:
         raise ValueError(f"keep must be in (0, 1], got {keep!r}")
-    n = len(runs)
+    n = len(chosen)
     pool = max(2, n // 2)
     final = final_losses(results, family)
     feat, sign = SIGN_RULE[task]
@@ -556,7 +413,7 @@ def search_bootstrap(results: dict, family: str, rules=("spectrum", "val_loss"),
     names = ("none", "spectrum", "spectrum_fit", "val_loss", "random")
     if a not in names or b not in names:
         raise ValueError(f"rules must be two of {names}, got {rules!r}")
-    runs = _family(results, family)
+    chosen = runs(results, family)
 
     def diff(sample, s):
         res = {"runs": {f"{family}/{j}": r for j, r in enumerate(sample)}}
@@ -564,10 +421,10 @@ def search_bootstrap(results: dict, family: str, rules=("spectrum", "val_loss"),
         return out[a]["regret"] - out[b]["regret"]
 
     rng = np.random.default_rng(seed)
-    d = np.array([diff([runs[i] for i in rng.integers(0, len(runs), len(runs))], k)
+    d = np.array([diff([chosen[i] for i in rng.integers(0, len(chosen), len(chosen))], k)
                   for k in range(n_boot)])
     lo, hi = np.quantile(d, [(1 - level) / 2, (1 + level) / 2])
-    return {"diff": diff(runs, seed), "low": float(lo), "high": float(hi),
+    return {"diff": diff(chosen, seed), "low": float(lo), "high": float(hi),
             "frac_not_below": float(np.mean(d >= 0)), "n_boot": n_boot}
 
 
@@ -581,15 +438,15 @@ def cost_table(results: dict) -> list[dict]:
     """
     rows = []
     for family in ("char", "regression"):
-        runs = _family(results, family)
+        chosen = runs(results, family)
         epoch_s = np.array([r["records"][-1]["train_seconds"] / (len(r["records"]) - 1)
-                            for r in runs])
-        le_s = np.array([np.mean([rec["spectrum_seconds"] for rec in r["records"]]) for r in runs])
+                            for r in chosen])
+        le_s = np.array([np.mean([rec["spectrum_seconds"] for rec in r["records"]]) for r in chosen])
         best_ep = np.array([1 + int(np.argmin([rec["val_loss"] for rec in r["records"][1:]]))
-                            for r in runs])
+                            for r in chosen])
         units = le_s / epoch_s
         frac = units / best_ep
-        t = results.get("timing", {}).get(runs[0]["config"]["task"], {})
+        t = results.get("timing", {}).get(chosen[0]["config"]["task"], {})
         ratio = t["full"] / t["hidden"] if t else math.nan
         rows.append({"task": family, "epochs_needed": (best_ep.mean(), best_ep.std()),
                      "le_units": (units.mean(), units.std()),

@@ -9,6 +9,7 @@ import pytest
 from lyaplearn import data as D
 from lyaplearn import experiments as X
 from lyaplearn import readout as RO
+from lyaplearn import stats
 from lyaplearn import training as T
 
 pytestmark = pytest.mark.fp_sensitive
@@ -222,11 +223,34 @@ def test_hyperparameter_correlation_ranks_a_hyperparameter_against_the_loss():
     assert RO.hyperparameter_correlation(res, "char", "lr", n_boot=50)["r"] == pytest.approx(-1)
     c = RO.hyperparameter_correlation(res, "char", "lr", log=True, method="pearson", n_boot=50)
     assert -1 < c["r"] < -0.9                      # log lr against the loss: nearly a line
-    with pytest.raises(ValueError, match="key must be a hyperparameter"):
+    with pytest.raises(ValueError, match="keys must name settings"):
         RO.hyperparameter_correlation(res, "char", "momentum")
-    with pytest.raises(ValueError, match="log=True needs positive values"):
+    with pytest.raises(ValueError, match="log=True needs positive settings"):
         res["runs"]["char/0"]["config"]["lr"] = 0.0
         RO.hyperparameter_correlation(res, "char", "lr", log=True)
+
+
+def test_runs_and_hyperparameters_pick_a_family_in_file_order():
+    res = fake_results([3.0, 2.5, 2.2], [0.0] * 3)
+    for r, (lr, p) in zip(res["runs"].values(), [(1e-3, 0.5), (1e-2, 0.05), (1e-1, 0.005)]):
+        r["config"].update(lr=lr, dropout=p)
+    res["runs"]["other/0"] = {"config": {"lr": 7.0, "dropout": 7.0}, "records": []}
+    assert [r["config"]["lr"] for r in RO.runs(res, "char")] == [1e-3, 1e-2, 1e-1]
+    h = RO.hyperparameters(res, "char", log=True) / np.log(10)
+    assert h.shape == (3, 2) and h[:, 0] == pytest.approx([-3, -2, -1])
+    assert h[:, 1] == pytest.approx(np.log10([0.5, 0.05, 0.005]))
+    assert RO.hyperparameters(res, "char", "lr").tolist() == [1e-3, 1e-2, 1e-1]
+    # the order of the per-run arrays: the losses line up with the settings
+    assert RO.final_losses(res, "char").tolist() == [3.0, 2.5, 2.2]
+    with pytest.raises(ValueError, match=r"family must be one of the results' families \['char', 'other'\]"):
+        RO.runs(res, "motion")
+    with pytest.raises(ValueError, match="keys must name settings"):
+        RO.hyperparameters(res, "char", ())
+
+
+def test_readout_re_exports_the_statistics():
+    for name in ("spearman", "correlation", "partial_correlation", "power_law_fit"):
+        assert getattr(RO, name) is getattr(stats, name) and name not in RO.__all__   # one API page
 
 
 def test_standins_and_data_are_exclusive(tmp_path):
@@ -369,7 +393,10 @@ def test_partial_correlation_holds_several_variables_fixed():
 def test_power_law_fit_interval_against_published_t_quantiles():
     # two-sided 95% quantiles of Student's t (any statistics table)
     for df, want in ((1, 12.706), (2, 4.303), (6, 2.447), (30, 2.042)):
-        assert RO._t_quantile(0.975, df) == pytest.approx(want, abs=1e-3)
+        assert stats.t_quantile(0.975, df) == pytest.approx(want, abs=1e-3)
+    for q, df in ((0.5, 3), (1.0, 3), (0.975, 0), (0.975, 2.5)):
+        with pytest.raises(ValueError, match="q must be in"):
+            stats.t_quantile(q, df)
     t = np.arange(1.0, 9.0)
     exact = RO.power_law_fit(t, 3.0 / t ** 2)
     assert exact["a"] == pytest.approx(2.0) and exact["se"] == pytest.approx(0, abs=1e-12)

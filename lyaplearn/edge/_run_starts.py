@@ -71,7 +71,7 @@ def initial_spectra(results: dict, family: str = "regression", data=None, *, run
 
     import torch
 
-    from ..readout import _family
+    from ..readout import runs as family_runs
     from ..recurrent import lyapunov_spectrum
     from ..training import RunConfig, make_model, probe_inputs
 
@@ -79,7 +79,7 @@ def initial_spectra(results: dict, family: str = "regression", data=None, *, run
         raise ValueError(f"state must be 'full' or 'hidden', got {state!r}")
     k = _check_int(k, "k", 1, none_ok=True)
     seed = _check_int(seed, "seed", 0)
-    chosen = _select(_family(results, family), runs)
+    chosen = _select(family_runs(results, family), runs)
     if data is None:
         data = _run_data(results, chosen[0]["config"]["task"])
     out = []
@@ -106,10 +106,10 @@ def rebuild_error(results: dict, family: str = "regression", data=None, *, runs=
     results file keeps five significant digits, so an exact rebuild gives at most ``5e-5``; a
     wrong one (other inputs, another seed, ``p`` or read-out) gives far more.
     """
-    from ..readout import _family
+    from ..readout import runs as family_runs
     from ..training import RunConfig, evaluate, make_model
 
-    chosen = _select(_family(results, family), runs)
+    chosen = _select(family_runs(results, family), runs)
     if data is None:
         data = _run_data(results, chosen[0]["config"]["task"])
     rebuilt = initial_spectra(results, family, data, runs=runs)
@@ -135,12 +135,12 @@ def initial_lambda_max(results: dict, family: str = "regression", data=None, *,
     Returns ``{"p", "lambda_max", "loss"}``: arrays over the runs, with the best
     validation loss of each run.
     """
-    from ..readout import _family, final_losses
+    from ..readout import final_losses, runs as family_runs
 
     if state not in ("full", "hidden"):
         raise ValueError(f"state must be 'full' or 'hidden', got {state!r}")
     lam = initial_spectra(results, family, data, state=state, k=1, seed=seed)[:, 0]
-    ps = np.array([r["config"]["p"] for r in _family(results, family)])
+    ps = np.array([r["config"]["p"] for r in family_runs(results, family)])
     return {"p": ps, "lambda_max": lam, "loss": final_losses(results, family)}
 
 
@@ -154,13 +154,13 @@ def run_starts(results: dict, family: str = "regression", data=None, *, n: int =
     ``rebuild_error`` (:func:`rebuild_error`) over those ``2 n`` runs; ``seed_spread``, the
     largest change of any run's ``lambda_max`` when the starting vector is drawn with one of
     ``seeds`` instead; ``rho``, the Spearman correlation of ``lambda_max`` and the best loss
-    with its bootstrap interval (:func:`lyaplearn.readout.correlation`), and ``rho_seeds``,
+    with its bootstrap interval (:func:`lyaplearn.stats.correlation`), and ``rho_seeds``,
     the same for each of ``seeds``.
     """
     from .._checks import _check_int
-    from ..readout import _family, correlation, feature_at
+    from ..readout import correlation, feature_at, runs as family_runs
 
-    runs = _family(results, family)
+    runs = family_runs(results, family)
     n = _check_int(n, "n", 1)
     if 2 * n > len(runs):
         raise ValueError(f"n must be at most half the number of runs ({len(runs)}), got {n}")
