@@ -8,7 +8,8 @@ that computes it, or a named test), and the text names the range that was measur
 A test cannot read a sentence, but it can find the words that make one general and insist
 that someone has looked. This test scans the markdown of the chapters and of the teacher's
 page for those words (``TRIGGERS``) and requires every occurrence to lie inside a fragment
-listed in ``tests/claims_registry.py``. A fragment is either
+listed in the registry, the package ``tests/claims/`` (one file per source: ``chNN.py`` for
+chapter NN, ``teaching.py``). A fragment is either
 
 * a ``Claim``: its ``checks`` name a test (``"tests/test_x.py::test_name"``, which must
   exist) or an assertion (``"cell: assert ..."``, whose text must occur in a code cell of
@@ -153,10 +154,21 @@ def _context(text: str, start: int, end: int, width: int = 70) -> str:
     return " ".join(text[max(0, start - width):end + width // 2].split())
 
 
+REGISTRY_DIR = ROOT / "tests" / "claims"
+
+
 def load_registry():
-    spec = importlib.util.spec_from_file_location("claims_registry", ROOT / "tests" / "claims_registry.py")
+    """The package ``tests/claims/`` of this checkout, as ``claims``, whatever ``sys.path``
+    holds. It is entered in ``sys.modules`` before it runs: its chapter files import
+    ``claims._common``, and the dataclasses look their module up there."""
+    loaded = sys.modules.get("claims")
+    init = REGISTRY_DIR / "__init__.py"
+    if loaded is not None and Path(loaded.__file__ or "").resolve() == init:
+        return loaded                                   # already loaded from this checkout
+    spec = importlib.util.spec_from_file_location(
+        "claims", init, submodule_search_locations=[str(REGISTRY_DIR)])
     module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("claims_registry", module)
+    sys.modules["claims"] = module
     spec.loader.exec_module(module)
     return module
 
@@ -205,6 +217,18 @@ def check_problem(name: str, check: str) -> str | None:
     return None
 
 
+def test_every_registry_file_is_assembled():
+    """Each file of tests/claims/ (but the shared ones) is the one ``file_of`` names for its
+    source and is in ``SOURCES``: a chapter file left out would be skipped in silence."""
+    files = {p.name for p in REGISTRY_DIR.glob("*.py")} - {"__init__.py", "_common.py"}
+    listed = {Path(REGISTRY.file_of(name)).name: name for name in REGISTRY.SOURCES}
+    assert files == set(listed), (
+        f"tests/claims/ holds {sorted(files)}, tests/claims/__init__.py's SOURCES lists "
+        f"{sorted(listed)}")
+    for name, module in REGISTRY.SOURCES.items():
+        assert Path(module.__file__) == ROOT / REGISTRY.file_of(name), (name, module.__file__)
+
+
 def test_registry_entries_are_well_formed():
     for name, entries in REGISTRY.ENTRIES.items():
         assert name in SOURCES, f"registry names an unknown source {name!r}"
@@ -238,8 +262,8 @@ def test_every_named_check_exists(name):
 def test_every_generalising_word_is_registered(name):
     missing = unregistered(name)
     assert not missing, (
-        f"{name}: sentences that generalise without a registered check; add each to "
-        f"tests/claims_registry.py with its check (or say less):\n  " + "\n  ".join(missing))
+        f"{name}: sentences that generalise without a registered check; register each in "
+        f"{REGISTRY.file_of(name)} with its check (or say less):\n  " + "\n  ".join(missing))
 
 
 def test_the_scanner_reads_the_other_sources():

@@ -1,5 +1,5 @@
 """Tests for lyaplearn.conditioning as a whole: chapter 3's claims that test no single file of
-the package (named in tests/claims_registry.py): the growth of a Gaussian matrix's condition
+the package (named in tests/claims/ch03.py): the growth of a Gaussian matrix's condition
 number and the drift of a Gaussian product's log norm, both plain numpy, and the singular ReLU
 layers, measured with lyaplearn.jacobians on this package's initialisers. Each file of the
 package has its own tests: tests/test_conditioning_<file>.py."""

@@ -2,7 +2,7 @@
 the network Jacobians against torch autograd, their spectra against closed forms, the critical
 tanh against an independent quadrature, backward norms against direct products, the refusals
 of their arguments, and chapter 3's claims about deep networks (named in
-tests/claims_registry.py)."""
+tests/claims/ch03.py)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Tests for lyaplearn.conditioning._products: singular values and the condition number against
 numpy.linalg and closed forms, and the log singular values of long products (peeled, never
 formed) against the explicit SVD, exact identities and closed forms beyond the float range,
-with chapter 3's claims about them (named in tests/claims_registry.py)."""
+with chapter 3's claims about them (named in tests/claims/ch03.py)."""
 
 from __future__ import annotations
 

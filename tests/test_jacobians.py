@@ -1,7 +1,7 @@
 """Tests for lyaplearn.jacobians as a whole: the refusals of bad arguments that span its files
 (_experiments.py and _plots.py in one test), and chapter 2's claim about what a random unit
 vector sees, which is a property of any matrix and tests no file of the package (named in
-tests/claims_registry.py). Each file of the package has its own tests:
+tests/claims/ch02.py). Each file of the package has its own tests:
 tests/test_jacobians_<file>.py."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Tests for lyaplearn.lyapunov._ensemble: ensembles over trajectories (SpectrumEnsemble,
 rnn_spectrum), regimes, the logistic map's exponents, the naive product-SVD exponents and
-gradients against lag, with the chapter's claims about them (named in tests/claims_registry.py).
+gradients against lag, with the chapter's claims about them (named in tests/claims/ch05.py).
 
 References: the logistic map's exponent in closed form at r = 4 (ln 2) and on its stable
 cycles (the log of the cycle's multiplier over its period); an orthogonal W without input

@@ -1,5 +1,5 @@
 """Tests for lyaplearn.rnn as a whole: bad input to any of its functions gets a clear error,
-and the chapter's generalising claims (named in tests/claims_registry.py) hold over the ranges
+and the chapter's generalising claims (named in tests/claims/ch04.py) hold over the ranges
 they state. Each file of the package has its own tests: tests/test_rnn_<file>.py."""
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.fp_insensitive
 
 
 # ---------------------------------------------------------------------------
-# claims of the chapter's prose (tests/claims_registry.py)
+# claims of the chapter's prose (tests/claims/ch01.py)
 # ---------------------------------------------------------------------------
 
 def test_two_curvatures_the_sharpest_sets_the_limit():

@@ -1,0 +1,72 @@
+"""Chapter 3 (book/03_conditioning.ipynb): its generalising sentences and their checks."""
+
+from __future__ import annotations
+
+from ._common import Claim as C, NotAClaim as N
+
+ENTRIES: list = [
+    N(r"with a spread that does not grow with the depth $L$", "definition"),
+    N(r"The lower end is just as important for gradients", "description"),
+    C(r"$\kappa \ge 1$ always, $\kappa(cM) = \kappa(M)$ for any $c \ne 0$",
+      ("tests/test_conditioning_products.py::test_condition_number_properties_on_random_matrices",),
+      "follows from the definition; 60 random matrices of sizes 2 to 17 with singular "
+      "values spread over 6 decades, c from -7.5 to 3e4"),
+    C(r"so $\kappa$ grows roughly in proportion to $n$",
+      ("tests/test_conditioning.py::test_gaussian_condition_number_grows_like_n",),
+      "medians over 100 draws for n = 25, 50, 100, 200 (named in the text)"),
+    C(r"times weaker than the others, however well-behaved the overall gradient norm looks",
+      ("cell: assert np.isclose(top, s[0], rtol=1e-8) and np.isclose(bottom, s[-1], rtol=1e-6)",),
+      "the identity P^T u_i = sigma_i v_i; checked on the chapter's 10-layer network"),
+    C(r"random directions follow the top one",
+      ("cell: assert min(random_gains) > top / 30 and min(random_gains) > 1e4 * bottom",),
+      "twenty random directions through the chapter's 10-layer network (named)"),
+    C(r"None of them constrains the spread of the singular values, and in a deep product "
+      r"the spread is what grows",
+      ("cell: assert np.all(np.diff(log10_cond) > 0)",
+       "tests/test_conditioning_networks.py::test_deep_gaussian_spectrum_is_carried_by_a_few_values"),
+      "depths 1, 4, 16, 64 at width 64, one draw in the cell, five in the test"),
+    C(r"For any $q^*$ these two conditions fix the weight gain",
+      ("tests/test_conditioning_networks.py::test_critical_tanh_solves_both_conditions",),
+      "q* from 1/64 to 10 (named in the text)"),
+    C(r"their spectrum spreads just as in the linear case",
+      ("cell: assert abs((gauss[0] - gauss[-1]) - linear_cond) < 0.1 * linear_cond",
+       "tests/test_conditioning_networks.py::test_gaussian_tanh_at_criticality_spreads_like_linear"),
+      "depth 64, width 64, within 10% of the linear network's log condition number; one "
+      "seed in the cell (named), five in the test"),
+    C(r"grows, at $q^* = 1/64$ (width 32; the gap widens at every depth from 1 to 48)",
+      ('cell: assert np.all(np.diff(curves["lecun"] - curves["orthogonal"]) > 0)',
+       "tests/test_conditioning_networks.py::test_condition_vs_depth_against_direct_products"),
+      "width 32, depths 1 to 48 (named)"),
+    C(r"ReLU networks with zero biases cannot, whatever the weights",
+      ("tests/test_conditioning.py::test_relu_layers_are_singular_whatever_the_weights",),
+      "every initialiser, gains 0.5 to 2 (named in the text), 12 layers of width 32"),
+    C(r"and the Gaussian initialisers with the linear activation at any gain",
+      ("tests/test_conditioning_networks.py::test_linear_gaussian_spread_does_not_depend_on_gain",),
+      "exact: kappa(cM) = kappa(M); checked at gains 0.5, 1.3, 2"),
+    C(r"Products of Gaussian layers spread with depth even when the mean is right",
+      ("cell: assert np.all(np.diff(log10_cond) > 0)",
+       "tests/test_conditioning_networks.py::test_deep_gaussian_spectrum_is_carried_by_a_few_values"),
+      "depths 1 to 64 (named), width 64, five draws in the test"),
+    C(r"the curves are close to straight lines",
+      ("cell: assert misfit < 5 and fan > 10 * misfit",),
+      "the figure's network, width 16, depths 1 to 50 (named)"),
+    C(r"`cond.condition_number([[1, 3], [0, 1]])` agrees",
+      ("tests/test_conditioning_products.py::test_condition_number_closed_forms",),
+      "t = 3, against the closed form"),
+    C(r"the condition number can grow at most exponentially with depth",
+      ("tests/test_conditioning_products.py::"
+       "test_random_products_condition_grows_exponentially_but_slower_than_the_bound",),
+      "proved (submultiplicativity); measured for 16 x 16 Gaussian layers, 100 to 400 "
+      "layers (named in the text)"),
+    N(r"because $\psi(y) < \log y$ for all $y > 0$", "definition"),
+    C(r"like on any fixed unit vector",
+      ("tests/test_conditioning.py::test_log_norm_of_gaussian_product_drifts_like_digamma",),
+      "rotational invariance of the Gaussian; the drift checked for n = 8, L = 20, 4000 draws"),
+    C(r"By the law of large numbers it drifts like",
+      ("tests/test_conditioning.py::test_log_norm_of_gaussian_product_drifts_like_digamma",),
+      "n = 8, L = 20, 4000 draws, within 5 standard errors"),
+    C(r"has the same distribution as $OZ$ for any fixed orthogonal $O$",
+      ("tests/test_solutions_ch03.py::test_moments_of_the_trace_match_haar_measure",
+       "tests/test_conditioning_networks.py::test_orthogonal_is_haar_distributed"),
+      "invariance of the Gaussian; the resulting Haar moments checked by Monte Carlo"),
+]
