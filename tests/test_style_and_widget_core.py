@@ -116,3 +116,17 @@ def test_animation_buttons_have_icons_of_the_theme_and_ascii_labels():
     # The website shows the icons alone.
     site_css = (ROOT / "book" / "_static" / "lyaplearn.css").read_text(encoding="utf-8")
     assert re.search(rf"\.{TEXT_LABEL_CLASS}\s*{{\s*display:\s*none", site_css)
+
+
+def test_animation_image_carries_the_alt_text_escaped():
+    """The frames are shown in matplotlib's <img id="_anim_img...">, which has no alt
+    attribute of its own: the text alternative is put there, escaped for an attribute."""
+    html = sweep_animation(_draw, "slope", [0.5, 1.0], alt='Line "y = slope x" & <more>')
+    tags = re.findall(r'<img id="_anim_img[0-9a-f]+"[^>]*>', html)
+    assert tags == [re.search(r'<img id="_anim_img[0-9a-f]+"', html).group(0)
+                    + ' alt="Line &quot;y = slope x&quot; &amp; &lt;more&gt;">'], tags
+    default = sweep_animation(_draw, "slope", [0.5])
+    assert re.search(r'<img id="_anim_img[0-9a-f]+" alt="[^"]*\bslope\b[^"]*">', default)
+    for bad in ("", "   ", 3):
+        with pytest.raises(ValueError, match="alt"):
+            sweep_animation(_draw, "slope", [0.5], alt=bad)

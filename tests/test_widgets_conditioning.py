@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -54,6 +56,7 @@ def test_linear_gaussian_spectrum_matches_numpy_at_small_depth():
 
 def test_animation_returns_html_frames():
     html = wc.animation(depths=[1, 4, 16], kind="orthogonal", activation="tanh")
+    assert re.search(r'<img id="_anim_img[0-9a-f]+" alt="Animation [^"<>]+">', html)
     assert "<script" in html
     assert html.count("data:image/png") == 3
 

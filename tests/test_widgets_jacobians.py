@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -45,6 +47,7 @@ def test_linear_network_gradient_scales_exactly_with_gain():
 
 def test_animation_returns_html_frames():
     html = wj.animation(gains=[0.5, 1.0, 2.0], depth=6)
+    assert re.search(r'<img id="_anim_img[0-9a-f]+" alt="Animation [^"<>]+">', html)
     assert "<script" in html
     assert html.count("data:image/png") == 3
 

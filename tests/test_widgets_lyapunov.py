@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import math
 
 import pytest
@@ -40,6 +41,7 @@ def test_no_input_below_unit_gain_is_exactly_log_gain():
 
 def test_animation_has_frames():
     html = wl.animation(gains=[0.5, 2.0, 3.5])
+    assert re.search(r'<img id="_anim_img[0-9a-f]+" alt="Animation [^"<>]+">', html)
     assert "<img" in html or "frames" in html
     assert html.count("data:image/png;base64") >= 3
 

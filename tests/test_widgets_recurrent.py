@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -35,6 +37,7 @@ def test_explorer_reacts_to_controls():
 
 def test_animation_has_frames():
     html = wr.animation(ps=(0.5, 2.0))
+    assert re.search(r'<img id="_anim_img[0-9a-f]+" alt="Animation [^"<>]+">', html)
     assert "<script" in html and html.count("data:image/png;base64") >= 2
 
 

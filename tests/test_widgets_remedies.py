@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import math
 
 import numpy as np
@@ -33,6 +34,7 @@ def test_explorer_reacts_to_controls():
 
 def test_animation_has_frames():
     html = wr.animation(alphas=(0.0, 0.5), depth=10)
+    assert re.search(r'<img id="_anim_img[0-9a-f]+" alt="Animation [^"<>]+">', html)
     assert "<script" in html and html.count("data:image/png;base64") >= 2
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -43,6 +45,7 @@ def test_explorer_redraws_when_controls_change():
 
 def test_animation_returns_html_frames():
     html = wr.animation(rhos=[0.7, 1.0, 1.3], kind="normal")
+    assert re.search(r'<img id="_anim_img[0-9a-f]+" alt="Animation [^"<>]+">', html)
     assert "<script" in html
     assert html.count("data:image/png") == 3
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -72,6 +74,8 @@ def test_animations_return_html_frames():
     assert "<script" in html and html.count("data:image/png") == 3
     html = ws.tower_animation("linear", slope=1.5, depths=[1, 5])
     assert html.count("data:image/png") == 2
+    for html in (ws.gd_animation(etas=[0.5]), ws.tower_animation(depths=[1])):
+        assert re.search(r'<img id="_anim_img[0-9a-f]+" alt="Animation [^"<>]+">', html)
 
 
 def test_default_gd_sweep_visits_every_behaviour():

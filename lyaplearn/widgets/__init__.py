@@ -124,12 +124,17 @@ class FigureExplorer:
 def sweep_animation(draw: DrawFn, name: str, values: Sequence[Any], *,
                     fixed: Mapping[str, Any] | None = None,
                     figsize: tuple[float, float] = (8.0, 3.8), dpi: int = 72,
-                    interval_ms: int = 400) -> str:
+                    interval_ms: int = 400, alt: str | None = None) -> str:
     """Sweep one argument of ``draw`` and return a self-contained HTML animation.
 
     The result is a string of HTML (``Animation.to_jshtml``) with every frame
     embedded, so it plays on the static website. Wrap it in
     ``IPython.display.HTML`` to show it in a notebook.
+
+    ``alt`` is the text alternative of the animation's image (its ``alt``
+    attribute, read by screen readers): say what is plotted and what changes
+    from frame to frame. The default only names the swept argument; the
+    chapters' animations pass their own.
 
     Examples
     --------
@@ -143,6 +148,10 @@ def sweep_animation(draw: DrawFn, name: str, values: Sequence[Any], *,
     values = list(values)
     if not values:
         raise ValueError("values must contain at least one frame value")
+    if alt is None:
+        alt = f"Animated figure, redrawn for each value of {name}."
+    if not isinstance(alt, str) or not alt.strip():
+        raise ValueError(f"alt must be a non-empty string describing the animation, got {alt!r}")
     fixed = dict(fixed or {})
     if name in fixed:
         raise ValueError(f"name {name!r} is swept, so it cannot also be in fixed")
@@ -160,7 +169,21 @@ def sweep_animation(draw: DrawFn, name: str, values: Sequence[Any], *,
         anim = FuncAnimation(fig, frame, frames=len(values), interval=interval_ms,
                              blit=False, repeat=True)
         html = anim.to_jshtml(default_mode="once")
-    return _offline_controls(html)
+    return _with_alt(_offline_controls(html), alt)
+
+
+# matplotlib's animation template shows the frames in an <img id="_anim_img..."> with no
+# alt attribute at all; the text alternative goes there, escaped for an attribute value.
+_ANIM_IMG = re.compile(r'<img id="(_anim_img[0-9A-Za-z_]+)">')
+
+
+def _with_alt(html: str, alt: str) -> str:
+    tags = _ANIM_IMG.findall(html)
+    if len(tags) != 1:
+        raise RuntimeError("matplotlib's animation template changed: expected one "
+                           f'<img id="_anim_img..."> without attributes, found {len(tags)}')
+    return _ANIM_IMG.sub(lambda m: f'<img id="{m.group(1)}" alt="{html_escape(alt, quote=True)}">',
+                         html)
 
 
 # matplotlib's animation template draws its buttons with Font Awesome 4 icons

@@ -93,13 +93,21 @@ def explorer(depth: int = 16, kind: str = "orthogonal", gain: float = 1.0,
 
 
 def animation(depths: Sequence[int] | None = None, kind: str = "lecun", gain: float = 1.0,
-              activation: str = "tanh") -> str:
-    """Static fallback: the explorer's histogram swept over depth (HTML string)."""
+              activation: str = "tanh", *, alt: str | None = None) -> str:
+    """Static fallback: the explorer's histogram swept over depth (HTML string).
+
+    ``alt`` is the text alternative of the animation's image (read by screen
+    readers); the default describes this animation.
+    """
     if depths is None:
         depths = [1, 3, 8, 16, 32, 64]
     depths = list(depths)
     if not 1 <= len(depths) <= 15:
         raise ValueError(f"depths must hold between 1 and 15 values, got {len(depths)}")
+    if alt is None:
+        alt = (f"Animation of the histogram of the singular values of a random {activation} "
+               "network's input-output Jacobian on a logarithmic axis, one frame per "
+               "depth, showing how the singular values spread as the network gets deeper.")
     return sweep_animation(draw, "depth", depths,
                            fixed={"kind": kind, "gain": gain, "activation": activation},
-                           figsize=(7.5, 4.0))
+                           figsize=(7.5, 4.0), alt=alt)

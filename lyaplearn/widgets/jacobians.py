@@ -101,8 +101,12 @@ def explorer(depth: int = 20, gain: float = 1.0, activation: str = "tanh") -> Fi
 
 
 def animation(gains: Sequence[float] | None = None, depth: int = 20,
-              activation: str = "tanh") -> str:
-    """Static fallback: the explorer's figure swept over the weight gain (HTML string)."""
+              activation: str = "tanh", *, alt: str | None = None) -> str:
+    """Static fallback: the explorer's figure swept over the weight gain (HTML string).
+
+    ``alt`` is the text alternative of the animation's image (read by screen
+    readers); the default describes this animation.
+    """
     if gains is None:
         gains = np.round(np.geomspace(0.5, 4.0, 8), 2)
     gains = [float(g) for g in gains]
@@ -111,6 +115,10 @@ def animation(gains: Sequence[float] | None = None, depth: int = 20,
     # one y-range for every frame, so that the frames can be compared by eye
     ylim = _ylim([c for g in gains for c in profile(depth, g, activation).values()
                   if isinstance(c, np.ndarray) and c.size == depth + 1])
+    if alt is None:
+        alt = (f"Animation of a random {activation} MLP, one frame per weight gain: the "
+               "gradient norm at each layer on a logarithmic axis, on the same vertical "
+               "range in every frame, next to the linear reference.")
     return sweep_animation(draw, "gain", gains,
                            fixed={"depth": depth, "activation": activation, "ylim": ylim},
-                           figsize=(7.5, 4.0))
+                           figsize=(7.5, 4.0), alt=alt)

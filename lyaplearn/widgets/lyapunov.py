@@ -74,10 +74,18 @@ def explorer(gain: float = 1.8, input_std: float = 0.77) -> FigureExplorer:
     return FigureExplorer(draw, controls, figsize=(10, 3.8))
 
 
-def animation(input_std: float = 0.77, gains=None) -> str:
-    """Static fallback: the gain swept from stable to chaotic (HTML with embedded frames)."""
+def animation(input_std: float = 0.77, gains=None, *, alt: str | None = None) -> str:
+    """Static fallback: the gain swept from stable to chaotic (HTML with embedded frames).
+
+    ``alt`` is the text alternative of the animation's image (read by screen
+    readers); the default describes this animation.
+    """
     if gains is None:
         gains = np.round(np.linspace(0.4, 4.0, 9), 2)
+    if alt is None:
+        alt = ("Animation of a driven tanh RNN, one frame per gain, from stable to chaotic: "
+               "one unit's activation against the step from several initial states, and the "
+               "Lyapunov spectrum in nats per step against the exponent index.")
     return sweep_animation(draw, "gain", list(gains),
                            fixed={"input_std": input_std, "steps": 100, "warmup": 60},
-                           figsize=(10, 3.8))
+                           figsize=(10, 3.8), alt=alt)

@@ -61,7 +61,15 @@ def explorer(p: float = 1.0, architecture: str = "LSTM, full state (h, c)") -> F
 
 
 def animation(ps: Sequence[float] = (0.25, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0),
-              architecture: str = "LSTM, full state (h, c)") -> str:
-    """Static fallback: the spectrum swept over ``p`` (HTML with embedded frames)."""
+              architecture: str = "LSTM, full state (h, c)", *,
+              alt: str | None = None) -> str:
+    """Static fallback: the spectrum swept over ``p`` (HTML with embedded frames).
+
+    ``alt`` is the text alternative of the animation's image (read by screen
+    readers); the default describes this animation.
+    """
+    if alt is None:
+        alt = (f"Animation of the Lyapunov spectrum of a network ({architecture}) in nats per "
+               "step against the exponent index, one frame per initialisation scale p.")
     return sweep_animation(draw, "p", list(ps), fixed={"architecture": architecture},
-                           figsize=(7.5, 3.6))
+                           figsize=(7.5, 3.6), alt=alt)

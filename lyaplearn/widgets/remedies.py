@@ -79,12 +79,20 @@ def explorer(alpha: float = 0.1, gain: float = 1.0, depth: int = 100) -> FigureE
 
 
 def animation(alphas: Sequence[float] | None = None, gain: float = 1.0,
-              depth: int = 100) -> str:
-    """Static fallback: the explorer's figure swept over ``alpha`` (HTML string)."""
+              depth: int = 100, *, alt: str | None = None) -> str:
+    """Static fallback: the explorer's figure swept over ``alpha`` (HTML string).
+
+    ``alt`` is the text alternative of the animation's image (read by screen
+    readers); the default describes this animation.
+    """
     if alphas is None:
         alphas = [0.0, 0.05, 0.13, 0.3, 1.0]
     alphas = [float(a) for a in alphas]
     if not 1 <= len(alphas) <= 15:
         raise ValueError(f"alphas must hold between 1 and 15 values, got {len(alphas)}")
+    if alt is None:
+        alt = ("Animation comparing a plain deep network with a residual one, one frame per "
+               "branch scale alpha: the gradient norm against depth on a logarithmic axis, "
+               "and the log singular values of the input-output Jacobian.")
     return sweep_animation(draw, "alpha", alphas, fixed={"gain": gain, "depth": depth},
-                           figsize=(10.0, 3.8))
+                           figsize=(10.0, 3.8), alt=alt)

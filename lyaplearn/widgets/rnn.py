@@ -92,12 +92,20 @@ def explorer(rho: float = 0.9, kind: str = "nonnormal",
 
 @_renamed_activation
 def animation(rhos: Sequence[float] | None = None, kind: str = "nonnormal",
-              activation: str = "tanh") -> str:
-    """Static fallback: the explorer's figure swept over the spectral radius (HTML string)."""
+              activation: str = "tanh", *, alt: str | None = None) -> str:
+    """Static fallback: the explorer's figure swept over the spectral radius (HTML string).
+
+    ``alt`` is the text alternative of the animation's image (read by screen
+    readers); the default describes this animation.
+    """
     if rhos is None:
         rhos = [0.6, 0.8, 0.9, 0.95, 1.0, 1.1, 1.2]
     rhos = [float(r) for r in rhos]
     if not 1 <= len(rhos) <= 15:
         raise ValueError(f"rhos must hold between 1 and 15 values, got {len(rhos)}")
+    if alt is None:
+        alt = (f"Animation for a {kind} recurrent matrix, one frame per spectral radius: the "
+               "norm of its powers against the power t, and the worst-case gradient through a "
+               f"{activation} RNN against the time lag on a logarithmic axis.")
     return sweep_animation(draw, "rho", rhos, fixed={"kind": kind, "activation": activation},
-                           figsize=(10.0, 4.0))
+                           figsize=(10.0, 4.0), alt=alt)

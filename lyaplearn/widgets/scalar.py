@@ -142,7 +142,8 @@ def tower_explorer(depth: int = 10, activation: str = "sigmoid",
     return FigureExplorer(draw_tower, controls, figsize=_TOWER_FIGSIZE)
 
 
-def gd_animation(a: float = 1.0, etas: Sequence[float] | None = None) -> str:
+def gd_animation(a: float = 1.0, etas: Sequence[float] | None = None, *,
+                 alt: str | None = None) -> str:
     """Static fallback for :func:`gd_explorer`: sweep the learning rate.
 
     By default ``eta * a`` runs over :data:`GD_SWEEP`,
@@ -155,20 +156,29 @@ def gd_animation(a: float = 1.0, etas: Sequence[float] | None = None) -> str:
     a = float(a)
     if etas is None:
         etas = [ea / a for ea in GD_SWEEP]
+    if alt is None:
+        alt = ("Animation of gradient descent on a parabola, one frame per learning rate: "
+               "the iterates of one run against the step on a logarithmic axis, beside the "
+               "stability band with the current learning rate marked, going from growth "
+               "through shrinking and period two to oscillating growth.")
     return sweep_animation(draw_gd, "eta", list(etas), fixed={"a": a},
-                           figsize=_GD_FIGSIZE)
+                           figsize=_GD_FIGSIZE, alt=alt)
 
 
 def tower_animation(activation: str = "sigmoid", slope: float = 1.5,
-                    depths: Sequence[int] | None = None) -> str:
+                    depths: Sequence[int] | None = None, *, alt: str | None = None) -> str:
     """Static fallback for :func:`tower_explorer`: sweep the depth (default
     :data:`TOWER_SWEEP`, ``1, 5, 10, 15, 20, 30``) for one activation. Returns HTML."""
     scalar.max_derivative(activation, slope if activation == "linear" else 1.0)  # validates
     if depths is None:
         depths = list(TOWER_SWEEP)
+    if alt is None:
+        alt = (f"Animation of a scalar tower with the {activation} activation, one frame per "
+               "depth: the chain-rule factor of each layer, and the gradient they multiply "
+               "to against the depth on a logarithmic axis.")
     return sweep_animation(draw_tower, "depth", list(depths),
                            fixed={"activation": activation, "slope": slope},
-                           figsize=_TOWER_FIGSIZE)
+                           figsize=_TOWER_FIGSIZE, alt=alt)
 
 
 #: The chapter's main explorer and its fallback under the names every chapter uses.

@@ -167,6 +167,19 @@ def test_page_renders(site_url, visit, doc):
                .filter(img => !(img.complete && img.naturalWidth > 0))
                .map(img => img.src.slice(0, 80))""")
     assert broken == [], f"{doc}: images that did not load: {broken}"
+    # Every image in the article has a text alternative that says something: not missing,
+    # not empty, not the file path Sphinx writes when a figure cell has no alt metadata
+    # (tests/test_chapter_structure.py checks that metadata, lyaplearn.widgets puts it on
+    # the animations). Left out: the explorers' ipywidgets Image views, drawn at run time
+    # by the widget script, which has no alt option.
+    no_alt = page.evaluate(
+        """() => Array.from(document.querySelectorAll('article img'))
+               .filter(img => !img.closest('.jupyter-widgets, .widget-image'))
+               .filter(img => {
+                   const alt = (img.getAttribute('alt') || '').trim();
+                   return !alt || /\\.(png|svg|jpe?g|gif|webp)$/i.test(alt); })
+               .map(img => (img.id || img.getAttribute('src') || '?').slice(0, 80))""")
+    assert no_alt == [], f"{doc}: images without a meaningful alt text: {no_alt[:5]}"
     if doc in CHAPTERS:
         assert page.locator("article img").count() >= 3, f"{doc}: expected figures"
         # Figures must stay readable in dark mode: opaque white corners.
