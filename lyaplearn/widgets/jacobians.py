@@ -117,7 +117,7 @@ def animation(gains: Sequence[float] | None = None, depth: int = 20,
                   if isinstance(c, np.ndarray) and c.size == depth + 1])
     if alt is None:
         alt = (f"Animation of a random {activation} MLP, one frame per weight gain: the "
-               "gradient norm at each layer on a logarithmic axis, on the same vertical "
+               "gradient norm at each layer on a logarithmic vertical axis with the same "
                "range in every frame, next to the linear reference.")
     return sweep_animation(draw, "gain", gains,
                            fixed={"depth": depth, "activation": activation, "ylim": ylim},

@@ -92,7 +92,7 @@ def animation(alphas: Sequence[float] | None = None, gain: float = 1.0,
         raise ValueError(f"alphas must hold between 1 and 15 values, got {len(alphas)}")
     if alt is None:
         alt = ("Animation comparing a plain deep network with a residual one, one frame per "
-               "branch scale alpha: the gradient norm against depth on a logarithmic axis, "
-               "and the log singular values of the input-output Jacobian.")
+               "branch scale alpha: the gradient norm against depth on a logarithmic "
+               "vertical axis, and the log singular values of the input-output Jacobian.")
     return sweep_animation(draw, "alpha", alphas, fixed={"gain": gain, "depth": depth},
                            figsize=(10.0, 3.8), alt=alt)

@@ -106,6 +106,6 @@ def animation(rhos: Sequence[float] | None = None, kind: str = "nonnormal",
     if alt is None:
         alt = (f"Animation for a {kind} recurrent matrix, one frame per spectral radius: the "
                "norm of its powers against the power t, and the worst-case gradient through a "
-               f"{activation} RNN against the time lag on a logarithmic axis.")
+               f"{activation} RNN against the time lag on a logarithmic vertical axis.")
     return sweep_animation(draw, "rho", rhos, fixed={"kind": kind, "activation": activation},
                            figsize=(10.0, 4.0), alt=alt)

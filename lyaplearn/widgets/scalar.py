@@ -158,8 +158,8 @@ def gd_animation(a: float = 1.0, etas: Sequence[float] | None = None, *,
         etas = [ea / a for ea in GD_SWEEP]
     if alt is None:
         alt = ("Animation of gradient descent on a parabola, one frame per learning rate: "
-               "the iterates of one run against the step on a logarithmic axis, beside the "
-               "stability band with the current learning rate marked, going from growth "
+               "the iterates of one run against the step on a logarithmic vertical axis, "
+               "beside the stability band with the current learning rate marked, going from growth "
                "through shrinking and period two to oscillating growth.")
     return sweep_animation(draw_gd, "eta", list(etas), fixed={"a": a},
                            figsize=_GD_FIGSIZE, alt=alt)
@@ -175,7 +175,7 @@ def tower_animation(activation: str = "sigmoid", slope: float = 1.5,
     if alt is None:
         alt = (f"Animation of a scalar tower with the {activation} activation, one frame per "
                "depth: the chain-rule factor of each layer, and the gradient they multiply "
-               "to against the depth on a logarithmic axis.")
+               "to against the depth on a logarithmic vertical axis.")
     return sweep_animation(draw_tower, "depth", list(depths),
                            fixed={"activation": activation, "slope": slope},
                            figsize=_TOWER_FIGSIZE, alt=alt)
