@@ -84,10 +84,13 @@ def hyperparameters(results: dict, family: str, keys=("lr", "dropout"), *,
     if not keys or missing:
         raise ValueError(f"keys must name settings every {family!r} run has in its config "
                          f"(such as {sorted(chosen[0]['config'])}), got {keys!r}")
-    x = np.array([[float(r["config"][k]) for k in keys] for r in chosen])
+    try:
+        x = np.array([[float(r["config"][k]) for k in keys] for r in chosen])
+    except (TypeError, ValueError):
+        raise ValueError(f"keys must name numeric settings, got {keys!r}") from None
     if log:
         if np.any(x <= 0):
-            raise ValueError(f"log=True needs positive settings, got a minimum of {x.min()!r}")
+            raise ValueError(f"log=True needs positive settings, got a minimum of {float(x.min())!r}")
         x = np.log(x)
     return x[:, 0] if one else x
 
@@ -114,16 +117,16 @@ def feature_at(results: dict, family: str, feature: str, epoch: int | str = -1) 
 
 
 def best_epochs(results: dict, family: str) -> np.ndarray:
-    """The epoch of each run's best validation loss (0 = before training), and its last epoch.
+    """The epoch of each run's best validation loss (0 = before training).
 
     Returns an integer array, one entry per run; a run that settled has its entry below
     ``config["epochs"]``. Ties go to the earliest epoch.
 
     Examples
     --------
-    >>> runs = {"char/0": {"config": {"epochs": 2}, "records": [{"val_loss": v}
+    >>> rs = {"char/0": {"config": {"epochs": 2}, "records": [{"val_loss": v}
     ...                                                       for v in (3.0, 2.0, 2.5)]}}
-    >>> best_epochs({"runs": runs}, "char").tolist()
+    >>> best_epochs({"runs": rs}, "char").tolist()
     [1]
     """
     return np.array([int(np.argmin([rec["val_loss"] for rec in r["records"]]))
@@ -271,9 +274,9 @@ def hyperparameter_correlation(results: dict, family: str, key: str, *, log: boo
 
     Examples
     --------
-    >>> runs = {f"char/{i}": {"config": {"lr": lr}, "records": [{"val_loss": loss}]}
+    >>> rs = {f"char/{i}": {"config": {"lr": lr}, "records": [{"val_loss": loss}]}
     ...         for i, (lr, loss) in enumerate([(1e-3, 3.0), (1e-2, 2.0), (1e-1, 2.5)])}
-    >>> round(hyperparameter_correlation({"runs": runs}, "char", "lr", n_boot=10)["r"], 6)
+    >>> round(hyperparameter_correlation({"runs": rs}, "char", "lr", n_boot=10)["r"], 6)
     -0.5
     """
     x = hyperparameters(results, family, key, log=log)

@@ -246,6 +246,20 @@ def test_runs_and_hyperparameters_pick_a_family_in_file_order():
         RO.runs(res, "motion")
     with pytest.raises(ValueError, match="keys must name settings"):
         RO.hyperparameters(res, "char", ())
+    res["runs"]["char/1"]["config"]["lr"] = "fast"
+    with pytest.raises(ValueError, match="keys must name numeric settings"):
+        RO.hyperparameters(res, "char")
+
+
+def test_correlation_refuses_what_has_no_interval():
+    x = np.arange(6.0)
+    assert math.isnan(stats.correlation(x, x ** 2, n_boot=0)["low"])
+    for bad, match in (({"y": x[:5]}, "same length >= 3"), ({"x": x[:2], "y": x[:2]}, ">= 3"),
+                       ({"n_boot": -1}, "n_boot must be"), ({"n_boot": 2.5}, "n_boot must be"),
+                       ({"level": 1.5}, "level must be in"), ({"method": "kendall"}, "method")):
+        kw = {"x": x, "y": x ** 2, **bad}
+        with pytest.raises(ValueError, match=match):
+            stats.correlation(kw.pop("x"), kw.pop("y"), **kw)
 
 
 def test_readout_re_exports_the_statistics():
@@ -394,9 +408,17 @@ def test_power_law_fit_interval_against_published_t_quantiles():
     # two-sided 95% quantiles of Student's t (any statistics table)
     for df, want in ((1, 12.706), (2, 4.303), (6, 2.447), (30, 2.042)):
         assert stats.t_quantile(0.975, df) == pytest.approx(want, abs=1e-3)
-    for q, df in ((0.5, 3), (1.0, 3), (0.975, 0), (0.975, 2.5)):
+    # far in the tail, against the closed forms for one and two degrees of freedom
+    for q in (0.6, 0.9, 0.999, 0.9999, 0.99999):
+        assert stats.t_quantile(q, 1) == pytest.approx(math.tan(math.pi * (q - 0.5)), rel=1e-9)
+        a = 2 * q - 1
+        assert stats.t_quantile(q, 2) == pytest.approx(a * math.sqrt(2 / (1 - a * a)), rel=1e-9)
+    for q, df in ((0.5, 3), (1.0, 3), (0.3, 3)):
         with pytest.raises(ValueError, match="q must be in"):
             stats.t_quantile(q, df)
+    for df in (0, 2.5, True):
+        with pytest.raises(ValueError, match="df must be an integer"):
+            stats.t_quantile(0.975, df)
     t = np.arange(1.0, 9.0)
     exact = RO.power_law_fit(t, 3.0 / t ** 2)
     assert exact["a"] == pytest.approx(2.0) and exact["se"] == pytest.approx(0, abs=1e-12)
