@@ -10,7 +10,8 @@ import numpy as np
 
 from . import style
 from .readout import (SIGN_RULE, best_epochs, correlation, feature_at, final_losses,
-                      readout_prediction, reduced_change, runs, search_replay, spearman)
+                      readout_prediction, records_at, reduced_change, runs, search_replay,
+                      spearman)
 from .training import FEATURES
 
 __all__ = ["plot_fig3", "plot_fig4", "plot_fig7", "plot_readout", "plot_search"]
@@ -154,9 +155,8 @@ def plot_fig4(results: dict, *, baselines: dict | None = None, epoch: int | str 
         loss = final_losses(results, family)
         cmap, norm = _loss_colors(loss)
         ax = axes[row, 0]
-        at = best_epochs(results, family) if epoch == "best" else None
-        for j, (r, l) in enumerate(zip(runs(results, family), loss)):
-            s = r["records"][at[j] if at is not None else epoch]["spectrum"]
+        for rec, l in zip(records_at(results, family, epoch), loss):
+            s = rec["spectrum"]
             ax.plot(_index(len(s)), s, color=cmap(norm(l)), lw=1)
         ax.set_xlabel("exponent index $i$")
         ax.set_ylabel(_LAMBDA_I)

@@ -27,6 +27,7 @@ __all__ = [
     "runs",
     "hyperparameters",
     "final_losses",
+    "records_at",
     "feature_at",
     "best_epochs",
     "loss_summary",
@@ -87,10 +88,13 @@ def hyperparameters(results: dict, family: str, keys=("lr", "dropout"), *,
     try:
         x = np.array([[float(r["config"][k]) for k in keys] for r in chosen])
     except (TypeError, ValueError):
-        raise ValueError(f"keys must name numeric settings, got {keys!r}") from None
+        x = np.array([math.nan])
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"keys must name numeric settings (finite numbers), got {keys!r}")
     if log:
         if np.any(x <= 0):
-            raise ValueError(f"log=True needs positive settings, got a minimum of {float(x.min())!r}")
+            raise ValueError("log=True needs positive settings, got a minimum of "
+                             f"{float(x.min())!r}")
         x = np.log(x)
     return x[:, 0] if one else x
 
@@ -100,20 +104,40 @@ def final_losses(results: dict, family: str) -> np.ndarray:
     return np.array([best_val_loss(r) for r in runs(results, family)])
 
 
+def records_at(results: dict, family: str, epoch: int | str = -1) -> list[dict]:
+    """Each run's record at ``epoch``: an integer (0 before training, -1 the final network)
+    or ``"best"``, each run at its own best validation epoch (:func:`best_epochs`), the
+    network that early stopping keeps.
+
+    Examples
+    --------
+    >>> rs = {"char/0": {"records": [{"val_loss": v} for v in (3.0, 2.0, 2.5)]}}
+    >>> [records_at({"runs": rs}, "char", e)[0]["val_loss"] for e in (0, -1, "best")]
+    [3.0, 2.5, 2.0]
+    """
+    if epoch != "best" and (isinstance(epoch, bool) or not isinstance(epoch, (int, np.integer))):
+        raise ValueError(f"epoch must be an integer or 'best', got {epoch!r}")
+    chosen = runs(results, family)
+    if epoch == "best":
+        return [r["records"][b] for r, b in zip(chosen, best_epochs(results, family))]
+    n = min(len(r["records"]) for r in chosen)
+    if not -n <= epoch < n:
+        raise ValueError(f"epoch must index the runs' records (-{n} to {n - 1}), got {epoch!r}")
+    return [r["records"][epoch] for r in chosen]
+
+
 def feature_at(results: dict, family: str, feature: str, epoch: int | str = -1) -> np.ndarray:
     """A spectrum feature (``max``, ``mean``, ``variance``) or ``val_loss`` at an epoch, per run.
 
-    ``epoch="best"`` takes each run at its own best validation epoch (:func:`best_epochs`),
-    the network that early stopping keeps; the default, ``-1``, is the final network.
+    ``epoch`` is read as in :func:`records_at`: ``"best"`` takes each run at its own best
+    validation epoch; the default, ``-1``, is the final network.
     """
-    if isinstance(epoch, str) and epoch != "best":
-        raise ValueError(f"epoch must be an integer or 'best', got {epoch!r}")
-    best = best_epochs(results, family) if epoch == "best" else None
-    out = []
-    for j, r in enumerate(runs(results, family)):
-        rec = r["records"][best[j] if best is not None else epoch]
-        out.append(rec["val_loss"] if feature == "val_loss" else rec["features"][feature])
-    return np.array(out, dtype=float)
+    recs = records_at(results, family, epoch)
+    if feature != "val_loss" and any(feature not in rec["features"] for rec in recs):
+        raise ValueError(f"feature must be 'val_loss' or one of {sorted(recs[0]['features'])}, "
+                         f"got {feature!r}")
+    return np.array([rec["val_loss"] if feature == "val_loss" else rec["features"][feature]
+                     for rec in recs], dtype=float)
 
 
 def best_epochs(results: dict, family: str) -> np.ndarray:

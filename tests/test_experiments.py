@@ -451,3 +451,22 @@ def test_search_bootstrap_and_best_epoch_features():
     assert got[1] == 9.0 and got[0] == -final[0]
     with pytest.raises(ValueError, match="epoch must be an integer or 'best'"):
         RO.feature_at(res, "char", "max", "last")
+
+
+def test_records_at_reads_an_epoch_or_each_runs_best_and_refuses_the_rest():
+    res = fake_results([2.0, 1.0], [0.5, 0.7], E=4)      # validation loss falls to the end
+    runs = list(res["runs"].values())
+    runs[1]["records"][1]["val_loss"] = 0.0              # run 1: best at epoch 1
+    got = [rec["epoch"] for rec in RO.records_at(res, "char", "best")]
+    assert got == [4, 1]
+    assert [rec["epoch"] for rec in RO.records_at(res, "char", 0)] == [0, 0]
+    assert [rec["epoch"] for rec in RO.records_at(res, "char", np.int64(-2))] == [3, 3]
+    assert RO.feature_at(res, "char", "val_loss", "best").tolist() == [2.0, 0.0]
+    for bad in ("last", 5, -6, 1.0, True, None):
+        with pytest.raises(ValueError, match="epoch must"):
+            RO.records_at(res, "char", bad)
+    with pytest.raises(ValueError, match="feature must be 'val_loss' or one of"):
+        RO.feature_at(res, "char", "maximum")
+    runs[0]["config"]["lr"], runs[1]["config"]["lr"] = float("nan"), 1e-3
+    with pytest.raises(ValueError, match="keys must name numeric settings"):
+        RO.hyperparameters(res, "char", "lr")
