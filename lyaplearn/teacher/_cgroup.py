@@ -149,6 +149,21 @@ class Cgroup:
             pass
         return False
 
+    def memory_limit_reached(self) -> bool:
+        """Whether the group's memory reached its limit at least once (the kernel then reclaims
+        the group's memory, which can slow its processes a great deal before it kills any)."""
+        try:
+            if self.version == 1:      # the peak, as some kernels leave failcnt at 0 in a legacy group
+                return any(self._number(f"memory.{c}max_usage_in_bytes") >= self._number(f"memory.{c}limit_in_bytes")
+                           for c in ("", "memsw.") if (self.dirs[0] / f"memory.{c}limit_in_bytes").exists())
+            events = dict(line.split() for line in (self.dirs[0] / "memory.events").read_text().splitlines())
+            return any(int(events.get(k, 0)) > 0 for k in ("max", "oom", "oom_kill"))
+        except (OSError, ValueError):
+            return False
+
+    def _number(self, name: str) -> int:
+        return int((self.dirs[0] / name).read_text())
+
     def kill(self, seconds: float = 10.0) -> bool:
         """Kill every process in the group; True once it is empty."""
         stop = time.monotonic() + seconds

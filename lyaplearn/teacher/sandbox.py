@@ -107,7 +107,8 @@ class Limits:
 
 class Budget:
     """One wall-clock budget shared by everything one submission does, and the record of
-    whether any of its sessions ran out of its memory budget (``out_of_memory``).
+    whether any of its sessions ran out of its memory budget (``out_of_memory``: the kernel
+    killed a process) or reached it (``memory_limit_reached``: the kernel reclaimed memory there).
 
     Examples
     --------
@@ -120,6 +121,7 @@ class Budget:
         self.seconds = float(seconds)
         self.deadline = time.monotonic() + self.seconds
         self.out_of_memory = False
+        self.memory_limit_reached = False
 
     def left(self) -> float:
         return self.deadline - time.monotonic()
@@ -462,6 +464,7 @@ class Session:
                     pass
         if self._cgroup is not None:
             self.budget.out_of_memory |= self._cgroup.out_of_memory()
+            self.budget.memory_limit_reached |= self._cgroup.memory_limit_reached()
             self._cgroup.remove()
             self._cgroup = None
         if self._tmp is not None:
