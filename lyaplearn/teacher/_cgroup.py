@@ -149,20 +149,47 @@ class Cgroup:
             pass
         return False
 
-    def memory_limit_reached(self) -> bool:
-        """Whether the group's memory reached its limit at least once (the kernel then reclaims
-        the group's memory, which can slow its processes a great deal before it kills any)."""
-        try:
-            if self.version == 1:      # the peak, as some kernels leave failcnt at 0 in a legacy group
-                return any(self._number(f"memory.{c}max_usage_in_bytes") >= self._number(f"memory.{c}limit_in_bytes")
-                           for c in ("", "memsw.") if (self.dirs[0] / f"memory.{c}limit_in_bytes").exists())
-            events = dict(line.split() for line in (self.dirs[0] / "memory.events").read_text().splitlines())
-            return any(int(events.get(k, 0)) > 0 for k in ("max", "oom", "oom_kill"))
-        except (OSError, ValueError):
+    def held_at_memory_limit(self, window: float = 0.5) -> bool:
+        """Whether the group is held at its memory limit now: its usage within 2% of the limit at
+        both ends of ``window`` seconds, and in between pages the kernel had evicted were read
+        back (refaults, major faults) or a thread of the group is blocked in the kernel (state D).
+        That is thrashing: at its limit the kernel reclaims the group's memory before it kills
+        anything, which can slow the processes past any time limit. A group that only touched
+        its limit earlier, or sits at it holding page cache while its processes compute, is not
+        held."""
+        first = self._memory_now()
+        if first is None:
             return False
+        time.sleep(window)
+        second = self._memory_now()
+        if second is None or not all(usage >= limit - limit // 50 for usage, limit, _ in (first, second)):
+            return False
+        return second[2] > first[2] or self._blocked()
 
-    def _number(self, name: str) -> int:
-        return int((self.dirs[0] / name).read_text())
+    def _blocked(self) -> bool:
+        """Whether a thread of the group is in uninterruptible sleep (reclaim, I/O)."""
+        for pid in self._pids():
+            for stat in Path(f"/proc/{pid}/task").glob("*/stat"):
+                try:
+                    if stat.read_text().rsplit(")", 1)[1].split()[0] == "D":
+                        return True
+                except (OSError, IndexError):
+                    pass
+        return False
+
+    def _memory_now(self) -> tuple[int, int, int] | None:
+        """(usage, limit, pages read back after eviction so far), or ``None`` without a limit."""
+        d = self.dirs[0]
+        try:
+            if self.version == 1:
+                usage, limit = (int((d / f).read_text()) for f in ("memory.usage_in_bytes", "memory.limit_in_bytes"))
+            else:
+                usage, limit = int((d / "memory.current").read_text()), int((d / "memory.max").read_text())
+            stat = dict(line.split() for line in (d / "memory.stat").read_text().splitlines())
+        except (OSError, ValueError):
+            return None
+        faults = sum(int(stat.get(k, 0)) for k in ("workingset_refault_anon", "workingset_refault_file", "pgmajfault"))
+        return usage, limit, faults
 
     def kill(self, seconds: float = 10.0) -> bool:
         """Kill every process in the group; True once it is empty."""

@@ -260,11 +260,11 @@ def grade_notebook(submission, autograder_zip, master=None, *, limits: Limits | 
     if budget.out_of_memory:
         g.notes.append(f"its processes together used more than their {limits.memory_bytes / 2**30:g} GiB: "
                        "the kernel ended some of them")
-    elif stuck is not None and budget.memory_limit_reached:
+    elif budget.held_at_memory:
         # at its limit the kernel reclaims the group's memory before it kills anything, and that
-        # can hold the processes long enough to time out: the teacher should know which it was
-        g.notes.append(f"its processes together reached their {limits.memory_bytes / 2**30:g} GiB of memory "
-                       "before the time ran out: the kernel held them at that budget, which slows them down")
+        # can hold the processes past any time limit: the teacher should know the time went there
+        g.notes.append(f"when its time ran out, its processes were held at their {limits.memory_bytes / 2**30:g} GiB "
+                       "of memory: the kernel was evicting and reading back their pages, which slows them down")
     for q, tf in tests.items():
         tf.test_case_results = [r for _, r in sorted(results.get(q, []), key=lambda kr: kr[0])]
         if len(tf.test_case_results) == len(tf.test_cases):

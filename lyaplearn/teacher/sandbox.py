@@ -108,7 +108,8 @@ class Limits:
 class Budget:
     """One wall-clock budget shared by everything one submission does, and the record of
     whether any of its sessions ran out of its memory budget (``out_of_memory``: the kernel
-    killed a process) or reached it (``memory_limit_reached``: the kernel reclaimed memory there).
+    killed a process) or was stopped for time while held at it (``held_at_memory``: the kernel
+    was evicting and reading back its pages, see ``Cgroup.held_at_memory_limit``).
 
     Examples
     --------
@@ -121,7 +122,7 @@ class Budget:
         self.seconds = float(seconds)
         self.deadline = time.monotonic() + self.seconds
         self.out_of_memory = False
-        self.memory_limit_reached = False
+        self.held_at_memory = False
 
     def left(self) -> float:
         return self.deadline - time.monotonic()
@@ -354,6 +355,8 @@ class Session:
         while got < n:
             left = deadline - time.monotonic()
             if left <= 0:
+                if self._cgroup is not None and self._cgroup.held_at_memory_limit():
+                    self.budget.held_at_memory = True
                 self.close()
                 raise SandboxTimeout("time limit reached")
             ready, _, _ = select.select([fd], [], [], min(left, 1.0))
@@ -464,7 +467,6 @@ class Session:
                     pass
         if self._cgroup is not None:
             self.budget.out_of_memory |= self._cgroup.out_of_memory()
-            self.budget.memory_limit_reached |= self._cgroup.memory_limit_reached()
             self._cgroup.remove()
             self._cgroup = None
         if self._tmp is not None:

@@ -51,6 +51,13 @@ ENTRIES: list = [
        "test_a_chapter_named_wrongly_is_marked_by_its_content_with_a_note",),
       "a chapter-1 notebook named ch03"),
     N(r"and wants more points than the answers earn", "description"),
+    C(r"the note says `its processes together used more than their ... GiB`",
+      ("tests/test_coursework_hostile.py::test_processes_memory_and_disk_are_bounded_per_submission",
+       "tests/test_coursework_hostile.py::test_a_group_is_held_at_its_memory_limit_only_while_it_thrashes",
+       "tests/test_coursework_hostile.py::test_a_sandbox_stopped_for_time_while_held_at_its_memory_says_so"),
+      "four processes of 1 GiB in a 3 GiB budget: the kill note (or, held there, the held note); "
+      "a 256 MiB group held only while it reads back evicted pages, not after touching the limit "
+      "or beside its page cache"),
     C(r"reply that the sandbox's worker never sends when honest (malformed, oversized, nested "
       r"too deep, integers with thousands of digits, a module larger than the weights sent with "
       r"it) ends the session at once",
