@@ -149,33 +149,26 @@ class Cgroup:
             pass
         return False
 
-    def held_at_memory_limit(self, window: float = 0.5) -> bool:
-        """Whether the group is held at its memory limit now: its usage within 2% of the limit at
-        both ends of ``window`` seconds, and in between pages the kernel had evicted were read
-        back (refaults, major faults) or a thread of the group is blocked in the kernel (state D).
-        That is thrashing: at its limit the kernel reclaims the group's memory before it kills
-        anything, which can slow the processes past any time limit. A group that only touched
-        its limit earlier, or sits at it holding page cache while its processes compute, is not
-        held."""
+    def reread_at_memory_limit(self, window: float = 0.5) -> int:
+        """The bytes of the group's pages that the kernel read back after evicting them (its
+        workingset refaults) during ``window`` seconds, if the group's usage was within 16 MiB
+        (or 2%, if less) of its limit at both ends; 0 otherwise, or if that is under 1% of the
+        limit. At its limit the kernel reclaims the group's memory before it kills anything,
+        and reading evicted pages back can slow the processes past any time limit. A group that
+        only touched its limit earlier, or sits at it with page cache while it computes, rereads
+        nothing; on a kernel that does not count refaults per group (before 5.9) none does."""
+        def at_limit(now):
+            return now is not None and now[0] >= now[1] - min(now[1] // 50, 16 * 2**20)
+
         first = self._memory_now()
-        if first is None:
-            return False
+        if not at_limit(first):
+            return 0
         time.sleep(window)
         second = self._memory_now()
-        if second is None or not all(usage >= limit - limit // 50 for usage, limit, _ in (first, second)):
-            return False
-        return second[2] > first[2] or self._blocked()
-
-    def _blocked(self) -> bool:
-        """Whether a thread of the group is in uninterruptible sleep (reclaim, I/O)."""
-        for pid in self._pids():
-            for stat in Path(f"/proc/{pid}/task").glob("*/stat"):
-                try:
-                    if stat.read_text().rsplit(")", 1)[1].split()[0] == "D":
-                        return True
-                except (OSError, IndexError):
-                    pass
-        return False
+        if not at_limit(second):
+            return 0
+        reread = (second[2] - first[2]) * os.sysconf("SC_PAGE_SIZE")
+        return reread if reread >= second[1] // 100 else 0
 
     def _memory_now(self) -> tuple[int, int, int] | None:
         """(usage, limit, pages read back after eviction so far), or ``None`` without a limit."""
@@ -188,8 +181,8 @@ class Cgroup:
             stat = dict(line.split() for line in (d / "memory.stat").read_text().splitlines())
         except (OSError, ValueError):
             return None
-        faults = sum(int(stat.get(k, 0)) for k in ("workingset_refault_anon", "workingset_refault_file", "pgmajfault"))
-        return usage, limit, faults
+        refaults = ("workingset_refault_anon", "workingset_refault_file", "workingset_refault")
+        return usage, limit, sum(int(stat.get(k, 0)) for k in refaults)
 
     def kill(self, seconds: float = 10.0) -> bool:
         """Kill every process in the group; True once it is empty."""

@@ -260,11 +260,12 @@ def grade_notebook(submission, autograder_zip, master=None, *, limits: Limits | 
     if budget.out_of_memory:
         g.notes.append(f"its processes together used more than their {limits.memory_bytes / 2**30:g} GiB: "
                        "the kernel ended some of them")
-    elif budget.held_at_memory:
-        # at its limit the kernel reclaims the group's memory before it kills anything, and that
-        # can hold the processes past any time limit: the teacher should know the time went there
-        g.notes.append(f"when its time ran out, its processes were held at their {limits.memory_bytes / 2**30:g} GiB "
-                       "of memory: the kernel was evicting and reading back their pages, which slows them down")
+    elif budget.reread_at_memory:
+        # at its limit the kernel reclaims the group's memory before it kills anything, and
+        # reading evicted pages back can hold the processes past a time limit: say what was seen
+        g.notes.append(f"when its time ran out, its processes were at their {limits.memory_bytes / 2**30:g} GiB "
+                       f"memory budget and the kernel was reading back pages it had evicted from them "
+                       f"({budget.reread_at_memory / 2**20:.0f} MiB in half a second)")
     for q, tf in tests.items():
         tf.test_case_results = [r for _, r in sorted(results.get(q, []), key=lambda kr: kr[0])]
         if len(tf.test_case_results) == len(tf.test_cases):

@@ -108,8 +108,8 @@ class Limits:
 class Budget:
     """One wall-clock budget shared by everything one submission does, and the record of
     whether any of its sessions ran out of its memory budget (``out_of_memory``: the kernel
-    killed a process) or was stopped for time while held at it (``held_at_memory``: the kernel
-    was evicting and reading back its pages, see ``Cgroup.held_at_memory_limit``).
+    killed a process) or was stopped for time at it (``reread_at_memory``: the bytes the kernel
+    read back in half a second after evicting them, see ``Cgroup.reread_at_memory_limit``).
 
     Examples
     --------
@@ -122,7 +122,7 @@ class Budget:
         self.seconds = float(seconds)
         self.deadline = time.monotonic() + self.seconds
         self.out_of_memory = False
-        self.held_at_memory = False
+        self.reread_at_memory = 0
 
     def left(self) -> float:
         return self.deadline - time.monotonic()
@@ -355,9 +355,12 @@ class Session:
         while got < n:
             left = deadline - time.monotonic()
             if left <= 0:
-                if self._cgroup is not None and self._cgroup.held_at_memory_limit():
-                    self.budget.held_at_memory = True
-                self.close()
+                try:
+                    if self._cgroup is not None:
+                        reread = self._cgroup.reread_at_memory_limit()
+                        self.budget.reread_at_memory = max(self.budget.reread_at_memory, reread)
+                finally:
+                    self.close()
                 raise SandboxTimeout("time limit reached")
             ready, _, _ = select.select([fd], [], [], min(left, 1.0))
             if not ready:

@@ -53,11 +53,11 @@ ENTRIES: list = [
     N(r"and wants more points than the answers earn", "description"),
     C(r"the note says `its processes together used more than their ... GiB`",
       ("tests/test_coursework_hostile.py::test_processes_memory_and_disk_are_bounded_per_submission",
-       "tests/test_coursework_hostile.py::test_a_group_is_held_at_its_memory_limit_only_while_it_thrashes",
-       "tests/test_coursework_hostile.py::test_a_sandbox_stopped_for_time_while_held_at_its_memory_says_so"),
+       "tests/test_coursework_hostile.py::test_a_group_rereads_at_its_memory_limit_only_while_it_thrashes",
+       "tests/test_coursework_hostile.py::test_one_time_budget_per_notebook"),
       "four processes of 1 GiB in a 3 GiB budget: the kill note (or, held there, the held note); "
-      "a 256 MiB group held only while it reads back evicted pages, not after touching the limit "
-      "or beside its page cache"),
+      "a 256 MiB group rereads evicted pages only while it thrashes, not after touching the limit "
+      "or beside its page cache; the note reaches grades.csv"),
     C(r"reply that the sandbox's worker never sends when honest (malformed, oversized, nested "
       r"too deep, integers with thousands of digits, a module larger than the weights sent with "
       r"it) ends the session at once",
