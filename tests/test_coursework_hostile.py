@@ -14,8 +14,8 @@ fill the disk, and links and folders named ``*.ipynb``. The cells of the attacks
 
 Each must get the marks it earned with a readable note; no secret may be read or changed;
 no process or control group may be left behind; every notebook takes a bounded time.
-Only the sleeper is told, by a substituted answer, that its group was thrashing when its
-calls timed out: the note must reach ``grades.csv``.
+Only the sleeper is told, by a substituted measurement, that the kernel was reading back its
+evicted pages when its calls timed out: the note must reach ``grades.csv``.
 The expected marks come from the masters' point values (the solutions earn them all,
 the untouched notebook none), never from the marker's own output.
 """
@@ -154,8 +154,8 @@ def marked(tmp_path_factory, secret):
                 return real(sub, *args, **kwargs)
             # as if the sleeper's group had been rereading 200 MiB whenever one of its calls timed out:
             # the note that says so must reach grades.csv (a real thrash is too slow to stage here)
-            with pytest.MonkeyPatch.context() as held:
-                held.setattr(Cgroup, "reread_at_memory_limit", lambda self, window=0.5: 200 * 2**20)
+            with pytest.MonkeyPatch.context() as measured:
+                measured.setattr(Cgroup, "reread_at_memory_limit", lambda self, window=0.5: 200 * 2**20)
                 return real(sub, *args, **kwargs)
         finally:
             took[sub.name.split("_")[0]] = time.monotonic() - t
@@ -325,7 +325,7 @@ _READY = "print('ready', flush=True)\n"
 _REREAD = "while True:\n    with open(path, 'rb') as f:\n        while f.read(2**20): pass\n"
 _MADV_FREE = ("import mmap\na = mmap.mmap(-1, 200 * 2**20, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)\n"
               "for _ in range(200): a.write(b'x' * 2**20)\na.madvise(mmap.MADV_FREE)\nb = b'y' * 200 * 2**20\ndel b\n")
-_HELD = {
+_REREADS = {
     # the file cannot stay in memory beside the block: read over and over, it is evicted and read back
     "rereads_a_file_at_the_limit": (_HOLD.format(mib=160) + _WRITE + _READY + _REREAD, True),
     # at the limit with page cache, then only computing
@@ -347,10 +347,10 @@ def _file_system(path: Path) -> str:
     return kind
 
 
-@pytest.mark.parametrize("what", sorted(_HELD))
+@pytest.mark.parametrize("what", sorted(_REREADS))
 def test_a_group_rereads_at_its_memory_limit_only_while_it_thrashes(what, tmp_path):
-    code, held = _HELD[what]
-    if _file_system(tmp_path) in ("tmpfs", "ramfs", "zfs"):     # its page cache is not evictable, or not the group's
+    code, rereads = _REREADS[what]
+    if "path" in code and _file_system(tmp_path) in ("tmpfs", "ramfs", "zfs"):   # not the group's evictable cache
         pytest.skip(f"the test's file would not be in the group's evictable page cache on {_file_system(tmp_path)}")
     group = Cgroup.make(256 * 2**20, 4)
     if group is None:
@@ -362,7 +362,7 @@ def test_a_group_rereads_at_its_memory_limit_only_while_it_thrashes(what, tmp_pa
         assert select.select([p.stdout], [], [], 120)[0], "the process did not get ready in 120 s"
         assert p.stdout.readline() == b"ready\n", p.stderr.read()[-2000:]
         reread = group.reread_at_memory_limit()
-        assert (reread >= 256 * 2**20 // 100 if held else reread == 0), reread
+        assert (reread >= 256 * 2**20 // 100 if rereads else reread == 0), reread
         assert not group.out_of_memory()
     finally:
         group.remove()
